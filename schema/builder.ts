@@ -1,0 +1,30 @@
+/**
+ * The Pothos schema builder every schema file adds to, with the scalars of the contract and the
+ * context resolvers receive.
+ */
+import SchemaBuilder from '@pothos/core';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import type { TaskService } from '../src/service/task-service.ts';
+import type { TaskTypeRegistry } from '../src/tasks/registry.ts';
+
+/** What every resolver gets: the services it may call. */
+export interface SchemaContext {
+  tasks: TaskService;
+  taskTypes: TaskTypeRegistry;
+}
+
+export const builder = new SchemaBuilder<{
+  Context: SchemaContext;
+  DefaultFieldNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
+  };
+}>({ defaultFieldNullability: false });
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSON', JSONResolver);
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

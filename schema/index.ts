@@ -1,0 +1,10 @@
+/** The GraphQL schema: every domain file adds its types and fields to the builder. */
+import { builder } from './builder.ts';
+import './task.ts';
+import './task-event.ts';
+import './task-type.ts';
+import './enqueue.ts';
+
+export type { SchemaContext } from './builder.ts';
+
+export const schema = builder.toSchema();

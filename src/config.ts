@@ -1,0 +1,88 @@
+/**
+ * Configuration, read once from the environment and validated, so a typo fails at start with a
+ * message naming the variable instead of misbehaving later. README's "Configuration" lists them.
+ */
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const schema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: int(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  MONGO_URL: z.string().min(1, 'MONGO_URL is required (e.g. mongodb://localhost:27017/taskql)'),
+  MONGO_DB: z.string().optional(),
+  REDIS_URL: z.string().min(1, 'REDIS_URL is required (e.g. redis://localhost:6379)'),
+  REDIS_PREFIX: z.string().regex(/^[\w.-]+$/, 'letters, digits, _, . and - only').default('taskql'),
+  DEPENDENCY_TIMEOUT_MS: int(100).default(3000),
+  MAX_REQUEST_BYTES: int(1024).default(1024 * 1024),
+  WORKER_CONCURRENCY: int(1).default(10),
+  WORKER_QUEUES: z.string().optional(),
+  PROGRESS_INTERVAL_MS: int(0).default(100),
+  BUILTIN_TASK_TYPES: flag.default(true),
+  GRAPHIQL: flag.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** Validated configuration of one taskql process (API or worker). */
+export interface Config {
+  production: boolean;
+  port: number;
+  host: string;
+  mongoUrl: string;
+  /** The database: `MONGO_DB`, else the one named in `MONGO_URL`, else `taskql`. */
+  mongoDatabase: string;
+  redisUrl: string;
+  /** Prefix of every Redis key and channel, so deployments (and test files) can share a server. */
+  redisPrefix: string;
+  /** How long a request waits for MongoDB or Redis before answering SERVICE_UNAVAILABLE. */
+  dependencyTimeoutMs: number;
+  maxRequestBytes: number;
+  workerConcurrency: number;
+  /** Queues a worker serves; null: every queue a registered type uses. */
+  workerQueues: string[] | null;
+  /** Least time between two progress writes of one task (the last report is always written). */
+  progressIntervalMs: number;
+  builtinTaskTypes: boolean;
+  graphiql: boolean;
+  logLevel: string;
+}
+
+/** Read and check configuration; throws one Error listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`invalid configuration:\n${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    production: e.NODE_ENV === 'production',
+    port: e.PORT,
+    host: e.HOST,
+    mongoUrl: e.MONGO_URL,
+    mongoDatabase: e.MONGO_DB ?? databaseOf(e.MONGO_URL) ?? 'taskql',
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
+    maxRequestBytes: e.MAX_REQUEST_BYTES,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    workerQueues: e.WORKER_QUEUES ? e.WORKER_QUEUES.split(',').map((q) => q.trim()).filter(Boolean) : null,
+    progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+    builtinTaskTypes: e.BUILTIN_TASK_TYPES,
+    graphiql: e.GRAPHIQL,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function databaseOf(url: string): string | undefined {
+  try {
+    const name = new URL(url).pathname.replace(/^\//, '');
+    return name ? decodeURIComponent(name) : undefined;
+  } catch {
+    return undefined;
+  }
+}

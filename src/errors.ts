@@ -1,0 +1,28 @@
+/**
+ * Errors of taskql's own domain. They carry no GraphQL: the API maps each to the contract's
+ * `extensions.code` in one place (`src/api/errors.ts`).
+ */
+
+/** A client asked for something invalid; the message says what and where. */
+export class InvalidInputError extends Error {
+  override name = 'InvalidInputError';
+}
+
+/** No such task (or not one this caller may see). */
+export class TaskNotFoundError extends Error {
+  override name = 'TaskNotFoundError';
+  constructor(readonly taskId: string) {
+    super(`task ${taskId} not found`);
+  }
+}
+
+/** MongoDB or Redis could not be reached in time; whatever was asked was not half-done. */
+export class DependencyUnavailableError extends Error {
+  override name = 'DependencyUnavailableError';
+  constructor(
+    readonly dependency: 'MongoDB' | 'Redis',
+    options?: ErrorOptions,
+  ) {
+    super(`${dependency} is unavailable`, options);
+  }
+}

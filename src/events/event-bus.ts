@@ -1,0 +1,94 @@
+/**
+ * The Redis event bus: every recorded change is published on one channel per deployment, and
+ * each process holds one subscriber connection that fans messages out in memory to its
+ * listeners. Redis pub/sub is only the doorbell: MongoDB stays the truth, and listeners fill any
+ * gap (a message lost while Redis reconnected) from it — see `task-stream.ts`.
+ */
+import { BSON } from 'mongodb';
+import type { Redis } from 'ioredis';
+import { DependencyUnavailableError } from '../errors.ts';
+import type { Task, TaskEvent } from '../model/task.ts';
+import { decodeEvent, decodeTask, encodeEvent, encodeTask } from '../store/task-document.ts';
+
+/** One recorded change: the event and the task right after it. */
+export interface TaskChange {
+  task: Task;
+  event: TaskEvent;
+}
+
+/** Called for each change of a watched task, in the order messages arrive. */
+export type ChangeListener = (change: TaskChange) => void;
+
+/** Listeners of one watcher: its changes, and a call after the bus reconnected (messages may be lost). */
+export interface Watcher {
+  onChange: ChangeListener;
+  onResync: () => void;
+}
+
+export class EventBus {
+  readonly #publisher: Redis;
+  readonly #subscriber: Redis;
+  readonly #channel: string;
+  readonly #watchers = new Map<string, Set<Watcher>>();
+  #subscribed = false;
+
+  /**
+   * @param publisher a connection for PUBLISH (may be shared with other commands)
+   * @param subscriber a connection of its own: once it subscribes it can do nothing else
+   * @param prefix the deployment's Redis prefix
+   */
+  constructor(publisher: Redis, subscriber: Redis, prefix: string) {
+    this.#publisher = publisher;
+    this.#subscriber = subscriber;
+    this.#channel = `${prefix}:task-changes`;
+  }
+
+  /** Subscribe; resolves once Redis has confirmed, so no change published after it is missed. */
+  async start(): Promise<void> {
+    this.#subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      if (channel.toString() === this.#channel) this.#dispatch(message);
+    });
+    // ioredis resubscribes by itself after a reconnect; whatever was published meanwhile is lost,
+    // so every watcher re-reads what it may have missed.
+    this.#subscriber.on('ready', () => {
+      if (this.#subscribed) for (const set of this.#watchers.values()) for (const w of set) w.onResync();
+    });
+    await this.#subscriber.subscribe(this.#channel);
+    this.#subscribed = true;
+  }
+
+  /** Publish a change that is already recorded in MongoDB. */
+  async publish(change: TaskChange): Promise<void> {
+    const { events: _none, ...task } = encodeTask(change.task, []);
+    const message = BSON.serialize({ task, event: encodeEvent(change.event) });
+    try {
+      await this.#publisher.publish(this.#channel, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
+    } catch (error) {
+      throw new DependencyUnavailableError('Redis', { cause: error });
+    }
+  }
+
+  /** Watch one task's changes until the returned function is called. */
+  watch(taskId: string, watcher: Watcher): () => void {
+    let set = this.#watchers.get(taskId);
+    if (!set) this.#watchers.set(taskId, (set = new Set()));
+    set.add(watcher);
+    return () => {
+      set.delete(watcher);
+      if (set.size === 0 && this.#watchers.get(taskId) === set) this.#watchers.delete(taskId);
+    };
+  }
+
+  /** How many tasks have watchers in this process (for tests and metrics). */
+  get watchedTasks(): number {
+    return this.#watchers.size;
+  }
+
+  #dispatch(message: Buffer): void {
+    const { task, event } = BSON.deserialize(message) as { task: Parameters<typeof decodeTask>[0]; event: Parameters<typeof decodeEvent>[0] };
+    const set = this.#watchers.get(task._id);
+    if (!set) return;
+    const change = { task: decodeTask(task), event: decodeEvent(event) };
+    for (const watcher of set) watcher.onChange(change);
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The task model: what a task is, the states it moves through and the events that record each
+ * move. These are plain data types shared by the API, the store, the event bus and the worker;
+ * the rules for moving between states live in `state-machine.ts`.
+ *
+ * Nullable fields are `null` rather than absent so that a transition can clear one (a retried
+ * task that succeeds has no `error` any more) with the same `$set` that sets the others.
+ */
+
+/** Every state a task can be in; see the state diagram in the client contract. */
+export const TASK_STATES = [
+  'PENDING',
+  'SCHEDULED',
+  'RUNNING',
+  'RETRYING',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+/** States after which nothing more happens to a task, unless `retryTask` revives it. */
+export const FINAL_STATES: ReadonlySet<TaskState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+/** Whether `state` ends the task's story (subscriptions complete after it). */
+export function isFinalState(state: TaskState): boolean {
+  return FINAL_STATES.has(state);
+}
+
+/** Every kind of event; each event moves the task's `version` on by one. */
+export const TASK_EVENT_TYPES = [
+  'CREATED',
+  'STARTED',
+  'PROGRESS',
+  'RETRY_SCHEDULED',
+  'REQUEUED',
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+] as const;
+export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
+
+/** How one attempt ended (RUNNING while it has not). */
+export const ATTEMPT_OUTCOMES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED', 'STALLED'] as const;
+export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
+
+/** An error as recorded: readable by clients, never a live Error object. */
+export interface TaskError {
+  name: string;
+  message: string;
+  stack: string | null;
+  /** False when the handler marked it non-retryable or it can never succeed (bad result). */
+  retryable: boolean;
+}
+
+/** What a handler reported through `context.progress`. */
+export interface TaskProgress {
+  percent: number | null;
+  message: string | null;
+  data: unknown;
+  updatedAt: Date;
+}
+
+/** One run of the handler. */
+export interface TaskAttempt {
+  number: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+  outcome: AttemptOutcome;
+  error: TaskError | null;
+  workerId: string | null;
+}
+
+/** One recorded change. `version` is 1 for CREATED and one more for each later event. */
+export interface TaskEvent {
+  taskId: string;
+  version: number;
+  type: TaskEventType;
+  /** The task's state after this event. */
+  state: TaskState;
+  at: Date;
+  /** The attempt this event belongs to (0 before the first attempt starts). */
+  attempt: number;
+  progress: TaskProgress | null;
+  error: TaskError | null;
+  /** When the next attempt runs (RETRY_SCHEDULED). */
+  nextRunAt: Date | null;
+}
+
+/** A task as stored and served, without its event log. */
+export interface Task {
+  id: string;
+  type: string;
+  queue: string;
+  state: TaskState;
+  input: unknown;
+  result: unknown;
+  error: TaskError | null;
+  progress: TaskProgress | null;
+  /** Attempts started so far. */
+  attempt: number;
+  maxAttempts: number;
+  attempts: TaskAttempt[];
+  priority: number;
+  tags: string[];
+  idempotencyKey: string | null;
+  version: number;
+  createdAt: Date;
+  runAt: Date | null;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  updatedAt: Date;
+  expiresAt: Date | null;
+  /**
+   * The newest PROGRESS event of the running attempt, kept out of the event log until something
+   * else happens: a later PROGRESS event of the same attempt replaces it (the contract lets replay
+   * leave such events out), so a chatty handler cannot grow the log without bound.
+   */
+  pendingProgressEvent: TaskEvent | null;
+}
+
+/** The priority range of the contract: 0 (default) to 10, higher starts first. */
+export const PRIORITY_RANGE = { min: 0, max: 10 } as const;

@@ -1,0 +1,95 @@
+/**
+ * The BullMQ side of enqueueing: one BullMQ queue per taskql queue, one job per task. A job
+ * carries only the task's id (the task itself lives in MongoDB), uses the id as its job id (so
+ * adding a task twice queues it once), and is removed from Redis when it ends, so Redis does not
+ * grow with history.
+ */
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DependencyUnavailableError } from '../errors.ts';
+import type { Task } from '../model/task.ts';
+import { PRIORITY_RANGE } from '../model/task.ts';
+
+/** What a job carries. */
+export interface TaskJobData {
+  taskId: string;
+}
+
+/**
+ * The BullMQ name of a taskql queue. The braces make it a Redis Cluster hash tag, so all of one
+ * queue's keys share a slot (BullMQ's Lua scripts touch several keys at once).
+ */
+export function bullQueueName(queue: string): string {
+  return `{${queue}}`;
+}
+
+/**
+ * BullMQ's priority of a task: BullMQ runs lower numbers first (1 highest) while taskql's
+ * priorities run higher first (0 to 10). Every job gets one, so all jobs of a queue sort alike.
+ */
+export function bullPriority(priority: number): number {
+  return PRIORITY_RANGE.max + 1 - priority;
+}
+
+/** The options of a task's job. */
+export function jobOptions(task: Task): JobsOptions {
+  return {
+    jobId: task.id,
+    priority: bullPriority(task.priority),
+    removeOnComplete: true,
+    removeOnFail: true,
+  };
+}
+
+export class TaskQueues {
+  readonly #queues = new Map<string, Queue<TaskJobData>>();
+  readonly #connection: Redis;
+  readonly #prefix: string;
+  readonly #timeoutMs: number;
+
+  /**
+   * @param connection a connection that fails fast when Redis is away (`enableOfflineQueue: false`)
+   * @param prefix the deployment's Redis prefix
+   * @param timeoutMs how long an add may take before it counts as Redis being unavailable
+   */
+  constructor(connection: Redis, prefix: string, timeoutMs: number) {
+    this.#connection = connection;
+    this.#prefix = prefix;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Queue `task`'s job. */
+  async add(task: Task): Promise<void> {
+    const queue = this.#queue(task.queue);
+    await withTimeout(queue.add(task.type, { taskId: task.id }, jobOptions(task)), this.#timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((q) => q.close()));
+  }
+
+  #queue(name: string): Queue<TaskJobData> {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue<TaskJobData>(bullQueueName(name), { connection: this.#connection, prefix: this.#prefix });
+      // Errors also reach the caller of add(); without a listener Node would treat them as fatal.
+      queue.on('error', () => {});
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from Redis in ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } catch (error) {
+    throw new DependencyUnavailableError('Redis', { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}

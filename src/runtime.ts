@@ -1,0 +1,89 @@
+/**
+ * The composition root: connects to MongoDB and Redis and wires the pieces every taskql process
+ * (API or worker) shares. Entry points (`src/main.ts`, `worker/main.ts`) and tests start here.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import { MongoClient, type Db } from 'mongodb';
+import { taskTypes } from '../worker/handlers/index.ts';
+import type { Config } from './config.ts';
+import { EventBus } from './events/event-bus.ts';
+import type { Logger } from './logger.ts';
+import { TaskQueues } from './queue/task-queues.ts';
+import { TaskRecorder } from './service/task-recorder.ts';
+import { TaskService } from './service/task-service.ts';
+import { TaskStore } from './store/task-store.ts';
+import { TaskTypeRegistry } from './tasks/registry.ts';
+
+/** Everything a taskql process works with. */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  store: TaskStore;
+  bus: EventBus;
+  recorder: TaskRecorder;
+  types: TaskTypeRegistry;
+  queues: TaskQueues;
+  tasks: TaskService;
+  /** Whether MongoDB and Redis both answer now (readiness). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connect and wire. Resolves once MongoDB has answered and the event bus is subscribed, so the
+ * process is ready to serve when it resolves.
+ */
+export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const mongo = new MongoClient(config.mongoUrl, {
+    appName: 'taskql',
+    serverSelectionTimeoutMS: config.dependencyTimeoutMs,
+    ignoreUndefined: true,
+  });
+  await mongo.connect();
+  const db = mongo.db(config.mongoDatabase);
+
+  const redisOptions: RedisOptions = { connectTimeout: config.dependencyTimeoutMs, lazyConnect: true };
+  // Commands fail at once while Redis is away instead of queueing until it is back, so a request
+  // can answer SERVICE_UNAVAILABLE rather than hang.
+  const commands = new Redis(config.redisUrl, { ...redisOptions, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const subscriber = new Redis(config.redisUrl, redisOptions);
+  for (const [name, connection] of [['commands', commands], ['subscriber', subscriber]] as const) {
+    connection.on('error', (err) => logger.warn({ err, connection: name }, 'Redis connection error'));
+  }
+  await Promise.all([commands.connect(), subscriber.connect()]);
+
+  const store = new TaskStore(db);
+  const bus = new EventBus(commands, subscriber, config.redisPrefix);
+  await bus.start();
+  const recorder = new TaskRecorder(store, bus, logger);
+  const types = new TaskTypeRegistry(taskTypes({ builtins: config.builtinTaskTypes }));
+  const queues = new TaskQueues(commands, config.redisPrefix, config.dependencyTimeoutMs);
+  const tasks = new TaskService({ store, queues, bus, recorder, types });
+
+  return {
+    config,
+    logger,
+    db,
+    store,
+    bus,
+    recorder,
+    types,
+    queues,
+    tasks,
+    async ping() {
+      try {
+        await Promise.all([db.command({ ping: 1 }), commands.ping()]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await queues.close();
+      subscriber.disconnect();
+      commands.disconnect();
+      await mongo.close();
+    },
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * The ordering guarantees of per-task streams, on real Redis and the real MongoDB-compatible
+ * server: changes that land between "watch" and "read", changes whose message never arrives,
+ * and messages that arrive out of order.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTaskStream, type StreamSource } from '../../src/events/task-stream.ts';
+import { reportProgress, startAttempt, succeed, type Decision } from '../../src/model/state-machine.ts';
+import { isFinalState, type Task } from '../../src/model/task.ts';
+import type { TaskChange } from '../../src/events/event-bus.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { startTestRuntime, testConfig } from '../support/runtime.ts';
+
+let runtime: Runtime;
+
+beforeAll(async () => {
+  runtime = await startTestRuntime(testConfig('stream'));
+});
+afterAll(async () => {
+  await runtime?.close();
+});
+
+/** A stored task, queued nowhere (no worker runs here): the test moves it by hand. */
+async function newTask(): Promise<Task> {
+  const { task } = await runtime.tasks.enqueue({ type: 'echo', input: {} });
+  return task;
+}
+
+/** Record a change in MongoDB only, as if its publisher died before publishing. */
+async function recordSilently(task: Task, decide: Decision): Promise<TaskChange> {
+  const transition = decide(task, new Date());
+  if (!transition.ok) throw new Error(transition.reason);
+  expect(await runtime.store.commit(task, transition)).toBe(true);
+  return { task: transition.task, event: transition.event };
+}
+
+async function recordAndPublish(task: Task, decide: Decision): Promise<TaskChange> {
+  const recorded = await runtime.recorder.record(task, decide);
+  if (!recorded.ok) throw new Error(recorded.reason);
+  return recorded;
+}
+
+async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
+  const items: T[] = [];
+  for await (const item of stream) items.push(item);
+  return items;
+}
+
+const start: Decision = (t, now) => startAttempt(t, 'w', now);
+const progress = (percent: number): Decision => (t, now) => reportProgress(t, 1, { percent }, now);
+const finish: Decision = (t, now) => succeed(t, 1, 'done', now);
+
+describe('task streams', () => {
+  it('fills a gap left by a change that was recorded but never published', async () => {
+    const task = await newTask();
+    const stream = await runtime.tasks.watchEvents(task.id, 0);
+    const collected = drain(stream);
+    const started = await recordSilently(task, start); // v2: no message
+    const progressed = await recordAndPublish(started.task, progress(50)); // v3: message after a gap
+    await recordAndPublish(progressed.task, finish); // v4
+    expect((await collected).map((e) => `${e.version}:${e.type}`)).toEqual(['1:CREATED', '2:STARTED', '3:PROGRESS', '4:SUCCEEDED']);
+  });
+
+  it('delivers in version order when messages arrive out of order, without duplicates', async () => {
+    const task = await newTask();
+    const stream = await runtime.tasks.watchTask(task.id);
+    const collected = drain(stream);
+    const v2 = await recordSilently(task, start);
+    const v3 = await recordSilently(v2.task, progress(10));
+    const v4 = await recordSilently(v3.task, finish);
+    for (const change of [v3, v4, v2, v3]) await runtime.bus.publish(change);
+    const seen = (await collected).map((t) => [t.version, t.state] as const);
+    // A snapshot stream may skip to the newest task when it catches up; it never goes back or repeats.
+    expect(seen[0]).toEqual([1, 'PENDING']);
+    expect(seen.at(-1)).toEqual([4, 'SUCCEEDED']);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThan(seen[i - 1]![0]);
+  });
+
+  it('delivers every event in order when their messages arrive out of order', async () => {
+    const task = await newTask();
+    const collected = drain(await runtime.tasks.watchEvents(task.id, 0));
+    const v2 = await recordSilently(task, start);
+    const v3 = await recordSilently(v2.task, progress(10));
+    const v4 = await recordSilently(v3.task, finish);
+    for (const change of [v3, v4, v2, v3]) await runtime.bus.publish(change);
+    expect((await collected).map((e) => e.version)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('keeps a change that lands between watching and reading, and drops what the read already had', async () => {
+    const task = await newTask();
+    const v2 = await recordSilently(task, start);
+    let read = false;
+    const source: StreamSource<Task> = {
+      // The read happens while two changes are published: v2 (which the read will include) and
+      // v3 (which it will not).
+      catchUp: async (after) => {
+        if (!read) {
+          read = true;
+          const snapshot = await runtime.store.get(task.id);
+          const v3 = await recordSilently(v2.task, progress(30));
+          await runtime.bus.publish(v2);
+          await runtime.bus.publish(v3);
+          const v4 = await recordSilently(v3.task, finish);
+          await runtime.bus.publish(v4);
+          return snapshot && { items: [snapshot], final: false };
+        }
+        const now = await runtime.store.get(task.id);
+        return now && { items: now.version > after ? [now] : [], final: isFinalState(now.state) };
+      },
+      fromChange: (change) => change.task,
+      version: (t) => t.version,
+      isFinal: (t) => isFinalState(t.state),
+    };
+    const items = await drain(await openTaskStream(runtime.bus, task.id, 0, source));
+    expect(items.map((t) => t.version)).toEqual([2, 3, 4]);
+  });
+
+  it('fails at once for an unknown task and leaves no watcher behind', async () => {
+    const before = runtime.bus.watchedTasks;
+    await expect(runtime.tasks.watchEvents('missing', 0)).rejects.toThrow('task missing not found');
+    expect(runtime.bus.watchedTasks).toBe(before);
+  });
+
+  it('stops watching when the subscriber leaves early', async () => {
+    const task = await newTask();
+    const before = runtime.bus.watchedTasks;
+    const stream = await runtime.tasks.watchTask(task.id);
+    expect(runtime.bus.watchedTasks).toBe(before + 1);
+    expect((await stream.next()).value).toMatchObject({ version: 1 });
+    await stream.return?.();
+    expect(runtime.bus.watchedTasks).toBe(before);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * taskql processes as production runs them: `src/main.ts` (API) and `worker/main.ts` (worker) as
+ * separate Node processes, started with a test's environment and awaited until their start-up
+ * log line says they are serving.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A started taskql process. */
+export interface TaskqlProcess {
+  child: ChildProcess;
+  /** The port an API process listens on (0 for a worker). */
+  port: number;
+  /** SIGTERM, then SIGKILL if it has not exited within 10 s; resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Start an API (`api`) or worker (`worker`) process and wait until it serves. */
+export function startProcess(kind: 'api' | 'worker', env: Record<string, string>): Promise<TaskqlProcess> {
+  const entry = kind === 'api' ? 'src/main.ts' : 'worker/main.ts';
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const output: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    child.once('exit', (code) => reject(new Error(`${kind} exited with ${code} before serving:\n${output.join('')}`)));
+    lines.on('line', (line) => {
+      output.push(line);
+      let entryLog: { msg?: string; port?: number };
+      try {
+        entryLog = JSON.parse(line) as typeof entryLog;
+      } catch {
+        return;
+      }
+      const ready = kind === 'api' ? entryLog.msg?.startsWith('taskql API listening') : entryLog.msg === 'taskql worker started';
+      if (!ready) return;
+      resolve({
+        child,
+        port: entryLog.port ?? 0,
+        stop: async () => {
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGTERM');
+            const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+            await exited;
+            clearTimeout(timer);
+          }
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,39 @@
+/**
+ * Test runtimes on the real servers the global setup started (or MONGO_URL / REDIS_URL). Each
+ * call gets its own MongoDB database and Redis prefix, so test files can run in parallel.
+ */
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startRuntime, type Runtime } from '../../src/runtime.ts';
+
+/** Environment for a taskql process of one test: real servers, its own database and prefix. */
+export function testEnv(name: string, extra: Record<string, string> = {}): Record<string, string> {
+  const unique = `t_${name.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`;
+  return {
+    MONGO_URL: inject('mongoUrl'),
+    REDIS_URL: inject('redisUrl'),
+    MONGO_DB: unique,
+    REDIS_PREFIX: unique,
+    LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    PROGRESS_INTERVAL_MS: '100',
+    ...extra,
+  };
+}
+
+/** The configuration `testEnv` describes. */
+export function testConfig(name: string, extra: Record<string, string> = {}): Config {
+  return loadConfig(testEnv(name, extra));
+}
+
+/** A runtime on its own database and prefix; `close` also drops the database. */
+export async function startTestRuntime(config: Config): Promise<Runtime> {
+  const runtime = await startRuntime(config, createLogger(config.logLevel, 'test'));
+  const close = runtime.close.bind(runtime);
+  runtime.close = async () => {
+    await runtime.db.dropDatabase().catch(() => {});
+    await close();
+  };
+  return runtime;
+}

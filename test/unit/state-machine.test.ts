@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import {
+  createTask,
+  failAttempt,
+  reportProgress,
+  startAttempt,
+  succeed,
+  type Transition,
+  type TransitionResult,
+} from '../../src/model/state-machine.ts';
+import type { Task, TaskError } from '../../src/model/task.ts';
+
+const t0 = new Date('2026-11-23T10:00:00.000Z');
+const at = (ms: number) => new Date(t0.getTime() + ms);
+const boom: TaskError = { name: 'Error', message: 'boom', stack: null, retryable: true };
+
+function newTask(maxAttempts = 1): Task {
+  return createTask(
+    { id: 't1', type: 'echo', queue: 'default', input: { a: 1 }, maxAttempts, priority: 0, tags: [], idempotencyKey: null },
+    t0,
+  ).task;
+}
+
+function ok(result: TransitionResult): Transition {
+  if (!result.ok) throw new Error(result.reason);
+  return result;
+}
+
+describe('state machine', () => {
+  it('creates a PENDING task at version 1 with a logged CREATED event', () => {
+    const created = createTask(
+      { id: 't1', type: 'echo', queue: 'default', input: {}, maxAttempts: 1, priority: 3, tags: ['x'], idempotencyKey: null },
+      t0,
+    );
+    expect(created.task).toMatchObject({ state: 'PENDING', version: 1, attempt: 0, attempts: [], priority: 3 });
+    expect(created.event).toMatchObject({ type: 'CREATED', version: 1, state: 'PENDING', taskId: 't1' });
+    expect(created.logged).toEqual([created.event]);
+  });
+
+  it('runs PENDING → RUNNING → SUCCEEDED with consecutive versions and a closed attempt', () => {
+    const started = ok(startAttempt(newTask(), 'w1', at(10)));
+    expect(started.task).toMatchObject({ state: 'RUNNING', version: 2, attempt: 1, startedAt: at(10) });
+    expect(started.task.attempts).toEqual([
+      { number: 1, startedAt: at(10), finishedAt: null, outcome: 'RUNNING', error: null, workerId: 'w1' },
+    ]);
+    const done = ok(succeed(started.task, 1, { out: true }, at(20)));
+    expect(done.task).toMatchObject({ state: 'SUCCEEDED', version: 3, result: { out: true }, finishedAt: at(20) });
+    expect(done.task.attempts[0]).toMatchObject({ outcome: 'SUCCEEDED', finishedAt: at(20) });
+    expect(done.event).toMatchObject({ type: 'SUCCEEDED', version: 3, state: 'SUCCEEDED' });
+  });
+
+  it('schedules a retry while attempts are left, then fails for good', () => {
+    const first = ok(startAttempt(newTask(2), 'w1', at(0)));
+    const retrying = ok(failAttempt(first.task, 1, boom, 500, at(100)));
+    expect(retrying.task).toMatchObject({ state: 'RETRYING', error: boom, finishedAt: null });
+    expect(retrying.event).toMatchObject({ type: 'RETRY_SCHEDULED', state: 'RETRYING', error: boom, nextRunAt: at(600) });
+    const second = ok(startAttempt(retrying.task, 'w2', at(600)));
+    const failed = ok(failAttempt(second.task, 2, boom, 500, at(700)));
+    expect(failed.task).toMatchObject({ state: 'FAILED', version: 5, finishedAt: at(700) });
+    expect(failed.task.attempts.map((a) => [a.number, a.outcome, a.workerId])).toEqual([
+      [1, 'FAILED', 'w1'],
+      [2, 'FAILED', 'w2'],
+    ]);
+  });
+
+  it('fails at once on a non-retryable error even with attempts left', () => {
+    const running = ok(startAttempt(newTask(5), 'w1', at(0))).task;
+    const failed = ok(failAttempt(running, 1, { ...boom, retryable: false }, 500, at(1)));
+    expect(failed.task.state).toBe('FAILED');
+  });
+
+  it('clears the error of an earlier attempt when a retry succeeds', () => {
+    const running = ok(startAttempt(newTask(2), 'w1', at(0))).task;
+    const retrying = ok(failAttempt(running, 1, boom, 0, at(1))).task;
+    const again = ok(startAttempt(retrying, 'w1', at(2))).task;
+    const done = ok(succeed(again, 2, 1, at(3))).task;
+    expect(done.error).toBeNull();
+    expect(done.attempts[0]?.error).toEqual(boom);
+  });
+
+  it('closes a stalled attempt when its task is started again', () => {
+    const running = ok(startAttempt(newTask(3), 'w1', at(0))).task;
+    const restarted = ok(startAttempt(running, 'w2', at(50)));
+    expect(restarted.task.attempt).toBe(2);
+    expect(restarted.task.attempts.map((a) => a.outcome)).toEqual(['STALLED', 'RUNNING']);
+  });
+
+  it('refuses what the state does not permit, and never moves a final task', () => {
+    const task = newTask();
+    expect(succeed(task, 1, null, at(1)).ok).toBe(false);
+    expect(reportProgress(task, 1, { percent: 5 }, at(1)).ok).toBe(false);
+    const running = ok(startAttempt(task, 'w1', at(0))).task;
+    expect(succeed(running, 2, null, at(1)).ok).toBe(false); // a stale attempt's late result
+    const done = ok(succeed(running, 1, null, at(1))).task;
+    for (const result of [startAttempt(done, 'w', at(2)), succeed(done, 1, 1, at(2)), failAttempt(done, 1, boom, 0, at(2))]) {
+      expect(result.ok).toBe(false);
+    }
+  });
+
+  it('keeps only the newest PROGRESS event of an attempt out of the log, and logs it before the next event', () => {
+    const running = ok(startAttempt(newTask(), 'w1', at(0))).task;
+    const p1 = ok(reportProgress(running, 1, { percent: 10, message: 'a' }, at(1)));
+    expect(p1.logged).toEqual([]);
+    expect(p1.task.pendingProgressEvent).toBe(p1.event);
+    expect(p1.task.progress).toEqual({ percent: 10, message: 'a', data: null, updatedAt: at(1) });
+    const p2 = ok(reportProgress(p1.task, 1, { percent: 20 }, at(2)));
+    expect(p2.logged).toEqual([]);
+    expect(p2.task.pendingProgressEvent?.version).toBe(4);
+    const done = ok(succeed(p2.task, 1, null, at(3)));
+    expect(done.logged.map((e) => [e.version, e.type])).toEqual([
+      [4, 'PROGRESS'],
+      [5, 'SUCCEEDED'],
+    ]);
+    expect(done.task.pendingProgressEvent).toBeNull();
+  });
+
+  it('leaves unchanged fields as the same values, so the store writes only what changed', () => {
+    const task = newTask();
+    const started = ok(startAttempt(task, 'w1', at(0))).task;
+    expect(started.input).toBe(task.input);
+    expect(started.tags).toBe(task.tags);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The worker: takes jobs from BullMQ and runs each task's attempt, recording every step
+ * (STARTED, PROGRESS, SUCCEEDED / RETRY_SCHEDULED / FAILED) through the recorder, so MongoDB and
+ * subscribers see the same story in the same order.
+ *
+ * taskql, not BullMQ, decides about retries (the state machine and the type's backoff): a failed
+ * attempt with attempts left is recorded RETRYING first, then its job is moved to BullMQ's delayed
+ * set until the recorded `nextRunAt`. BullMQ's own attempt counting is not used.
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { retryDelayMs } from '../src/model/backoff.ts';
+import { failAttempt, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
+import { isFinalState, type Task } from '../src/model/task.ts';
+import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
+import type { Runtime } from '../src/runtime.ts';
+import { runAttempt } from './attempt.ts';
+import { ProgressCoalescer } from './progress-coalescer.ts';
+
+/** A unique, readable id for this worker process: host, pid and a random suffix. */
+export function newWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+export class TaskWorker {
+  readonly id: string;
+  readonly #runtime: Runtime;
+  readonly #workers: Worker<TaskJobData>[] = [];
+  readonly #connection: Redis;
+
+  constructor(runtime: Runtime, id = newWorkerId()) {
+    this.id = id;
+    this.#runtime = runtime;
+    // BullMQ's workers block on Redis and must retry forever across outages.
+    this.#connection = new Redis(runtime.config.redisUrl, { maxRetriesPerRequest: null });
+    this.#connection.on('error', (err) => runtime.logger.warn({ err }, 'worker Redis connection error'));
+  }
+
+  /** The queues this worker serves: configured, or every queue a registered type uses. */
+  get queues(): string[] {
+    return this.#runtime.config.workerQueues ?? this.#runtime.types.queues();
+  }
+
+  /** Start taking jobs from every served queue. */
+  async start(): Promise<void> {
+    const { config, logger } = this.#runtime;
+    for (const queue of this.queues) {
+      const worker = new Worker<TaskJobData>(bullQueueName(queue), (job, token) => this.#process(job, token), {
+        connection: this.#connection,
+        prefix: config.redisPrefix,
+        concurrency: config.workerConcurrency,
+      });
+      worker.on('error', (err) => logger.warn({ err, queue }, 'worker error'));
+      this.#workers.push(worker);
+    }
+    await Promise.all(this.#workers.map((w) => w.waitUntilReady()));
+    logger.info({ workerId: this.id, queues: this.queues, concurrency: config.workerConcurrency }, 'taskql worker started');
+  }
+
+  /** Stop taking jobs and wait for the running ones to finish. */
+  async close(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.close()));
+    this.#connection.disconnect();
+  }
+
+  async #process(job: Job<TaskJobData>, token: string | undefined): Promise<void> {
+    const { store, recorder, types, config } = this.#runtime;
+    const task = await store.get(job.data.taskId);
+    // Deleted (an enqueue that was undone) or already ended (a duplicate delivery): nothing to run.
+    if (!task || isFinalState(task.state)) return;
+    const logger = this.#runtime.logger.child({ taskId: task.id, type: task.type });
+
+    const started = await recorder.record(task, (t, now) => startAttempt(t, this.id, now));
+    if (!started.ok) {
+      logger.info({ reason: started.reason }, 'not starting');
+      return;
+    }
+    let current: Task = started.task;
+    const attempt = current.attempt;
+    const advanceTo = (next: Task | null) => {
+      if (next && next.version > current.version) current = next;
+    };
+
+    const progress = new ProgressCoalescer(config.progressIntervalMs, async (report) => {
+      try {
+        const recorded = await recorder.record(current, (t, now) => reportProgress(t, attempt, report, now));
+        advanceTo(recorded.task);
+      } catch (err) {
+        logger.warn({ err }, 'could not record progress');
+      }
+    });
+
+    const type = types.get(current.type);
+    const outcome = type
+      ? await runAttempt(type, current, { progress: (r) => progress.report(r), logger })
+      : ({ ok: false, error: { name: 'UnknownTaskTypeError', message: `this worker has no task type "${current.type}"`, stack: null, retryable: false } } as const);
+    await progress.flush();
+
+    if (outcome.ok) {
+      await recorder.record(current, (t, now) => succeed(t, attempt, outcome.result, now));
+      return;
+    }
+    const delay = retryDelayMs(type?.backoff ?? { type: 'fixed', delayMs: 0 }, attempt);
+    const failed = await recorder.record(current, (t, now) => failAttempt(t, attempt, outcome.error, delay, now));
+    if (failed.ok && failed.task.state === 'RETRYING' && failed.event.nextRunAt) {
+      await job.moveToDelayed(failed.event.nextRunAt.getTime(), token);
+      throw new DelayedError();
+    }
+  }
+}

@@ -13,6 +13,7 @@ import { TaskRecorder } from './service/task-recorder.ts';
 import { TaskService } from './service/task-service.ts';
 import { TaskStore } from './store/task-store.ts';
 import { TaskTypeRegistry } from './tasks/registry.ts';
+import type { AnyTaskType } from './tasks/task-type.ts';
 
 /** Everything a taskql process works with. */
 export interface Runtime {
@@ -33,8 +34,15 @@ export interface Runtime {
 /**
  * Connect and wire. Resolves once MongoDB has answered and the event bus is subscribed, so the
  * process is ready to serve when it resolves.
+ *
+ * @param types the task types to register; by default those of `worker/handlers` (the built-ins
+ *   unless configuration turns them off, and yours)
  */
-export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
+export async function startRuntime(
+  config: Config,
+  logger: Logger,
+  types: readonly AnyTaskType[] = taskTypes({ builtins: config.builtinTaskTypes }),
+): Promise<Runtime> {
   const mongo = new MongoClient(config.mongoUrl, {
     appName: 'taskql',
     serverSelectionTimeoutMS: config.dependencyTimeoutMs,
@@ -57,9 +65,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const bus = new EventBus(commands, subscriber, config.redisPrefix);
   await bus.start();
   const recorder = new TaskRecorder(store, bus, logger);
-  const types = new TaskTypeRegistry(taskTypes({ builtins: config.builtinTaskTypes }));
+  const registry = new TaskTypeRegistry(types);
   const queues = new TaskQueues(commands, config.redisPrefix, config.dependencyTimeoutMs);
-  const tasks = new TaskService({ store, queues, bus, recorder, types });
+  const tasks = new TaskService({ store, queues, bus, recorder, types: registry });
 
   return {
     config,
@@ -68,7 +76,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     store,
     bus,
     recorder,
-    types,
+    types: registry,
     queues,
     tasks,
     async ping() {

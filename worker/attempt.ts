@@ -14,7 +14,7 @@ export type AttemptResult = { ok: true; result: unknown } | { ok: false; error: 
 
 /** What an attempt needs besides the task and its type. */
 export interface AttemptOptions {
-  progress(report: ProgressReport): void;
+  progress: (report: ProgressReport) => void;
   logger: Logger;
 }
 

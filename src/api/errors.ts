@@ -62,14 +62,15 @@ export function toContractError(error: unknown): GraphQLError {
  */
 export function useContractErrorCodes(): Plugin {
   return {
-    onResultProcess({ result, setResult }) {
+    onResultProcess: (payload) => {
+      const { result } = payload;
       const results = Array.isArray(result) ? result : [result];
       const mapped = results.map((r) =>
         r && typeof r === 'object' && 'errors' in r && Array.isArray(r.errors)
           ? { ...r, errors: r.errors.map((e: unknown) => toContractError(e)) }
           : r,
       );
-      setResult((Array.isArray(result) ? mapped : mapped[0]) as typeof result);
+      payload.setResult((Array.isArray(result) ? mapped : mapped[0]) as typeof result);
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs } from 'graphql';
+import type { ExecutionArgs, GraphQLSchema, parse, validate } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
@@ -23,6 +23,14 @@ export interface ApiServer {
 }
 
 type ExecuteFns = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
+
+/** What yoga's `getEnveloped` hands out (its own typing is `any` for a context-less yoga). */
+interface Enveloped extends ExecuteFns {
+  schema: GraphQLSchema;
+  parse: typeof parse;
+  validate: typeof validate;
+  contextFactory: () => unknown;
+}
 
 /** Start serving `runtime` on `config.port` (`port` overrides it, 0 for any free port). */
 export async function startApiServer(runtime: Runtime, port = runtime.config.port): Promise<ApiServer> {
@@ -47,7 +55,7 @@ export async function startApiServer(runtime: Runtime, port = runtime.config.por
     plugins: [useReadinessCheck({ endpoint: '/ready', check: () => runtime.ping() }), useContractErrorCodes()],
   });
 
-  const http = createServer(yoga);
+  const http = createServer(yoga.requestListener);
   const wss = new WebSocketServer({ server: http, path: yoga.graphqlEndpoint });
   const ws = useServer(
     {
@@ -61,7 +69,7 @@ export async function startApiServer(runtime: Runtime, port = runtime.config.por
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
-        });
+        }) as Enveloped;
         let document;
         try {
           document = parse(payload.query);

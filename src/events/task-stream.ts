@@ -75,7 +75,7 @@ export async function openTaskStream<T>(
   return new Repeater<T>(async (push, stop) => {
     let last = afterVersion;
     let done = false;
-    stop.then(() => {
+    void stop.then(() => {
       done = true;
       signal();
     });

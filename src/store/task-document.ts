@@ -92,10 +92,10 @@ export function decodeTask(doc: Omit<TaskDocument, 'events'> & { events?: unknow
  * unchanged fields as the same value, so a reference comparison finds exactly the changed ones
  * and a 256 KiB input is not rewritten with every progress report.
  */
-export function changedFields(prev: Task, next: Task): Partial<Encoded> {
+export function changedFields(prev: Task, next: Task): Record<string, unknown> {
   const set: Record<string, unknown> = {};
   for (const key of Object.keys(next) as (keyof Task)[]) {
-    if (key !== 'id' && next[key] !== prev[key]) set[key] = encodeField(key as keyof Encoded, next[key] as never);
+    if (key !== 'id' && next[key] !== prev[key]) set[key] = encodeField(key, next[key]);
   }
-  return set as Partial<Encoded>;
+  return set;
 }

@@ -18,7 +18,7 @@ export interface TaskContext {
    */
   signal: AbortSignal;
   /** Report progress; cheap to call often (reports are coalesced before they are written). */
-  progress(report: ProgressReport): void;
+  progress: (report: ProgressReport) => void;
   logger: Logger;
 }
 
@@ -82,7 +82,7 @@ export function defineTaskType<I, R>(options: TaskTypeOptions<I, R>): TaskType<I
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     timeoutMs: options.timeoutMs ?? null,
     handler: options.handler,
-    inputSchema: z.toJSONSchema(options.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+    inputSchema: z.toJSONSchema(options.input, { io: 'input', unrepresentable: 'any' }),
   };
 }
 

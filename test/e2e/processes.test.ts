@@ -18,6 +18,9 @@ beforeAll(async () => {
   processes = await Promise.all([startProcess('api', env), startProcess('api', env), startProcess('worker', env)]);
   api1 = new TestClient(processes[0]!.port);
   api2 = new TestClient(processes[1]!.port);
+  // Open sockets now, so that a subscription made right after an enqueue starts before the
+  // task's first progress report (replay may leave out superseded progress; live never does).
+  await Promise.all([api1.connected, api2.connected]);
 });
 
 afterAll(async () => {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTaskStream, type StreamSource } from '../../src/events/task-stream.ts';
-import { reportProgress, startAttempt, succeed, type Decision } from '../../src/model/state-machine.ts';
+import { reportProgress, startAttempt, succeed } from '../../src/model/state-machine.ts';
+import type { Decision } from '../../src/service/task-recorder.ts';
 import { isFinalState, type Task } from '../../src/model/task.ts';
 import type { TaskChange } from '../../src/events/event-bus.ts';
 import type { Runtime } from '../../src/runtime.ts';

@@ -21,9 +21,13 @@ export class TestClient {
   readonly #http: string;
   readonly #ws: Client;
 
+  /** Resolves once the WebSocket is open and acknowledged, so later subscriptions start at once. */
+  readonly connected: Promise<void>;
+
   constructor(port: number) {
     this.#http = `http://127.0.0.1:${port}/graphql`;
-    this.#ws = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0 });
+    this.#ws = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+    this.connected = new Promise((resolve) => this.#ws.on('connected', () => resolve()));
   }
 
   /** A query or mutation over HTTP. */

@@ -31,7 +31,7 @@ export function startProcess(kind: 'api' | 'worker', env: Record<string, string>
   child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
 
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code} before serving:\n${output.join('')}`)));
     lines.on('line', (line) => {
       output.push(line);

@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startRuntime, type Runtime } from '../../src/runtime.ts';
+import type { AnyTaskType } from '../../src/tasks/task-type.ts';
 
 /** Environment for a taskql process of one test: real servers, its own database and prefix. */
 export function testEnv(name: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -27,9 +28,12 @@ export function testConfig(name: string, extra: Record<string, string> = {}): Co
   return loadConfig(testEnv(name, extra));
 }
 
-/** A runtime on its own database and prefix; `close` also drops the database. */
-export async function startTestRuntime(config: Config): Promise<Runtime> {
-  const runtime = await startRuntime(config, createLogger(config.logLevel, 'test'));
+/**
+ * A runtime on its own database and prefix; `close` also drops the database. `types` replaces
+ * the registered task types (default: the built-ins).
+ */
+export async function startTestRuntime(config: Config, types?: readonly AnyTaskType[]): Promise<Runtime> {
+  const runtime = await startRuntime(config, createLogger(config.logLevel, 'test'), types);
   const close = runtime.close.bind(runtime);
   runtime.close = async () => {
     await runtime.db.dropDatabase().catch(() => {});

@@ -33,6 +33,7 @@ describe('running an attempt', () => {
   });
 
   it('turns a thrown non-Error into a readable error', async () => {
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a careless handler does
     expect(await run(typeWith(() => { throw { code: 42 }; }))).toMatchObject({
       ok: false,
       error: { name: 'NonErrorThrown', message: 'the handler threw a non-Error value: {"code":42}' },
@@ -47,7 +48,9 @@ describe('running an attempt', () => {
     cyclic['self'] = cyclic;
     expect(await run(typeWith(() => cyclic))).toMatchObject({ ok: false, error: { name: 'InvalidResultError' } });
     const typed = typeWith(() => ({ n: 'one' }), { result: z.object({ n: z.number() }) });
-    expect(await run(typed)).toMatchObject({ ok: false, error: { name: 'InvalidResultError', message: expect.stringContaining('result.n') } });
+    const mismatch = await run(typed);
+    expect(mismatch).toMatchObject({ ok: false, error: { name: 'InvalidResultError' } });
+    expect(!mismatch.ok && mismatch.error.message).toContain('result.n');
   });
 
   it('treats returning nothing as a null result', async () => {
@@ -67,6 +70,8 @@ describe('running an attempt', () => {
 
   it('fails without retry when the stored input no longer fits the schema', async () => {
     const type = defineTaskType({ name: 'x', input: z.object({ n: z.number() }), handler: () => 1 });
-    expect(await run(type, { n: 'x' })).toMatchObject({ ok: false, error: { name: 'InvalidInputError', retryable: false, message: expect.stringContaining('input.n') } });
+    const result = await run(type, { n: 'x' });
+    expect(result).toMatchObject({ ok: false, error: { name: 'InvalidInputError', retryable: false } });
+    expect(!result.ok && result.error.message).toContain('input.n');
   });
 });

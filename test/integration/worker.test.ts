@@ -1,0 +1,97 @@
+/**
+ * The worker against misbehaving handlers, on the real servers: whatever a handler does, the
+ * task ends with a readable record and the worker goes on serving.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Task } from '../../src/model/task.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { defineTaskType } from '../../src/tasks/task-type.ts';
+import { TaskWorker } from '../../worker/task-worker.ts';
+import { startTestRuntime, testConfig } from '../support/runtime.ts';
+
+const anything = z.record(z.string(), z.unknown());
+const types = [
+  defineTaskType({ name: 'ok', input: anything, handler: () => ({ fine: true }) }),
+  defineTaskType({ name: 'hang', input: anything, timeoutMs: 200, handler: () => new Promise(() => {}) }),
+  defineTaskType({
+    name: 'throw-string',
+    input: anything,
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a careless handler does
+    handler: () => { throw 'plain string'; },
+  }),
+  defineTaskType({ name: 'not-json', input: anything, handler: () => ({ when: 10n }) }),
+  defineTaskType({
+    name: 'chatty',
+    input: z.object({ reports: z.number().int() }),
+    handler: async ({ reports }, { progress }) => {
+      for (let i = 1; i <= reports; i++) {
+        progress({ percent: (100 * i) / reports, message: `report ${i}` });
+        if (i % 1000 === 0) await delay(50);
+      }
+      return { reports };
+    },
+  }),
+];
+
+let runtime: Runtime;
+let worker: TaskWorker;
+
+beforeAll(async () => {
+  // One slot: a task after a hung one only runs if the hung one really gave its slot back.
+  runtime = await startTestRuntime(testConfig('worker', { WORKER_CONCURRENCY: '1' }), types);
+  worker = new TaskWorker(runtime);
+  await worker.start();
+});
+afterAll(async () => {
+  await worker?.close();
+  await runtime?.close();
+});
+
+/** Enqueue and wait for the final state through the same stream a subscriber gets. */
+async function runToEnd(type: string, input: object = {}): Promise<Task> {
+  const { task } = await runtime.tasks.enqueue({ type, input });
+  let last = task;
+  for await (const snapshot of await runtime.tasks.watchTask(task.id)) last = snapshot;
+  return last;
+}
+
+describe('worker', () => {
+  it('fails a hung attempt with a TimeoutError and gives its slot to the next task', async () => {
+    const hung = runToEnd('hang');
+    const next = runToEnd('ok');
+    expect(await hung).toMatchObject({ state: 'FAILED', error: { name: 'TimeoutError', message: 'attempt 1 timed out after 200 ms' } });
+    expect(await next).toMatchObject({ state: 'SUCCEEDED', result: { fine: true } });
+  });
+
+  it('records a thrown non-Error readably', async () => {
+    expect(await runToEnd('throw-string')).toMatchObject({
+      state: 'FAILED',
+      error: { name: 'NonErrorThrown', message: 'the handler threw a non-Error value: plain string' },
+    });
+  });
+
+  it('fails a result that is not JSON without retrying', async () => {
+    const task = await runToEnd('not-json');
+    expect(task).toMatchObject({ state: 'FAILED', error: { name: 'InvalidResultError', retryable: false } });
+    expect(task.error?.message).toContain('bigint');
+  });
+
+  it('coalesces a flood of progress reports into a few writes, keeping the last one', async () => {
+    const started = performance.now();
+    const task = await runToEnd('chatty', { reports: 5000 });
+    const elapsedMs = performance.now() - started;
+    expect(task).toMatchObject({ state: 'SUCCEEDED', progress: { percent: 100, message: 'report 5000' } });
+    const progressWrites = task.version - 3; // all but CREATED, STARTED and SUCCEEDED
+    // At most one write per 100 ms interval, plus the final flush.
+    expect(progressWrites).toBeGreaterThanOrEqual(1);
+    expect(progressWrites).toBeLessThanOrEqual(Math.ceil(elapsedMs / 100) + 1);
+    const events = await runtime.tasks.events(task.id, 0);
+    expect(events?.filter((e) => e.type === 'PROGRESS')).toHaveLength(1); // superseded ones left out of the log
+  });
+
+  it('still serves after all of that', async () => {
+    expect(await runToEnd('ok')).toMatchObject({ state: 'SUCCEEDED' });
+  });
+});

@@ -1,5 +1,5 @@
-/** Enqueueing: the `enqueueTask` mutation, its input and its payload. */
-import type { Enqueued } from '../src/service/task-service.ts';
+/** Enqueueing, one or many: the `enqueueTask` and `enqueueTasks` mutations, their input and payload. */
+import { ENQUEUE_LIMITS, type Enqueued } from '../src/service/task-service.ts';
 import { builder } from './builder.ts';
 import { TaskRef } from './task.ts';
 
@@ -9,15 +9,21 @@ const EnqueueTaskInput = builder.inputType('EnqueueTaskInput', {
     input: t.field({ type: 'JSON', description: "Validated against the type's input schema; default {}." }),
     queue: t.string({ description: "Default: the type's queue." }),
     priority: t.int({ description: '0 (default) to 10; higher starts first within a queue.' }),
-    maxAttempts: t.int({ description: "Default: the type's." }),
-    tags: t.stringList(),
+    delayMs: t.int({ description: 'Run this much later (at most a year); or runAt, not both.' }),
+    runAt: t.field({ type: 'DateTime', description: 'Run at this time (at most a year ahead; a past time runs now).' }),
+    maxAttempts: t.int({ description: `Default: the type's. 1 to ${ENQUEUE_LIMITS.maxAttempts}.` }),
+    idempotencyKey: t.string({
+      description: 'Same key and type while the first task is retained: that task, deduplicated: true.',
+    }),
+    tags: t.stringList({ description: `At most ${ENQUEUE_LIMITS.tags}, each 1 to ${ENQUEUE_LIMITS.tagLength} characters.` }),
+    resultTtlSeconds: t.int({ description: 'How long a finished task is kept (0: for ever); default from configuration.' }),
   }),
 });
 
 const EnqueueTaskPayload = builder.objectRef<Enqueued>('EnqueueTaskPayload').implement({
   fields: (t) => ({
     task: t.expose('task', { type: TaskRef }),
-    deduplicated: t.exposeBoolean('deduplicated'),
+    deduplicated: t.exposeBoolean('deduplicated', { description: 'True when an earlier task with the same idempotency key was returned.' }),
   }),
 });
 
@@ -26,5 +32,14 @@ builder.mutationField('enqueueTask', (t) =>
     type: EnqueueTaskPayload,
     args: { input: t.arg({ type: EnqueueTaskInput, required: true }) },
     resolve: (_, { input }, { tasks }) => tasks.enqueue(input),
+  }),
+);
+
+builder.mutationField('enqueueTasks', (t) =>
+  t.field({
+    type: [EnqueueTaskPayload],
+    description: `Up to ${ENQUEUE_LIMITS.batch} tasks in one call; all valid or none enqueued.`,
+    args: { inputs: t.arg({ type: [EnqueueTaskInput], required: true }) },
+    resolve: (_, { inputs }, { tasks }) => tasks.enqueueMany(inputs),
   }),
 );

@@ -4,6 +4,7 @@ import './task.ts';
 import './task-event.ts';
 import './task-type.ts';
 import './enqueue.ts';
+import './task-control.ts';
 
 export type { SchemaContext } from './builder.ts';
 

@@ -19,6 +19,7 @@ TaskEventRef.implement({
     attempt: t.exposeInt('attempt', { description: 'The attempt this event belongs to (0 before the first).' }),
     progress: t.expose('progress', { type: TaskProgressRef, nullable: true }),
     error: t.expose('error', { type: TaskErrorRef, nullable: true }),
+    reason: t.exposeString('reason', { nullable: true, description: 'Why, when someone said (CANCELLED).' }),
     nextRunAt: t.expose('nextRunAt', {
       type: 'DateTime',
       nullable: true,

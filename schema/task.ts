@@ -1,5 +1,5 @@
 /** The Task type and what it is made of, the `task` query and the `taskUpdated` subscription. */
-import { ATTEMPT_OUTCOMES, TASK_STATES, type Task, type TaskAttempt, type TaskError, type TaskProgress } from '../src/model/task.ts';
+import { ATTEMPT_OUTCOMES, TASK_STATES, visibleState, type Task, type TaskAttempt, type TaskError, type TaskProgress } from '../src/model/task.ts';
 import { builder } from './builder.ts';
 import { TaskEventRef } from './task-event.ts';
 
@@ -44,13 +44,17 @@ export const TaskRef = builder.objectRef<Task>('Task').implement({
     id: t.exposeID('id'),
     type: t.exposeString('type'),
     queue: t.exposeString('queue'),
-    state: t.expose('state', { type: TaskStateEnum }),
+    state: t.field({
+      type: TaskStateEnum,
+      description: 'A SCHEDULED task reads PENDING once its runAt has passed and it waits in its queue.',
+      resolve: (task) => visibleState(task, new Date()),
+    }),
     input: t.field({ type: 'JSON', resolve: (task) => task.input }),
     result: t.field({ type: 'JSON', nullable: true, description: 'Set when SUCCEEDED.', resolve: (task) => task.result }),
     error: t.expose('error', { type: TaskErrorRef, nullable: true, description: "The latest attempt's error (RETRYING, FAILED)." }),
     progress: t.expose('progress', { type: TaskProgressRef, nullable: true }),
     attempt: t.exposeInt('attempt', { description: 'Attempts started so far (0 before the first).' }),
-    maxAttempts: t.exposeInt('maxAttempts'),
+    maxAttempts: t.exposeInt('maxAttempts', { description: 'Attempts allowed in the current series (a retryTask starts a new one).' }),
     attempts: t.expose('attempts', { type: [TaskAttemptRef] }),
     priority: t.exposeInt('priority', { description: '0 (default) to 10; higher starts first within a queue.' }),
     tags: t.exposeStringList('tags'),
@@ -61,7 +65,7 @@ export const TaskRef = builder.objectRef<Task>('Task').implement({
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When a finished task and its result are deleted.' }),
     events: t.field({
       type: [TaskEventRef],
       description: 'Recorded events after `afterVersion`, in order (superseded PROGRESS events may be left out).',

@@ -22,6 +22,10 @@ const schema = z.object({
   WORKER_CONCURRENCY: int(1).default(10),
   WORKER_QUEUES: z.string().optional(),
   PROGRESS_INTERVAL_MS: int(0).default(100),
+  RESULT_TTL_SECONDS: int(0).default(7 * 24 * 3600),
+  DISCARD_RESULTS_FOR: z.string().optional(),
+  CANCEL_GRACE_MS: int(0).default(5000),
+  CLEANUP_INTERVAL_MS: int(1000).default(60_000),
   BUILTIN_TASK_TYPES: flag.default(true),
   GRAPHIQL: flag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -46,6 +50,14 @@ export interface Config {
   workerQueues: string[] | null;
   /** Least time between two progress writes of one task (the last report is always written). */
   progressIntervalMs: number;
+  /** How long a finished task is kept when its enqueue did not say; 0 keeps it for ever. */
+  resultTtlSeconds: number;
+  /** Task types whose results are not kept (the task's record is; its `result` stays null). */
+  discardResultsFor: ReadonlySet<string>;
+  /** How long a cancelled handler may take to stop before it is abandoned. */
+  cancelGraceMs: number;
+  /** How often expired tasks are deleted. */
+  cleanupIntervalMs: number;
   builtinTaskTypes: boolean;
   graphiql: boolean;
   logLevel: string;
@@ -70,12 +82,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
     workerConcurrency: e.WORKER_CONCURRENCY,
-    workerQueues: e.WORKER_QUEUES ? e.WORKER_QUEUES.split(',').map((q) => q.trim()).filter(Boolean) : null,
+    workerQueues: list(e.WORKER_QUEUES),
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+    resultTtlSeconds: e.RESULT_TTL_SECONDS,
+    discardResultsFor: new Set(list(e.DISCARD_RESULTS_FOR) ?? []),
+    cancelGraceMs: e.CANCEL_GRACE_MS,
+    cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
     builtinTaskTypes: e.BUILTIN_TASK_TYPES,
     graphiql: e.GRAPHIQL,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** A comma-separated list; null when unset or empty. */
+function list(value: string | undefined): string[] | null {
+  const items = value?.split(',').map((item) => item.trim()).filter(Boolean) ?? [];
+  return items.length > 0 ? items : null;
 }
 
 function databaseOf(url: string): string | undefined {

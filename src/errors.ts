@@ -16,6 +16,11 @@ export class TaskNotFoundError extends Error {
   }
 }
 
+/** The task's state does not allow what was asked (cancelling a finished task, retrying a live one). */
+export class TaskConflictError extends Error {
+  override name = 'TaskConflictError';
+}
+
 /** MongoDB or Redis could not be reached in time; whatever was asked was not half-done. */
 export class DependencyUnavailableError extends Error {
   override name = 'DependencyUnavailableError';

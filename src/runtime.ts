@@ -6,6 +6,7 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import { taskTypes } from '../worker/handlers/index.ts';
 import type { Config } from './config.ts';
+import { CancelRequests } from './events/cancel-requests.ts';
 import { EventBus } from './events/event-bus.ts';
 import type { Logger } from './logger.ts';
 import { TaskQueues } from './queue/task-queues.ts';
@@ -22,6 +23,7 @@ export interface Runtime {
   db: Db;
   store: TaskStore;
   bus: EventBus;
+  cancels: CancelRequests;
   recorder: TaskRecorder;
   types: TaskTypeRegistry;
   queues: TaskQueues;
@@ -62,12 +64,23 @@ export async function startRuntime(
   await Promise.all([commands.connect(), subscriber.connect()]);
 
   const store = new TaskStore(db);
+  await store.ensureIndexes();
   const bus = new EventBus(commands, subscriber, config.redisPrefix);
   await bus.start();
+  const cancels = new CancelRequests(commands, subscriber, config.redisPrefix);
   const recorder = new TaskRecorder(store, bus, logger);
   const registry = new TaskTypeRegistry(types);
   const queues = new TaskQueues(commands, config.redisPrefix, config.dependencyTimeoutMs);
-  const tasks = new TaskService({ store, queues, bus, recorder, types: registry });
+  const tasks = new TaskService({
+    store,
+    queues,
+    bus,
+    cancels,
+    recorder,
+    types: registry,
+    // A margin over the worker's grace period covers the writes that follow the handler's stop.
+    settings: { resultTtlSeconds: config.resultTtlSeconds, cancelWaitMs: config.cancelGraceMs + 2000 },
+  });
 
   return {
     config,
@@ -75,6 +88,7 @@ export async function startRuntime(
     db,
     store,
     bus,
+    cancels,
     recorder,
     types: registry,
     queues,

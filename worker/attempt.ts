@@ -9,35 +9,55 @@ import type { Task, TaskError } from '../src/model/task.ts';
 import { parseWith } from '../src/tasks/registry.ts';
 import type { TaskType } from '../src/tasks/task-type.ts';
 
-/** How an attempt ended. */
-export type AttemptResult = { ok: true; result: unknown } | { ok: false; error: TaskError };
+/** How an attempt ended: a result, an error, or stopped because the task was cancelled. */
+export type AttemptResult = { ok: true; result: unknown } | { ok: false; error: TaskError } | { ok: 'cancelled' };
 
 /** What an attempt needs besides the task and its type. */
 export interface AttemptOptions {
   progress: (report: ProgressReport) => void;
   logger: Logger;
+  /** Fires when the task is cancelled. */
+  cancelled: AbortSignal;
+  /** How long a cancelled handler may take to stop before it is abandoned. */
+  cancelGraceMs: number;
 }
 
 /**
- * Run `task`'s current attempt. Never throws. After a timeout the handler is abandoned (its
- * signal has fired; whatever it returns later is ignored), so a handler that ignores its signal
- * still frees its worker slot.
+ * Run `task`'s current attempt. Never throws. After a timeout, or a cancel and its grace period,
+ * the handler is abandoned (its signal has fired; whatever it returns later is ignored), so a
+ * handler that ignores its signal still frees its worker slot.
  */
 export async function runAttempt(type: TaskType, task: Task, options: AttemptOptions): Promise<AttemptResult> {
   const input = parseWith(type.input, task.input, 'input');
   if (!input.ok) return { ok: false, error: nonRetryable('InvalidInputError', input.message) };
 
   const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   const timedOut = new Promise<AttemptResult>((resolve) => {
     if (type.timeoutMs === null) return;
     const ms = type.timeoutMs;
-    timer = setTimeout(() => {
-      const error = new Error(`attempt ${task.attempt} timed out after ${ms} ms`);
-      error.name = 'TimeoutError';
-      controller.abort(error);
-      resolve({ ok: false, error: toTaskError(error) });
-    }, ms);
+    timers.push(
+      setTimeout(() => {
+        const error = new Error(`attempt ${task.attempt} timed out after ${ms} ms`);
+        error.name = 'TimeoutError';
+        controller.abort(error);
+        resolve({ ok: false, error: toTaskError(error) });
+      }, ms),
+    );
+  });
+  let onCancel = () => {};
+  let cancelRequested = false;
+  const cancelled = new Promise<AttemptResult>((resolve) => {
+    onCancel = () => {
+      cancelRequested = true;
+      const reason = new Error('the task was cancelled');
+      reason.name = 'CancelledError';
+      controller.abort(reason);
+      // Give the handler its grace period to stop; whatever it returns, the task was cancelled.
+      const stopped = () => resolve({ ok: 'cancelled' });
+      ran.then(stopped, stopped);
+      timers.push(setTimeout(stopped, options.cancelGraceMs));
+    };
   });
 
   const ran = (async (): Promise<AttemptResult> => {
@@ -55,10 +75,16 @@ export async function runAttempt(type: TaskType, task: Task, options: AttemptOpt
     }
   })();
 
+  if (options.cancelled.aborted) onCancel();
+  else options.cancelled.addEventListener('abort', onCancel, { once: true });
   try {
-    return await Promise.race([ran, timedOut]);
+    const first = await Promise.race([ran, timedOut, cancelled]);
+    // A handler that stops because of the cancel usually settles first (with an AbortError):
+    // the attempt still ended because the task was cancelled.
+    return cancelRequested ? await cancelled : first;
   } finally {
-    clearTimeout(timer);
+    options.cancelled.removeEventListener('abort', onCancel);
+    for (const timer of timers) clearTimeout(timer);
   }
 }
 

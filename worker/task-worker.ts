@@ -12,12 +12,13 @@ import { randomBytes } from 'node:crypto';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { retryDelayMs } from '../src/model/backoff.ts';
-import { failAttempt, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
+import { cancel, failAttempt, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
 import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
 import type { Runtime } from '../src/runtime.ts';
-import { runAttempt } from './attempt.ts';
+import { runAttempt, type AttemptResult } from './attempt.ts';
 import { ProgressCoalescer } from './progress-coalescer.ts';
+import { RetentionCleanup } from './retention-cleanup.ts';
 
 /** A unique, readable id for this worker process: host, pid and a random suffix. */
 export function newWorkerId(): string {
@@ -29,6 +30,9 @@ export class TaskWorker {
   readonly #runtime: Runtime;
   readonly #workers: Worker<TaskJobData>[] = [];
   readonly #connection: Redis;
+  readonly #cleanup: RetentionCleanup;
+  /** The running attempts of this process, by task id, to stop when their task is cancelled. */
+  readonly #running = new Map<string, { stop: AbortController; reason: string | null }>();
 
   constructor(runtime: Runtime, id = newWorkerId()) {
     this.id = id;
@@ -36,6 +40,7 @@ export class TaskWorker {
     // BullMQ's workers block on Redis and must retry forever across outages.
     this.#connection = new Redis(runtime.config.redisUrl, { maxRetriesPerRequest: null });
     this.#connection.on('error', (err) => runtime.logger.warn({ err }, 'worker Redis connection error'));
+    this.#cleanup = new RetentionCleanup(runtime, this.#connection);
   }
 
   /** The queues this worker serves: configured, or every queue a registered type uses. */
@@ -45,7 +50,8 @@ export class TaskWorker {
 
   /** Start taking jobs from every served queue. */
   async start(): Promise<void> {
-    const { config, logger } = this.#runtime;
+    const { config, logger, cancels } = this.#runtime;
+    await cancels.listen((taskId, reason) => this.#stop(taskId, reason));
     for (const queue of this.queues) {
       const worker = new Worker<TaskJobData>(bullQueueName(queue), (job, token) => this.#process(job, token), {
         connection: this.#connection,
@@ -55,18 +61,25 @@ export class TaskWorker {
       worker.on('error', (err) => logger.warn({ err, queue }, 'worker error'));
       this.#workers.push(worker);
     }
-    await Promise.all(this.#workers.map((w) => w.waitUntilReady()));
+    await Promise.all([...this.#workers.map((w) => w.waitUntilReady()), this.#cleanup.start()]);
     logger.info({ workerId: this.id, queues: this.queues, concurrency: config.workerConcurrency }, 'taskql worker started');
   }
 
   /** Stop taking jobs and wait for the running ones to finish. */
   async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => w.close()));
+    await Promise.all([...this.#workers.map((w) => w.close()), this.#cleanup.close()]);
     this.#connection.disconnect();
   }
 
+  #stop(taskId: string, reason: string | null): void {
+    const running = this.#running.get(taskId);
+    if (!running) return;
+    running.reason = reason;
+    running.stop.abort();
+  }
+
   async #process(job: Job<TaskJobData>, token: string | undefined): Promise<void> {
-    const { store, recorder, types, config } = this.#runtime;
+    const { store, recorder, types, config, cancels } = this.#runtime;
     const task = await store.get(job.data.taskId);
     // Deleted (an enqueue that was undone) or already ended (a duplicate delivery): nothing to run.
     if (!task || isFinalState(task.state)) return;
@@ -92,16 +105,38 @@ export class TaskWorker {
       }
     });
 
-    const type = types.get(current.type);
-    const outcome = type
-      ? await runAttempt(type, current, { progress: (r) => progress.report(r), logger })
-      : ({ ok: false, error: { name: 'UnknownTaskTypeError', message: `this worker has no task type "${current.type}"`, stack: null, retryable: false } } as const);
-    await progress.flush();
+    const running = { stop: new AbortController(), reason: null as string | null };
+    this.#running.set(current.id, running);
+    let outcome: AttemptResult;
+    try {
+      // A cancel requested while the job was being taken arrived before we listened for it.
+      const pending = await cancels.pending(current.id);
+      if (pending) this.#stop(current.id, pending.reason);
+      const type = types.get(current.type);
+      outcome = type
+        ? await runAttempt(type, current, {
+            progress: (r) => progress.report(r),
+            logger,
+            cancelled: running.stop.signal,
+            cancelGraceMs: config.cancelGraceMs,
+          })
+        : { ok: false, error: { name: 'UnknownTaskTypeError', message: `this worker has no task type "${current.type}"`, stack: null, retryable: false } };
+      await progress.flush();
+    } finally {
+      this.#running.delete(current.id);
+    }
 
-    if (outcome.ok) {
-      await recorder.record(current, (t, now) => succeed(t, attempt, outcome.result, now));
+    if (outcome.ok === 'cancelled') {
+      await recorder.record(current, (t, now) => cancel(t, running.reason, now, attempt));
+      await cancels.clear(current.id);
       return;
     }
+    if (outcome.ok) {
+      const result = config.discardResultsFor.has(current.type) ? null : outcome.result;
+      await recorder.record(current, (t, now) => succeed(t, attempt, result, now));
+      return;
+    }
+    const type = types.get(current.type);
     const delay = retryDelayMs(type?.backoff ?? { type: 'fixed', delayMs: 0 }, attempt);
     const failed = await recorder.record(current, (t, now) => failAttempt(t, attempt, outcome.error, delay, now));
     if (failed.ok && failed.task.state === 'RETRYING' && failed.event.nextRunAt) {

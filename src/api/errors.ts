@@ -4,7 +4,7 @@
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { DependencyUnavailableError, InvalidInputError, TaskNotFoundError } from '../errors.ts';
+import { DependencyUnavailableError, InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
 
 /** The error codes of the client contract. */
 export const ERROR_CODES = [
@@ -43,6 +43,7 @@ export function toContractError(error: unknown): GraphQLError {
 
   if (cause instanceof InvalidInputError) return located(cause.message, { code: 'BAD_USER_INPUT' });
   if (cause instanceof TaskNotFoundError) return located(cause.message, { code: 'NOT_FOUND' });
+  if (cause instanceof TaskConflictError) return located(cause.message, { code: 'CONFLICT' });
   if (cause instanceof DependencyUnavailableError) {
     return located(`${cause.message}; nothing was changed, try again shortly`, { code: 'SERVICE_UNAVAILABLE' });
   }

@@ -31,28 +31,32 @@ export interface NewTask {
   priority: number;
   tags: string[];
   idempotencyKey: string | null;
+  /** When to run; null (or a time already past) runs it as soon as a worker is free. */
+  runAt: Date | null;
+  resultTtlSeconds: number;
 }
 
-/** A task in PENDING with its CREATED event (version 1). */
+/** A task with its CREATED event (version 1): SCHEDULED when `runAt` is ahead, else PENDING. */
 export function createTask(spec: NewTask, now: Date): Transition {
+  const state = spec.runAt && spec.runAt > now ? 'SCHEDULED' : 'PENDING';
   const base: Task = {
     ...spec,
-    state: 'PENDING',
+    state,
     result: null,
     error: null,
     progress: null,
     attempt: 0,
+    seriesStart: 0,
     attempts: [],
     version: 0,
     createdAt: now,
-    runAt: null,
     startedAt: null,
     finishedAt: null,
     updatedAt: now,
     expiresAt: null,
     pendingProgressEvent: null,
   };
-  return advance(base, 'CREATED', 'PENDING', now, {});
+  return advance(base, 'CREATED', state, now, {});
 }
 
 /**
@@ -107,7 +111,7 @@ export function succeed(task: Task, attempt: number, result: unknown, now: Date)
       result,
       error: null,
       attempts: closeRunningAttempt(task, 'SUCCEEDED', null, now),
-      finishedAt: now,
+      ...finish(task, now),
     }),
   );
 }
@@ -131,12 +135,59 @@ export function failAttempt(
       advance(task, 'RETRY_SCHEDULED', 'RETRYING', now, { error, attempts }, { error, nextRunAt }),
     );
   }
-  return permit(advance(task, 'FAILED', 'FAILED', now, { error, attempts, finishedAt: now }, { error }));
+  return permit(advance(task, 'FAILED', 'FAILED', now, { error, attempts, ...finish(task, now) }, { error }));
 }
 
 /** Whether a failure of the current attempt with `error` leads to another attempt. */
 export function willRetry(task: Task, error: TaskError): boolean {
-  return error.retryable && task.attempt < task.maxAttempts;
+  return error.retryable && task.attempt - task.seriesStart < task.maxAttempts;
+}
+
+/** States `cancel` accepts; RUNNING only from the worker running the attempt. */
+const CANCELLABLE: ReadonlySet<TaskState> = new Set(['PENDING', 'SCHEDULED', 'RETRYING', 'RUNNING']);
+
+/**
+ * Cancel the task. A waiting task (PENDING, SCHEDULED, RETRYING) is cancelled by whoever removed
+ * its job; a RUNNING one only by the worker running `attempt`, once the handler has stopped (or
+ * been abandoned), so the record never says CANCELLED while a handler still works on it.
+ */
+export function cancel(task: Task, reason: string | null, now: Date, attempt?: number): TransitionResult {
+  if (!CANCELLABLE.has(task.state)) return refuse(task, 'cancel');
+  if (task.state === 'RUNNING' && attempt !== task.attempt) return refuse(task, 'cancel without stopping its attempt');
+  return permit(
+    advance(
+      task,
+      'CANCELLED',
+      'CANCELLED',
+      now,
+      { attempts: closeRunningAttempt(task, 'CANCELLED', null, now), ...finish(task, now) },
+      { reason },
+    ),
+  );
+}
+
+/**
+ * `retryTask`: a FAILED or CANCELLED task goes back to PENDING with a fresh series of
+ * `maxAttempts` attempts, numbered after the recorded ones; its history stays.
+ */
+export function requeue(task: Task, now: Date): TransitionResult {
+  if (task.state !== 'FAILED' && task.state !== 'CANCELLED') return refuse(task, 'retry');
+  return permit(
+    advance(task, 'REQUEUED', 'PENDING', now, {
+      seriesStart: task.attempt,
+      result: null,
+      error: null,
+      runAt: null,
+      finishedAt: null,
+      expiresAt: null,
+    }),
+  );
+}
+
+/** The fields a final state sets: when it finished and when its record expires. */
+function finish(task: Task, now: Date): Pick<Task, 'finishedAt' | 'expiresAt'> {
+  const ttl = task.resultTtlSeconds;
+  return { finishedAt: now, expiresAt: ttl > 0 ? new Date(now.getTime() + ttl * 1000) : null };
 }
 
 function isRunning(task: Task, attempt: number): boolean {
@@ -166,7 +217,7 @@ function advance(
   state: TaskState,
   now: Date,
   patch: Partial<Task>,
-  details: Partial<Pick<TaskEvent, 'progress' | 'error' | 'nextRunAt'>> = {},
+  details: Partial<Pick<TaskEvent, 'progress' | 'error' | 'nextRunAt' | 'reason'>> = {},
 ): Transition {
   const version = task.version + 1;
   const attempt = patch.attempt ?? task.attempt;
@@ -180,6 +231,7 @@ function advance(
     progress: null,
     error: null,
     nextRunAt: null,
+    reason: null,
     ...details,
   };
   const isProgress = type === 'PROGRESS';

@@ -85,6 +85,8 @@ export interface TaskEvent {
   error: TaskError | null;
   /** When the next attempt runs (RETRY_SCHEDULED). */
   nextRunAt: Date | null;
+  /** Why, when someone said (CANCELLED). */
+  reason: string | null;
 }
 
 /** A task as stored and served, without its event log. */
@@ -99,7 +101,10 @@ export interface Task {
   progress: TaskProgress | null;
   /** Attempts started so far. */
   attempt: number;
+  /** Attempts allowed in the current series (the first, or the one a `retryTask` began). */
   maxAttempts: number;
+  /** Attempts started before the current series began (0 until a `retryTask`). */
+  seriesStart: number;
   attempts: TaskAttempt[];
   priority: number;
   tags: string[];
@@ -111,6 +116,8 @@ export interface Task {
   finishedAt: Date | null;
   updatedAt: Date;
   expiresAt: Date | null;
+  /** How long the task is kept once finished; 0 keeps it for ever. */
+  resultTtlSeconds: number;
   /**
    * The newest PROGRESS event of the running attempt, kept out of the event log until something
    * else happens: a later PROGRESS event of the same attempt replaces it (the contract lets replay
@@ -121,3 +128,17 @@ export interface Task {
 
 /** The priority range of the contract: 0 (default) to 10, higher starts first. */
 export const PRIORITY_RANGE = { min: 0, max: 10 } as const;
+
+/**
+ * The state a client sees. A SCHEDULED task whose `runAt` has passed is waiting in its queue like
+ * any other: it reads PENDING, although no event marks the moment (BullMQ moves the job, not
+ * taskql, and the contract has no event type for it); STARTED follows when a worker takes it.
+ */
+export function visibleState(task: Pick<Task, 'state' | 'runAt'>, now: Date): TaskState {
+  return task.state === 'SCHEDULED' && task.runAt !== null && task.runAt <= now ? 'PENDING' : task.state;
+}
+
+/** Whether the task has passed its retention and must be treated as gone. */
+export function isExpired(task: Pick<Task, 'expiresAt'>, now: Date): boolean {
+  return task.expiresAt !== null && task.expiresAt <= now;
+}

@@ -31,15 +31,19 @@ export function bullPriority(priority: number): number {
   return PRIORITY_RANGE.max + 1 - priority;
 }
 
-/** The options of a task's job. */
-export function jobOptions(task: Task): JobsOptions {
+/** The options of a task's job: delayed until `runAt` when that is ahead of `now`. */
+export function jobOptions(task: Task, now: Date): JobsOptions {
   return {
     jobId: task.id,
     priority: bullPriority(task.priority),
+    delay: task.runAt ? Math.max(0, task.runAt.getTime() - now.getTime()) : 0,
     removeOnComplete: true,
     removeOnFail: true,
   };
 }
+
+/** What removing a task's job found: it is gone now, or a worker holds it (the task is starting or running). */
+export type Removal = 'removed' | 'running';
 
 export class TaskQueues {
   readonly #queues = new Map<string, Queue<TaskJobData>>();
@@ -61,7 +65,32 @@ export class TaskQueues {
   /** Queue `task`'s job. */
   async add(task: Task): Promise<void> {
     const queue = this.#queue(task.queue);
-    await withTimeout(queue.add(task.type, { taskId: task.id }, jobOptions(task)), this.#timeoutMs);
+    await withTimeout(queue.add(task.type, { taskId: task.id }, jobOptions(task, new Date())), this.#timeoutMs);
+  }
+
+  /** Queue the jobs of many tasks, one `addBulk` per queue. */
+  async addMany(tasks: Task[]): Promise<void> {
+    const now = new Date();
+    const byQueue = new Map<string, Task[]>();
+    for (const task of tasks) {
+      const group = byQueue.get(task.queue);
+      if (group) group.push(task);
+      else byQueue.set(task.queue, [task]);
+    }
+    await withTimeout(
+      Promise.all(
+        [...byQueue].map(([name, group]) =>
+          this.#queue(name).addBulk(group.map((task) => ({ name: task.type, data: { taskId: task.id }, opts: jobOptions(task, now) }))),
+        ),
+      ),
+      this.#timeoutMs,
+    );
+  }
+
+  /** Remove `task`'s job unless a worker holds it; a job that does not exist counts as removed. */
+  async remove(task: Task): Promise<Removal> {
+    const removed = await withTimeout(this.#queue(task.queue).remove(task.id), this.#timeoutMs);
+    return removed === 1 ? 'removed' : 'running';
   }
 
   async close(): Promise<void> {

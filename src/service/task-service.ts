@@ -1,14 +1,15 @@
 /**
- * What the API does with tasks: enqueue them, read them and their events, and open the live
- * streams the subscriptions serve. GraphQL-free, so it can be driven from tests and other
- * front ends alike.
+ * What the API does with tasks: enqueue, cancel and retry them, read them and their events, and
+ * open the live streams the subscriptions serve. GraphQL-free, so it can be driven from tests and
+ * other front ends alike.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidInputError } from '../errors.ts';
+import { InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
+import type { CancelRequests } from '../events/cancel-requests.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { openTaskStream } from '../events/task-stream.ts';
-import { createTask } from '../model/state-machine.ts';
+import { cancel, createTask, requeue, type Transition } from '../model/state-machine.ts';
 import { isFinalState, PRIORITY_RANGE, type Task, type TaskEvent } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { TaskStore } from '../store/task-store.ts';
@@ -20,83 +21,179 @@ export interface TaskEventWithTask extends TaskEvent {
   task: Task;
 }
 
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
 /** Limits on what a client may ask for when enqueueing. */
-export const ENQUEUE_LIMITS = { maxAttempts: 100, tags: 20, tagLength: 64, idLength: 128 } as const;
+export const ENQUEUE_LIMITS = {
+  maxAttempts: 100,
+  tags: 20,
+  tagLength: 64,
+  idempotencyKeyLength: 256,
+  batch: 1000,
+  /** How far ahead a task may be scheduled. */
+  scheduleMs: YEAR_MS,
+  resultTtlSeconds: 10 * 365 * 24 * 3600,
+} as const;
 
 const name = z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, _, . and - only, at most 64');
 
 /** The options of `enqueueTask` this service understands (the GraphQL input's shape). */
-const enqueueOptions = z.object({
-  type: z.string().min(1),
-  input: z.unknown().optional(),
-  queue: name.nullish(),
-  priority: z.number().int().min(PRIORITY_RANGE.min).max(PRIORITY_RANGE.max).nullish(),
-  maxAttempts: z.number().int().min(1).max(ENQUEUE_LIMITS.maxAttempts).nullish(),
-  tags: z.array(z.string().min(1).max(ENQUEUE_LIMITS.tagLength)).max(ENQUEUE_LIMITS.tags).nullish(),
-});
+const enqueueOptions = z
+  .object({
+    type: z.string().min(1),
+    input: z.unknown().optional(),
+    queue: name.nullish(),
+    priority: z.number().int().min(PRIORITY_RANGE.min).max(PRIORITY_RANGE.max).nullish(),
+    maxAttempts: z.number().int().min(1).max(ENQUEUE_LIMITS.maxAttempts).nullish(),
+    tags: z.array(z.string().min(1).max(ENQUEUE_LIMITS.tagLength)).max(ENQUEUE_LIMITS.tags).nullish(),
+    delayMs: z.number().int().min(0).max(ENQUEUE_LIMITS.scheduleMs).nullish(),
+    runAt: z.date().nullish(),
+    idempotencyKey: z.string().min(1).max(ENQUEUE_LIMITS.idempotencyKeyLength).nullish(),
+    resultTtlSeconds: z.number().int().min(0).max(ENQUEUE_LIMITS.resultTtlSeconds).nullish(),
+  })
+  .refine((o) => o.delayMs == null || o.runAt == null, { message: 'give delayMs or runAt, not both', path: ['runAt'] });
 
 /** What a client asks to enqueue. */
 export type EnqueueRequest = z.input<typeof enqueueOptions>;
 
-/** The enqueued task, and whether it was an earlier one returned again. */
+/** The enqueued task, and whether it was an earlier one returned again (same idempotency key). */
 export interface Enqueued {
   task: Task;
   deduplicated: boolean;
+}
+
+/** Settings of the service that come from configuration. */
+export interface TaskServiceSettings {
+  /** Retention of finished tasks when the enqueue does not say (seconds; 0 keeps them). */
+  resultTtlSeconds: number;
+  /** How long `cancel` waits for a running task's worker to stop it. */
+  cancelWaitMs: number;
 }
 
 export class TaskService {
   readonly #store: TaskStore;
   readonly #queues: TaskQueues;
   readonly #bus: EventBus;
+  readonly #cancels: CancelRequests;
   readonly #recorder: TaskRecorder;
   readonly #types: TaskTypeRegistry;
+  readonly #settings: TaskServiceSettings;
 
-  constructor(deps: { store: TaskStore; queues: TaskQueues; bus: EventBus; recorder: TaskRecorder; types: TaskTypeRegistry }) {
+  constructor(deps: {
+    store: TaskStore;
+    queues: TaskQueues;
+    bus: EventBus;
+    cancels: CancelRequests;
+    recorder: TaskRecorder;
+    types: TaskTypeRegistry;
+    settings: TaskServiceSettings;
+  }) {
     this.#store = deps.store;
     this.#queues = deps.queues;
     this.#bus = deps.bus;
+    this.#cancels = deps.cancels;
     this.#recorder = deps.recorder;
     this.#types = deps.types;
+    this.#settings = deps.settings;
   }
 
   /**
    * Validate, store, queue and announce a task. Nothing is stored when the request is invalid;
-   * when the job cannot be queued, the stored task is deleted again and the error thrown.
+   * when the job cannot be queued, the stored task is deleted again and the error thrown. A live
+   * task of the same type and idempotency key is returned instead of a new one.
    */
   async enqueue(request: EnqueueRequest): Promise<Enqueued> {
-    const options = parseWith(enqueueOptions, request, 'input');
-    if (!options.ok) throw new InvalidInputError(options.message);
-    const { type: typeName, queue, priority, maxAttempts, tags } = options.value;
-    const type = this.#types.get(typeName);
-    if (!type) throw new InvalidInputError(`input.type: unknown task type "${typeName}"; see taskTypes`);
-    const input = options.value.input ?? {};
-    const checked = parseWith(type.input, input, 'input.input');
-    if (!checked.ok) throw new InvalidInputError(checked.message);
-
-    const created = createTask(
-      {
-        id: randomUUID(),
-        type: type.name,
-        queue: queue ?? type.queue,
-        input,
-        maxAttempts: maxAttempts ?? type.maxAttempts,
-        priority: priority ?? PRIORITY_RANGE.min,
-        tags: [...new Set(tags ?? [])],
-        idempotencyKey: null,
-      },
-      new Date(),
-    );
-    await this.#store.insert(created);
+    const created = this.#create(request, 'input', new Date());
+    const stored = await this.#store.insert(created);
+    if (!stored.inserted) return { task: stored.existing, deduplicated: true };
     try {
       await this.#queues.add(created.task);
     } catch (error) {
       // Undo, so no task waits for a job that does not exist. Should the undo fail too (MongoDB
-      // went away as well), the worker-side reconciler is what repairs the orphan.
+      // went away as well), the task is left without a job: lost-task recovery's to repair.
       await this.#store.remove(created.task.id).catch(() => {});
       throw error;
     }
     await this.#recorder.announce(created);
     return { task: created.task, deduplicated: false };
+  }
+
+  /**
+   * Enqueue many tasks with one bulk write to MongoDB and one to Redis per queue. Every request
+   * is validated first: when any is invalid, none is enqueued and the error names each bad index.
+   */
+  async enqueueMany(requests: EnqueueRequest[]): Promise<Enqueued[]> {
+    if (requests.length > ENQUEUE_LIMITS.batch) {
+      throw new InvalidInputError(`inputs: at most ${ENQUEUE_LIMITS.batch} tasks per call, got ${requests.length}`);
+    }
+    const now = new Date();
+    const problems: string[] = [];
+    const created = requests.flatMap((request, i) => {
+      try {
+        return [this.#create(request, `inputs.${i}`, now)];
+      } catch (error) {
+        if (!(error instanceof InvalidInputError)) throw error;
+        problems.push(error.message);
+        return [];
+      }
+    });
+    if (problems.length > 0) throw new InvalidInputError(problems.join('; '));
+
+    const stored = await this.#store.insertMany(created);
+    const fresh = created.filter((_, i) => stored[i]?.inserted);
+    try {
+      await this.#queues.addMany(fresh.map((c) => c.task));
+    } catch (error) {
+      await this.#store.removeMany(fresh.map((c) => c.task.id)).catch(() => {});
+      throw error;
+    }
+    await Promise.all(fresh.map((c) => this.#recorder.announce(c)));
+    return stored.map((result, i) =>
+      result.inserted ? { task: created[i]!.task, deduplicated: false } : { task: result.existing, deduplicated: true },
+    );
+  }
+
+  /**
+   * Cancel a task. A waiting one (PENDING, SCHEDULED, RETRYING) loses its job and is CANCELLED at
+   * once. A running one is asked to stop through its worker; this waits (up to the worker's grace
+   * period and a margin) for the CANCELLED record and returns the task as it then is.
+   * A SUCCEEDED or FAILED task is a conflict; a CANCELLED one is returned unchanged.
+   */
+  async cancel(id: string, reason: string | null): Promise<Task> {
+    for (;;) {
+      const task = await this.#existing(id);
+      if (task.state === 'CANCELLED') return task;
+      if (task.state === 'SUCCEEDED' || task.state === 'FAILED') {
+        throw new TaskConflictError(`task ${id} is ${task.state}: only a task that has not finished can be cancelled`);
+      }
+      if (task.state !== 'RUNNING' && (await this.#queues.remove(task)) === 'removed') {
+        const recorded = await this.#recorder.record(task, (t, now) => cancel(t, reason, now));
+        if (recorded.ok) return recorded.task;
+        continue; // it moved on meanwhile: decide again on what it is now
+      }
+      // Running, or a worker has just taken its job: the worker stops it and records CANCELLED.
+      await this.#cancels.request(id, reason);
+      const settled = await this.#awaitFinal(id, this.#settings.cancelWaitMs);
+      if (settled.state === 'SUCCEEDED' || settled.state === 'FAILED') {
+        throw new TaskConflictError(`task ${id} ${settled.state} before it could be cancelled`);
+      }
+      return settled;
+    }
+  }
+
+  /** `retryTask`: queue a FAILED or CANCELLED task again, same id, a fresh series of attempts. */
+  async retry(id: string): Promise<Task> {
+    const task = await this.#existing(id);
+    await this.#cancels.clear(id);
+    const recorded = await this.#recorder.record(task, (t, now) => requeue(t, now));
+    if (!recorded.ok) {
+      const state = recorded.task?.state ?? task.state;
+      throw new TaskConflictError(`task ${id} is ${state}: only a FAILED or CANCELLED task can be retried`);
+    }
+    // Recorded first, so a worker taking the job finds the task PENDING. Should Redis fail right
+    // here, the task waits PENDING without a job until lost-task recovery finds it.
+    await this.#queues.add(recorded.task);
+    return recorded.task;
   }
 
   /** The task, or null when unknown. */
@@ -138,5 +235,56 @@ export class TaskService {
       version: (event) => event.version,
       isFinal: (event) => isFinalState(event.state),
     });
+  }
+
+  /** The task, or TaskNotFoundError. */
+  async #existing(id: string): Promise<Task> {
+    const task = await this.#store.get(id);
+    if (!task) throw new TaskNotFoundError(id);
+    return task;
+  }
+
+  /** The task once it is final, or as it is after `ms`. */
+  async #awaitFinal(id: string, ms: number): Promise<Task> {
+    const stream = await this.watchTask(id);
+    const deadline = setTimeout(() => void stream.return?.(), ms);
+    let last: Task | undefined;
+    try {
+      for await (const task of stream) last = task;
+    } finally {
+      clearTimeout(deadline);
+    }
+    return last ?? (await this.#existing(id));
+  }
+
+  /** A valid request as a new task's creation; problems are named from `path`. */
+  #create(request: EnqueueRequest, path: string, now: Date): Transition {
+    const options = parseWith(enqueueOptions, request, path);
+    if (!options.ok) throw new InvalidInputError(options.message);
+    const o = options.value;
+    const type = this.#types.get(o.type);
+    if (!type) throw new InvalidInputError(`${path}.type: unknown task type "${o.type}"; see taskTypes`);
+    const input = o.input ?? {};
+    const checked = parseWith(type.input, input, `${path}.input`);
+    if (!checked.ok) throw new InvalidInputError(checked.message);
+    const runAt = o.runAt ?? (o.delayMs ? new Date(now.getTime() + o.delayMs) : null);
+    if (runAt && runAt.getTime() - now.getTime() > ENQUEUE_LIMITS.scheduleMs) {
+      throw new InvalidInputError(`${path}.runAt: at most a year ahead`);
+    }
+    return createTask(
+      {
+        id: randomUUID(),
+        type: type.name,
+        queue: o.queue ?? type.queue,
+        input,
+        maxAttempts: o.maxAttempts ?? type.maxAttempts,
+        priority: o.priority ?? PRIORITY_RANGE.min,
+        tags: [...new Set(o.tags ?? [])],
+        idempotencyKey: o.idempotencyKey ?? null,
+        runAt,
+        resultTtlSeconds: o.resultTtlSeconds ?? this.#settings.resultTtlSeconds,
+      },
+      now,
+    );
   }
 }

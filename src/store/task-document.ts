@@ -26,6 +26,17 @@ export interface TaskDocument
   pendingProgressEvent: EventDocument | null;
   /** The log, in version order (see `Task.pendingProgressEvent` for the newest PROGRESS event). */
   events: EventDocument[];
+  /**
+   * What makes a task unique under its unique index: type and idempotency key when it has one,
+   * else its own id. (A partial unique index would say "only where a key is set" directly, but
+   * FerretDB does not support partial indexes.)
+   */
+  dedupeKey: string;
+}
+
+/** The `dedupeKey` of a task with idempotency key `key` (see `TaskDocument.dedupeKey`). */
+export function dedupeKeyOf(task: Pick<Task, 'id' | 'type' | 'idempotencyKey'>): string {
+  return task.idempotencyKey === null ? `id:${task.id}` : `key:${task.type}:${task.idempotencyKey}`;
 }
 
 const encodeJson = (value: unknown): string => JSON.stringify(value ?? null);
@@ -49,7 +60,7 @@ export function decodeEvent(doc: EventDocument): TaskEvent {
   return { ...doc, progress: decodeProgress(doc.progress) };
 }
 
-type Encoded = Omit<TaskDocument, '_id' | 'events'>;
+type Encoded = Omit<TaskDocument, '_id' | 'events' | 'dedupeKey'>;
 
 /** Encoders of the fields whose stored form differs; every other field is stored as it is. */
 const fieldEncoders: { [K in keyof Task]?: (value: Task[K]) => Encoded[K & keyof Encoded] } = {
@@ -67,7 +78,7 @@ function encodeField<K extends keyof Encoded & keyof Task>(key: K, value: Task[K
 /** A new task's document with its first logged events. */
 export function encodeTask(task: Task, events: TaskEvent[]): TaskDocument {
   const { id, ...fields } = task;
-  const doc: Record<string, unknown> = { _id: id, events: events.map(encodeEvent) };
+  const doc: Record<string, unknown> = { _id: id, dedupeKey: dedupeKeyOf(task), events: events.map(encodeEvent) };
   for (const [key, value] of Object.entries(fields)) {
     doc[key] = encodeField(key as keyof Encoded, value as never);
   }
@@ -75,8 +86,8 @@ export function encodeTask(task: Task, events: TaskEvent[]): TaskDocument {
 }
 
 /** A task read back (its event log, when it was read too, is left out). */
-export function decodeTask(doc: Omit<TaskDocument, 'events'> & { events?: unknown }): Task {
-  const { _id, events: _events, input, result, progress, pendingProgressEvent, ...rest } = doc;
+export function decodeTask(doc: Omit<TaskDocument, 'events' | 'dedupeKey'> & { events?: unknown; dedupeKey?: unknown }): Task {
+  const { _id, events: _events, dedupeKey: _key, input, result, progress, pendingProgressEvent, ...rest } = doc;
   return {
     ...rest,
     id: _id,

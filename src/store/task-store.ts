@@ -2,10 +2,15 @@
  * The MongoDB store of tasks and their event logs. One document per task holds both, so a state
  * change and the event recording it are written by one atomic, version-guarded update: no
  * transaction is needed, and a late or duplicate writer can never move a task backwards.
+ *
+ * Tasks past their `expiresAt` are gone as far as readers are concerned, at once; the documents
+ * themselves are deleted in batches by the worker's scheduled cleanup.
  */
 import {
+  MongoBulkWriteError,
   MongoNetworkError,
   MongoNotConnectedError,
+  MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
   type Collection,
@@ -13,8 +18,15 @@ import {
 } from 'mongodb';
 import { DependencyUnavailableError } from '../errors.ts';
 import type { Transition } from '../model/state-machine.ts';
-import type { Task, TaskEvent } from '../model/task.ts';
-import { changedFields, decodeEvent, decodeTask, encodeEvent, encodeTask, type TaskDocument } from './task-document.ts';
+import { isExpired, type Task, type TaskEvent } from '../model/task.ts';
+import {
+  changedFields,
+  decodeEvent,
+  decodeTask,
+  encodeEvent,
+  encodeTask,
+  type TaskDocument,
+} from './task-document.ts';
 
 /** A task and its recorded events after some version. */
 export interface TaskWithEvents {
@@ -22,16 +34,68 @@ export interface TaskWithEvents {
   events: TaskEvent[];
 }
 
+/** What inserting a new task led to: stored, or an earlier live task with the same idempotency key. */
+export type Inserted = { inserted: true } | { inserted: false; existing: Task };
+
+const DUPLICATE_KEY = 11000;
+
 export class TaskStore {
   readonly #tasks: Collection<TaskDocument>;
+  readonly #now: () => Date;
 
-  constructor(db: Db) {
+  constructor(db: Db, now: () => Date = () => new Date()) {
     this.#tasks = db.collection<TaskDocument>('tasks');
+    this.#now = now;
   }
 
-  /** Store a new task with the events of its creation. */
-  async insert(transition: Transition): Promise<void> {
-    await guard(() => this.#tasks.insertOne(encodeTask(transition.task, transition.logged)));
+  /**
+   * Create the indexes the store relies on (idempotent; every process runs it at start-up). One
+   * `createIndex` per index: FerretDB 1.24 drops the connection when a multi-index
+   * `createIndexes` names indexes that all exist already, which every start after the first does.
+   */
+  async ensureIndexes(): Promise<void> {
+    await guard(() => this.#tasks.createIndex({ dedupeKey: 1 }, { name: 'dedupeKey_unique', unique: true }));
+    await guard(() => this.#tasks.createIndex({ expiresAt: 1 }, { name: 'expiresAt' }));
+  }
+
+  /**
+   * Store a new task with the events of its creation — unless a live task with the same type and
+   * idempotency key exists: then nothing is stored and that task is returned. The unique index
+   * decides, so two racing requests cannot both insert.
+   */
+  async insert(transition: Transition): Promise<Inserted> {
+    const doc = encodeTask(transition.task, transition.logged);
+    for (;;) {
+      try {
+        await guard(() => this.#tasks.insertOne(doc));
+        return { inserted: true };
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+        const existing = await this.#liveDuplicate(doc.dedupeKey);
+        if (existing) return { inserted: false, existing };
+      }
+    }
+  }
+
+  /**
+   * Store many new tasks at once (one `insertMany`), each as `insert` would: the result at index
+   * i says what became of `transitions[i]`.
+   */
+  async insertMany(transitions: Transition[]): Promise<Inserted[]> {
+    const docs = transitions.map((t) => encodeTask(t.task, t.logged));
+    const results: Inserted[] = docs.map(() => ({ inserted: true }));
+    try {
+      await guard(() => this.#tasks.insertMany(docs, { ordered: false }));
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+      // The few duplicates go one by one, as `insert` handles them (including expired holders).
+      for (const { index } of errors) {
+        results[index] = await this.insert(transitions[index]!);
+      }
+    }
+    return results;
   }
 
   /** Delete a task outright: only to undo an insert whose job could not be queued. */
@@ -39,10 +103,15 @@ export class TaskStore {
     await guard(() => this.#tasks.deleteOne({ _id: id }));
   }
 
-  /** The task, without its log; null when unknown. */
+  /** Delete the given tasks outright (undoing a batch insert). */
+  async removeMany(ids: string[]): Promise<void> {
+    await guard(() => this.#tasks.deleteMany({ _id: { $in: ids } }));
+  }
+
+  /** The task, without its log; null when unknown or expired. */
   async get(id: string): Promise<Task | null> {
     const doc = await guard(() => this.#tasks.findOne({ _id: id }, { projection: { events: 0 } }));
-    return doc && decodeTask(doc);
+    return this.#live(doc && decodeTask(doc));
   }
 
   /**
@@ -51,8 +120,8 @@ export class TaskStore {
    */
   async getWithEvents(id: string, afterVersion: number): Promise<TaskWithEvents | null> {
     const doc = await guard(() => this.#tasks.findOne({ _id: id }));
-    if (!doc) return null;
-    const task = decodeTask(doc);
+    const task = this.#live(doc && decodeTask(doc));
+    if (!doc || !task) return null;
     const events = doc.events.map(decodeEvent);
     if (task.pendingProgressEvent) events.push(task.pendingProgressEvent);
     return { task, events: events.filter((e) => e.version > afterVersion) };
@@ -70,6 +139,39 @@ export class TaskStore {
     const result = await guard(() => this.#tasks.updateOne({ _id: prev.id, version: prev.version }, update));
     return result.matchedCount === 1;
   }
+
+  /** Delete up to `limit` expired tasks; resolves with how many were deleted. */
+  async deleteExpired(limit: number): Promise<number> {
+    const now = this.#now();
+    const expired = await guard(() =>
+      this.#tasks.find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } }).limit(limit).toArray(),
+    );
+    if (expired.length === 0) return 0;
+    // Re-check expiry in the delete: a `retryTask` may have revived one in between.
+    const result = await guard(() =>
+      this.#tasks.deleteMany({ _id: { $in: expired.map((d) => d._id) }, expiresAt: { $lte: now } }),
+    );
+    return result.deletedCount;
+  }
+
+  #live(task: Task | null): Task | null {
+    return task && !isExpired(task, this.#now()) ? task : null;
+  }
+
+  /** The live task holding `dedupeKey`; an expired holder is deleted so the key can be reused. */
+  async #liveDuplicate(dedupeKey: string): Promise<Task | null> {
+    const doc = await guard(() => this.#tasks.findOne({ dedupeKey }, { projection: { events: 0 } }));
+    if (!doc) return null; // deleted meanwhile: try the insert again
+    const task = decodeTask(doc);
+    if (!isExpired(task, this.#now())) return task;
+    await guard(() => this.#tasks.deleteOne({ _id: task.id, version: task.version }));
+    return null;
+  }
+}
+
+/** Whether a write failed on a unique index. */
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 }
 
 /** Run a driver call, turning "cannot reach the server" into `DependencyUnavailableError`. */
@@ -90,3 +192,4 @@ function isUnreachable(error: unknown): boolean {
     error instanceof MongoTopologyClosedError
   );
 }
+

@@ -9,12 +9,13 @@ const logger = pino({ level: 'silent' });
 const task = (input: unknown) =>
   ({
     ...createTask(
-      { id: 't', type: 'x', queue: 'default', input, maxAttempts: 1, priority: 0, tags: [], idempotencyKey: null },
+      { id: 't', type: 'x', queue: 'default', input, maxAttempts: 1, priority: 0, tags: [], idempotencyKey: null, runAt: null, resultTtlSeconds: 0 },
       new Date(),
     ).task,
     attempt: 1,
   });
-const run = (type: AnyTaskType, input: unknown = {}) => runAttempt(type, task(input), { progress: () => {}, logger });
+const run = (type: AnyTaskType, input: unknown = {}, cancelled = new AbortController().signal) =>
+  runAttempt(type, task(input), { progress: () => {}, logger, cancelled, cancelGraceMs: 100 });
 const typeWith = (handler: AnyTaskType['handler'], extra: Partial<Parameters<typeof defineTaskType>[0]> = {}) =>
   defineTaskType({ name: 'x', input: z.record(z.string(), z.unknown()), handler, ...extra });
 
@@ -66,6 +67,34 @@ describe('running an attempt', () => {
     const result = await run(hangs);
     expect(result).toMatchObject({ ok: false, error: { name: 'TimeoutError', retryable: true } });
     expect(signal?.aborted).toBe(true);
+  });
+
+  it('ends as cancelled when the task is cancelled, once the handler stops', async () => {
+    const cancel = new AbortController();
+    let sawReason: unknown;
+    const stops = typeWith(
+      (_input, ctx) =>
+        new Promise((_, reject) => {
+          ctx.signal.addEventListener('abort', () => {
+            sawReason = ctx.signal.reason;
+            reject(ctx.signal.reason as Error);
+          });
+          cancel.abort();
+        }),
+    );
+    expect(await run(stops, {}, cancel.signal)).toEqual({ ok: 'cancelled' });
+    expect(sawReason).toMatchObject({ name: 'CancelledError' });
+  });
+
+  it('abandons a cancelled handler that does not stop within the grace period', async () => {
+    const cancel = new AbortController();
+    const ignores = typeWith(() => {
+      cancel.abort();
+      return new Promise(() => {});
+    });
+    const started = performance.now();
+    expect(await run(ignores, {}, cancel.signal)).toEqual({ ok: 'cancelled' });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
   });
 
   it('fails without retry when the stored input no longer fits the schema', async () => {

@@ -16,7 +16,7 @@ const boom: TaskError = { name: 'Error', message: 'boom', stack: null, retryable
 
 function newTask(maxAttempts = 1): Task {
   return createTask(
-    { id: 't1', type: 'echo', queue: 'default', input: { a: 1 }, maxAttempts, priority: 0, tags: [], idempotencyKey: null },
+    { id: 't1', type: 'echo', queue: 'default', input: { a: 1 }, maxAttempts, priority: 0, tags: [], idempotencyKey: null, runAt: null, resultTtlSeconds: 0 },
     t0,
   ).task;
 }
@@ -29,7 +29,7 @@ function ok(result: TransitionResult): Transition {
 describe('state machine', () => {
   it('creates a PENDING task at version 1 with a logged CREATED event', () => {
     const created = createTask(
-      { id: 't1', type: 'echo', queue: 'default', input: {}, maxAttempts: 1, priority: 3, tags: ['x'], idempotencyKey: null },
+      { id: 't1', type: 'echo', queue: 'default', input: {}, maxAttempts: 1, priority: 3, tags: ['x'], idempotencyKey: null, runAt: null, resultTtlSeconds: 0 },
       t0,
     );
     expect(created.task).toMatchObject({ state: 'PENDING', version: 1, attempt: 0, attempts: [], priority: 3 });

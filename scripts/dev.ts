@@ -1,0 +1,31 @@
+/**
+ * `npm run dev`: an API and a worker that restart when their code changes, on the servers of
+ * MONGO_URL / REDIS_URL or, when those are unset, on throwaway local servers started here and
+ * stopped on exit.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { startLocalServers } from './local-servers.ts';
+
+const servers = await startLocalServers({ log: (line) => console.log(`[dev] ${line}`) });
+const env = { ...process.env, MONGO_URL: servers.mongoUrl, REDIS_URL: servers.redisUrl };
+const port = process.env['PORT'] ?? '4000';
+
+const children: ChildProcess[] = ['src/main.ts', 'worker/main.ts'].map((entry) =>
+  spawn(process.execPath, ['--import', 'tsx', '--watch', entry], { env, stdio: 'inherit' }),
+);
+
+console.log(`[dev] ${servers.describe}`);
+console.log(`[dev] GraphiQL: http://localhost:${port}/graphql  (Ctrl-C stops everything)`);
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : null)));
+  await servers.stop();
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+for (const child of children) child.once('exit', (code) => void stop(code ?? 1));

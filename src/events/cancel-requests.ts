@@ -1,0 +1,75 @@
+/**
+ * Asking whichever worker runs a task's attempt to stop it, across processes. BullMQ's own
+ * `worker.cancelJob` only reaches jobs of the worker object it is called on, so the request goes
+ * through Redis: a key that says "cancel, because …" (read by a worker that starts the attempt
+ * just after the request) and a message on one channel (heard by the worker already running it).
+ */
+import type { Redis } from 'ioredis';
+import { DependencyUnavailableError } from '../errors.ts';
+
+/** Called with the task id and reason of each cancel request. */
+export type CancelListener = (taskId: string, reason: string | null) => void;
+
+/** How long an unanswered request is kept: long enough for any stalled job to be picked up again. */
+const REQUEST_TTL_SECONDS = 24 * 3600;
+
+export class CancelRequests {
+  readonly #commands: Redis;
+  readonly #subscriber: Redis;
+  readonly #prefix: string;
+  readonly #channel: string;
+  readonly #listeners = new Set<CancelListener>();
+
+  /**
+   * @param commands a connection for ordinary commands
+   * @param subscriber the process's subscriber connection (shared with the event bus)
+   * @param prefix the deployment's Redis prefix
+   */
+  constructor(commands: Redis, subscriber: Redis, prefix: string) {
+    this.#commands = commands;
+    this.#subscriber = subscriber;
+    this.#prefix = prefix;
+    this.#channel = `${prefix}:cancel-requests`;
+  }
+
+  /** Start hearing requests (workers only); resolves once Redis confirmed the subscription. */
+  async listen(listener: CancelListener): Promise<void> {
+    if (this.#listeners.size === 0) {
+      this.#subscriber.on('message', (channel: string, message: string) => {
+        if (channel !== this.#channel) return;
+        const { taskId, reason } = JSON.parse(message) as { taskId: string; reason: string | null };
+        for (const l of this.#listeners) l(taskId, reason);
+      });
+      await this.#subscriber.subscribe(this.#channel);
+    }
+    this.#listeners.add(listener);
+  }
+
+  /** Ask for `taskId`'s running attempt to stop. */
+  async request(taskId: string, reason: string | null): Promise<void> {
+    try {
+      await this.#commands
+        .multi()
+        .set(this.#key(taskId), JSON.stringify({ reason }), 'EX', REQUEST_TTL_SECONDS)
+        .publish(this.#channel, JSON.stringify({ taskId, reason }))
+        .exec();
+    } catch (error) {
+      throw new DependencyUnavailableError('Redis', { cause: error });
+    }
+  }
+
+  /** The request standing for `taskId`, if any: `{ reason }`. */
+  async pending(taskId: string): Promise<{ reason: string | null } | null> {
+    const value = await this.#commands.get(this.#key(taskId));
+    return value === null ? null : (JSON.parse(value) as { reason: string | null });
+  }
+
+  /** Forget the request (it was carried out, or the task is being run again). */
+  async clear(taskId: string): Promise<void> {
+    await this.#commands.del(this.#key(taskId));
+  }
+
+  #key(taskId: string): string {
+    return `${this.#prefix}:cancel:${taskId}`;
+  }
+}

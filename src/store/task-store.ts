@@ -15,6 +15,7 @@ import {
   MongoTopologyClosedError,
   type Collection,
   type Db,
+  type WriteError,
 } from 'mongodb';
 import { DependencyUnavailableError } from '../errors.ts';
 import type { Transition } from '../model/state-machine.ts';
@@ -88,7 +89,7 @@ export class TaskStore {
       await guard(() => this.#tasks.insertMany(docs, { ordered: false }));
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw error;
-      const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      const errors = ([] as WriteError[]).concat(error.writeErrors);
       if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
       // The few duplicates go one by one, as `insert` handles them (including expired holders).
       for (const { index } of errors) {

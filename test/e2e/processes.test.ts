@@ -4,7 +4,7 @@
  * one API is watched live through the other.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnqueueTaskDocument, TaskDocument, TaskEventsDocument } from '../../schema/generated/graphql.ts';
+import { CancelTaskDocument, EnqueueTaskDocument, TaskDocument, TaskEventsDocument, TaskUpdatedDocument } from '../../schema/generated/graphql.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startProcess, type TaskqlProcess } from '../support/processes.ts';
 import { testEnv } from '../support/runtime.ts';
@@ -15,7 +15,10 @@ let api2: TestClient;
 
 beforeAll(async () => {
   const env = testEnv('e2e');
-  processes = await Promise.all([startProcess('api', env), startProcess('api', env), startProcess('worker', env)]);
+  const started = await Promise.allSettled([startProcess('api', env), startProcess('api', env), startProcess('worker', env)]);
+  processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason; // afterAll still stops those that did start
   api1 = new TestClient(processes[0]!.port);
   api2 = new TestClient(processes[1]!.port);
   // Open sockets now, so that a subscription made right after an enqueue starts before the
@@ -57,5 +60,16 @@ describe('two API processes and a worker process', () => {
 
     const late = await api2.watch(TaskEventsDocument, { id, afterVersion: 2 }).completed;
     expect(events(late)).toEqual(['3:RETRY_SCHEDULED', '4:STARTED', '5:SUCCEEDED']);
+  });
+
+  it('cancels a task running in the worker process through an API process', async () => {
+    const { enqueueTask } = await api1.data(EnqueueTaskDocument, { input: { type: 'sleep', input: { ms: 60_000, steps: 600 } } });
+    const id = enqueueTask.task.id;
+    const watched = api1.watch(TaskUpdatedDocument, { id });
+    await watched.until((r) => r.data?.taskUpdated.state === 'RUNNING');
+    const { cancelTask } = await api2.data(CancelTaskDocument, { id, reason: 'rolling back' });
+    expect(cancelTask).toMatchObject({ state: 'CANCELLED' });
+    expect(cancelTask.attempts.map((a) => a.outcome)).toEqual(['CANCELLED']);
+    expect((await watched.completed).at(-1)?.data?.taskUpdated.state).toBe('CANCELLED');
   });
 });

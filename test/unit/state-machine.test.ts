@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cancel,
   createTask,
   failAttempt,
+  requeue,
   reportProgress,
   startAttempt,
   succeed,
   type Transition,
   type TransitionResult,
 } from '../../src/model/state-machine.ts';
-import type { Task, TaskError } from '../../src/model/task.ts';
+import { isExpired, visibleState, type Task, type TaskError } from '../../src/model/task.ts';
 
 const t0 = new Date('2026-11-23T10:00:00.000Z');
 const at = (ms: number) => new Date(t0.getTime() + ms);
@@ -119,5 +121,51 @@ describe('state machine', () => {
     const started = ok(startAttempt(task, 'w1', at(0))).task;
     expect(started.input).toBe(task.input);
     expect(started.tags).toBe(task.tags);
+  });
+});
+
+describe('state machine: scheduling, cancellation, manual retry, retention', () => {
+  const spec = { id: 't2', type: 'echo', queue: 'default', input: {}, maxAttempts: 1, priority: 0, tags: [], idempotencyKey: null };
+
+  it('starts SCHEDULED when runAt is ahead, PENDING when it has passed, and reads PENDING once due', () => {
+    const scheduled = createTask({ ...spec, runAt: at(1000), resultTtlSeconds: 0 }, t0).task;
+    expect(scheduled.state).toBe('SCHEDULED');
+    expect(visibleState(scheduled, at(999))).toBe('SCHEDULED');
+    expect(visibleState(scheduled, at(1000))).toBe('PENDING');
+    expect(createTask({ ...spec, runAt: at(-1), resultTtlSeconds: 0 }, t0).task.state).toBe('PENDING');
+  });
+
+  it('cancels a waiting task, a running one only from its own attempt, and nothing final', () => {
+    const pending = newTask();
+    expect(ok(cancel(pending, 'why', at(1)))).toMatchObject({ task: { state: 'CANCELLED' }, event: { type: 'CANCELLED', reason: 'why' } });
+    const running = ok(startAttempt(pending, 'w', at(1))).task;
+    expect(cancel(running, null, at(2)).ok).toBe(false);
+    expect(cancel(running, null, at(2), 2).ok).toBe(false);
+    const stopped = ok(cancel(running, null, at(2), 1)).task;
+    expect(stopped.attempts[0]).toMatchObject({ outcome: 'CANCELLED', finishedAt: at(2) });
+    expect(cancel(stopped, null, at(3)).ok).toBe(false);
+  });
+
+  it('requeues FAILED or CANCELLED into a fresh series of attempts, numbered on', () => {
+    const running = ok(startAttempt(newTask(2), 'w', at(0))).task;
+    const failed = ok(failAttempt(running, 1, { ...boom, retryable: false }, 0, at(1))).task;
+    const requeued = ok(requeue(failed, at(2)));
+    expect(requeued.event).toMatchObject({ type: 'REQUEUED', state: 'PENDING' });
+    expect(requeued.task).toMatchObject({ state: 'PENDING', seriesStart: 1, error: null, finishedAt: null });
+    const again = ok(startAttempt(requeued.task, 'w', at(3))).task;
+    expect(again.attempt).toBe(2);
+    // Two attempts in the new series (maxAttempts 2): the first failure retries.
+    expect(ok(failAttempt(again, 2, boom, 0, at(4))).task.state).toBe('RETRYING');
+    expect(requeue(running, at(5)).ok).toBe(false);
+  });
+
+  it('sets expiresAt from the retention when a task finishes; 0 keeps it for ever', () => {
+    const withTtl = createTask({ ...spec, runAt: null, resultTtlSeconds: 60 }, t0).task;
+    const done = ok(succeed(ok(startAttempt(withTtl, 'w', at(0))).task, 1, null, at(10))).task;
+    expect(done.expiresAt).toEqual(at(60_010));
+    expect(isExpired(done, at(60_009))).toBe(false);
+    expect(isExpired(done, at(60_010))).toBe(true);
+    const kept = ok(succeed(ok(startAttempt(newTask(), 'w', at(0))).task, 1, null, at(10))).task;
+    expect(kept.expiresAt).toBeNull();
   });
 });

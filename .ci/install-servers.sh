@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Installs the servers `npm test` and `npm run dev` start when MONGO_URL / REDIS_URL are unset:
+# redis-server (with apt-get, when it is missing) and FerretDB v1.24.2, built from the Go module
+# proxy into $(go env GOPATH)/bin (when that is not already there). Safe to run again: it only
+# checks when both are installed. .ci/run runs it; developers can too.
+set -euo pipefail
+
+FERRETDB_VERSION=v1.24.2
+
+log() { printf '[%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
+fail() { log "error: $*" >&2; exit 1; }
+as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
+
+# Undone on exit, however the script ends.
+build_dir=''
+policy_added=''
+trap '[[ -z $build_dir ]] || rm -rf "$build_dir"; [[ -z $policy_added ]] || as_root rm -f /usr/sbin/policy-rc.d' EXIT
+
+install_redis() {
+  if command -v redis-server >/dev/null; then
+    log "redis-server is installed: $(redis-server --version | cut -d' ' -f1-3)"
+    return
+  fi
+  command -v apt-get >/dev/null || fail 'redis-server is missing: install Redis (brew install redis, or your package manager)'
+  log 'installing redis-server with apt-get'
+  # Tests start redis-server themselves: keep the package from starting a system service too.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    policy_added=yes
+    printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
+    as_root chmod +x /usr/sbin/policy-rc.d
+  fi
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server
+  log "installed: $(redis-server --version | cut -d' ' -f1-3)"
+}
+
+install_ferretdb() {
+  command -v go >/dev/null || fail 'Go is needed to build FerretDB: see https://go.dev/doc/install'
+  local gopath bin
+  gopath=$(go env GOPATH)
+  bin="${gopath%%:*}/bin" # where `go install` would put it
+  if "$bin/ferretdb" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"; then
+    log "FerretDB $FERRETDB_VERSION is installed: $bin/ferretdb"
+    return
+  fi
+  log "building FerretDB $FERRETDB_VERSION into $bin (about 1.5 min the first time)"
+  # Not `go install …@version`: the proxy refuses FerretDB's version list, and such a binary
+  # panics for want of build/version/version.txt, which the release tarballs add. So build the
+  # module's source with that file written.
+  local src
+  build_dir=$(mktemp -d)
+  src=$(cd "$build_dir" && go mod download -json "github.com/FerretDB/FerretDB@$FERRETDB_VERSION" |
+    sed -n 's/.*"Dir": "\(.*\)",/\1/p')
+  [[ -n $src ]] || fail "go mod download gave no directory for FerretDB $FERRETDB_VERSION"
+  cp -r "$src"/. "$build_dir"
+  chmod -R u+w "$build_dir" # the module cache is read-only
+  echo "$FERRETDB_VERSION" >"$build_dir/build/version/version.txt"
+  mkdir -p "$bin"
+  (cd "$build_dir" && go build -trimpath -o "$bin/ferretdb" ./cmd/ferretdb)
+  "$bin/ferretdb" --version | grep -qx "version: $FERRETDB_VERSION" ||
+    fail "the built $bin/ferretdb does not say version $FERRETDB_VERSION"
+  log "built $bin/ferretdb"
+}
+
+install_redis
+install_ferretdb

@@ -1,0 +1,366 @@
+/**
+ * Throwaway MongoDB and Redis servers for `npm run dev` and `npm test`: each is taken from
+ * MONGO_URL / REDIS_URL when set, otherwise started on a free 127.0.0.1 port in a fresh temporary
+ * directory — `redis-server`, and FerretDB (SQLite) or else `mongod` through mongodb-memory-server.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { homedir, tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+
+/** The MongoDB and Redis servers to use, and how to stop the ones that were started. */
+export interface LocalServers {
+  /** `mongodb://127.0.0.1:<port>/` (no database name), or MONGO_URL when set. */
+  mongoUrl: string;
+  /** `redis://127.0.0.1:<port>`, or REDIS_URL when set. */
+  redisUrl: string;
+  /** Stops the servers that were started and removes their directories; safe to call twice. */
+  stop(): Promise<void>;
+  /** One human line saying which servers these are and where, for logs. */
+  describe: string;
+}
+
+/** Options of {@link startLocalServers}. */
+export interface StartLocalServersOptions {
+  /** Receives progress lines (which binary is started, what is missing); default: none. */
+  log?: (line: string) => void;
+  /**
+   * Where MONGO_URL and REDIS_URL are looked up; default `process.env`. Pass `{}` for servers of
+   * your own whatever the environment says (tests that stop a server do).
+   */
+  env?: Record<string, string | undefined>;
+}
+
+/** One server in use: started here (and then stopped by `stop`) or given by the environment. */
+interface Server {
+  url: string;
+  describe: string;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 30_000;
+const KILL_AFTER_MS = 3_000;
+/** How much of a server's output to keep for error messages. */
+const OUTPUT_TAIL_CHARS = 4_000;
+
+const INSTALL_REDIS = 'Install Redis (apt-get install redis-server / brew install redis) or set REDIS_URL';
+const INSTALL_MONGO =
+  'Install FerretDB (.ci/install-servers.sh builds v1.24.2 with Go, see README "Servers for development") ' +
+  'or MongoDB (mongod on the PATH), or set MONGO_URL';
+
+/**
+ * Finds or starts MongoDB and Redis, and resolves once both answer. A URL in MONGO_URL /
+ * REDIS_URL is used as is; otherwise a throwaway server is started, which `stop()` ends — and
+ * which also ends when this process dies without calling it (a watchdog process kills it).
+ *
+ * @throws Error saying what to install when a server is needed and none can be found, or with
+ *   the server's output when it fails to start.
+ */
+export async function startLocalServers(opts: StartLocalServersOptions = {}): Promise<LocalServers> {
+  const log = opts.log ?? (() => {});
+  const env = opts.env ?? process.env;
+  const needed = !env['MONGO_URL'] || !env['REDIS_URL'];
+  const watchdog = needed ? startWatchdog() : undefined;
+
+  const [mongo, redis] = await Promise.allSettled([
+    startMongo(env['MONGO_URL'], log, watchdog),
+    startRedis(env['REDIS_URL'], log, watchdog),
+  ]);
+  if (mongo.status === 'rejected' || redis.status === 'rejected') {
+    const started = [mongo, redis].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    await Promise.all(started.map((server) => server.stop()));
+    watchdog?.kill('SIGKILL');
+    const errors = [mongo, redis].flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map(messageOf).join('\n'));
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    mongoUrl: mongo.value.url,
+    redisUrl: redis.value.url,
+    describe: `${redis.value.describe}, ${mongo.value.describe}`,
+    stop: () =>
+      (stopping ??= (async () => {
+        await Promise.all([mongo.value.stop(), redis.value.stop()]);
+        // Not before: should this process die while the servers are stopping, it must kill them.
+        watchdog?.kill('SIGKILL');
+      })()),
+  };
+}
+
+async function startRedis(given: string | undefined, log: (line: string) => void, watchdog: ChildProcess | undefined): Promise<Server> {
+  if (given) return { url: given, describe: `Redis at ${withoutCredentials(given)} (REDIS_URL)`, stop: async () => {} };
+
+  const binary = findOnPath('redis-server');
+  if (!binary) throw new Error(`redis-server not found on the PATH. ${INSTALL_REDIS}.`);
+  const version = /\bv=(\S+)/.exec(await outputOf(binary, ['--version']))?.[1] ?? '(unknown version)';
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'taskql-redis-'));
+  log(`starting redis-server ${version} on 127.0.0.1:${port}`);
+  // No persistence: the data is thrown away with the directory.
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
+  const stop = await startProcess('redis-server', binary, args, dir, watchdog, () => pingRedis(port));
+  return { url: `redis://127.0.0.1:${port}`, describe: `redis-server ${version} on 127.0.0.1:${port}`, stop };
+}
+
+async function startMongo(given: string | undefined, log: (line: string) => void, watchdog: ChildProcess | undefined): Promise<Server> {
+  if (given) return { url: given, describe: `MongoDB at ${withoutCredentials(given)} (MONGO_URL)`, stop: async () => {} };
+
+  const ferretdb = findOnPath('ferretdb') ?? (await findInGoBin('ferretdb'));
+  if (ferretdb) return startFerretdb(ferretdb, log, watchdog);
+  log('ferretdb not found (PATH, go env GOBIN/GOPATH, ~/go/bin); trying mongod through mongodb-memory-server');
+  return startMongod(log);
+}
+
+async function startFerretdb(binary: string, log: (line: string) => void, watchdog: ChildProcess | undefined): Promise<Server> {
+  const version = /^version: (\S+)/m.exec(await outputOf(binary, ['--version']))?.[1] ?? '(unknown version)';
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'taskql-ferretdb-'));
+  log(`starting FerretDB ${version} (SQLite) on 127.0.0.1:${port}`);
+  const url = `mongodb://127.0.0.1:${port}/`;
+  const args = [
+    '--handler=sqlite',
+    `--sqlite-url=file:${dir}/`,
+    `--state-dir=${dir}`, // its default is the working directory
+    `--listen-addr=127.0.0.1:${port}`,
+    '--telemetry=disable',
+    '--debug-addr=-',
+    '--log-level=warn',
+  ];
+  const stop = await startProcess('FerretDB', binary, args, dir, watchdog, () => pingMongo(url));
+  return { url, describe: `FerretDB ${version} (SQLite) on 127.0.0.1:${port}`, stop };
+}
+
+/**
+ * `mongod` through mongodb-memory-server: MONGOMS_SYSTEM_BINARY, else a `mongod` on the PATH, else
+ * the binary it downloads. It removes its own directory and kills mongod when this process dies.
+ */
+async function startMongod(log: (line: string) => void): Promise<Server> {
+  const systemBinary = findOnPath('mongod');
+  try {
+    // Loaded only here: it is a devDependency, and rarely needed.
+    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
+    const server = await MongoMemoryServer.create({
+      instance: { ip: '127.0.0.1' },
+      ...(systemBinary ? { binary: { systemBinary } } : {}),
+    });
+    const url = server.getUri();
+    log(`started mongod through mongodb-memory-server at ${url}`);
+    return {
+      url,
+      describe: `mongod (mongodb-memory-server) on ${new URL(url).host}`,
+      stop: async () => {
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    throw new Error(
+      `No MongoDB-compatible server: ferretdb not found, and mongodb-memory-server failed (${messageOf(error)}). ` +
+        `${INSTALL_MONGO}.`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * Spawns a server and resolves, once `ready` succeeds, to the function that stops it and removes
+ * `dir`; on failure it does that itself and rejects with the server's output.
+ */
+async function startProcess(
+  name: string,
+  binary: string,
+  args: string[],
+  dir: string,
+  watchdog: ChildProcess | undefined,
+  ready: () => Promise<void>,
+): Promise<() => Promise<void>> {
+  // Detached: its own process group, so a Ctrl-C meant for `npm run dev` does not take the
+  // servers down before the API and worker have shut down on them.
+  const child = spawn(binary, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-OUTPUT_TAIL_CHARS);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.once('error', (error) => {
+      keep(Buffer.from(`\n${error.message}\n`));
+      resolve();
+    });
+  });
+  let exitedYet = false;
+  void exited.then(() => (exitedYet = true));
+  if (child.pid !== undefined) watchdog?.stdin?.write(`pid ${child.pid}\ndir ${dir}\n`);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (!exitedYet) {
+        child.kill('SIGTERM');
+        const killer = setTimeout(() => child.kill('SIGKILL'), KILL_AFTER_MS);
+        await exited;
+        clearTimeout(killer);
+      }
+      await rm(dir, { recursive: true, force: true });
+    })());
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      await ready();
+      return stop;
+    } catch (error) {
+      const failure = exitedYet
+        ? `${name} exited before answering (${exitStatus(child)})`
+        : Date.now() > deadline
+          ? `${name} did not answer within ${READY_TIMEOUT_MS / 1000} s (${messageOf(error)})`
+          : undefined;
+      if (failure) {
+        await stop();
+        throw new Error(`${failure}; ${commandLine(binary, args)}\n--- its output ---\n${output.trim() || '(none)'}`);
+      }
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * A detached process that waits for its stdin — a pipe from this process — to close, which
+ * happens when this process exits in any way (even SIGKILL), and then SIGKILLs the servers and
+ * removes their directories. Lines it reads: `pid <pid>` and `dir <path>`. `stop()` kills it
+ * once the servers are stopped.
+ */
+function startWatchdog(): ChildProcess {
+  const script = `
+    const { rmSync } = require('node:fs');
+    let input = '';
+    process.stdin.setEncoding('utf8').on('data', (chunk) => (input += chunk));
+    process.stdin.on('end', () => {
+      const lines = input.split('\\n');
+      const pids = lines.filter((l) => l.startsWith('pid ')).map((l) => Number(l.slice(4)));
+      const dirs = lines.filter((l) => l.startsWith('dir ')).map((l) => l.slice(4));
+      for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch {}
+      const alive = () => pids.some((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } });
+      const deadline = Date.now() + 2000;
+      const clean = () => {
+        if (alive() && Date.now() < deadline) return void setTimeout(clean, 50);
+        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+      };
+      clean();
+    });
+  `;
+  // Detached (own process group) so a terminal's Ctrl-C does not end it before it has cleaned up.
+  const watchdog = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  // Should it fail to start or die early, the servers are merely unguarded: no reason to crash.
+  watchdog.on('error', () => {});
+  watchdog.stdin.on('error', () => {});
+  return watchdog;
+}
+
+async function pingRedis(port: number): Promise<void> {
+  const client = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1_000,
+  });
+  // connect() rejects with the error; without a listener ioredis would also print it.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function pingMongo(url: string): Promise<void> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 1_000, connectTimeoutMS: 1_000 });
+  try {
+    await client.db('admin').command({ ping: 1 });
+  } finally {
+    await client.close();
+  }
+}
+
+/** A port that was free a moment ago: the OS picks it for a listener that is closed at once. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('could not get a free port');
+  return address.port;
+}
+
+/** The executable `name` in a PATH directory, if any. */
+function findOnPath(name: string): string | undefined {
+  const dirs = (process.env['PATH'] ?? '').split(delimiter).filter(Boolean);
+  return firstExecutable(dirs.map((dir) => join(dir, name)));
+}
+
+/** The executable `name` where `go install` puts binaries: GOBIN, each GOPATH's bin, ~/go/bin. */
+async function findInGoBin(name: string): Promise<string | undefined> {
+  const dirs: string[] = [];
+  const goBinary = findOnPath('go');
+  if (goBinary) {
+    const [gobin = '', gopath = ''] = (await outputOf(goBinary, ['env', 'GOBIN', 'GOPATH'])).split('\n');
+    if (gobin) dirs.push(gobin);
+    dirs.push(...gopath.split(delimiter).filter(Boolean).map((dir) => join(dir, 'bin')));
+  }
+  dirs.push(join(homedir(), 'go', 'bin'));
+  return firstExecutable(dirs.map((dir) => join(dir, name)));
+}
+
+function firstExecutable(paths: string[]): string | undefined {
+  return paths.find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** What a command prints on stdout, or '' when it cannot be run. */
+async function outputOf(binary: string, args: string[]): Promise<string> {
+  try {
+    return (await promisify(execFile)(binary, args, { timeout: 10_000 })).stdout;
+  } catch {
+    return '';
+  }
+}
+
+/** The command as a shell would take it, for error messages. */
+function commandLine(binary: string, args: string[]): string {
+  return [binary, ...args].map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : `'${word}'`)).join(' ');
+}
+
+function exitStatus(child: ChildProcess): string {
+  if (child.signalCode) return `signal ${child.signalCode}`;
+  if (child.exitCode !== null) return `exit code ${child.exitCode}`;
+  return 'could not be started';
+}
+
+/** The URL without user and password, for logs. */
+function withoutCredentials(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

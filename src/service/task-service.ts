@@ -110,7 +110,7 @@ export class TaskService {
       await this.#queues.add(created.task);
     } catch (error) {
       // Undo, so no task waits for a job that does not exist. Should the undo fail too (MongoDB
-      // went away as well), the task is left without a job: lost-task recovery's to repair.
+      // went away as well), the task is left without a job (README, "Guarantees").
       await this.#store.remove(created.task.id).catch(() => {});
       throw error;
     }
@@ -191,7 +191,7 @@ export class TaskService {
       throw new TaskConflictError(`task ${id} is ${state}: only a FAILED or CANCELLED task can be retried`);
     }
     // Recorded first, so a worker taking the job finds the task PENDING. Should Redis fail right
-    // here, the task waits PENDING without a job until lost-task recovery finds it.
+    // here, the task waits PENDING without a job (README, "Guarantees").
     await this.#queues.add(recorded.task);
     return recorded.task;
   }

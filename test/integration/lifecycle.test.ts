@@ -50,7 +50,7 @@ let worker: TaskWorker;
 let client: TestClient;
 
 beforeAll(async () => {
-  const config = testConfig('lifecycle', { CANCEL_GRACE_MS: '300', CLEANUP_INTERVAL_MS: '1000', DISCARD_RESULTS_FOR: 'discarding' });
+  const config = testConfig('lifecycle', { CANCEL_GRACE_MS: '1000', CLEANUP_INTERVAL_MS: '1000', DISCARD_RESULTS_FOR: 'discarding' });
   const discarding = defineTaskType({ name: 'discarding', input: z.object({}), handler: () => ({ secret: 42 }) });
   runtime = await startTestRuntime(config, [...builtinTaskTypes, stubborn, discarding]);
   server = await startApiServer(runtime, 0);

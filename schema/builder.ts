@@ -4,6 +4,8 @@
  */
 import SchemaBuilder from '@pothos/core';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
+import type { QueueStatsFeeds } from '../src/events/queue-stats-feeds.ts';
+import type { QueueService } from '../src/service/queue-service.ts';
 import type { TaskService } from '../src/service/task-service.ts';
 import type { TaskTypeRegistry } from '../src/tasks/registry.ts';
 
@@ -11,6 +13,8 @@ import type { TaskTypeRegistry } from '../src/tasks/registry.ts';
 export interface SchemaContext {
   tasks: TaskService;
   taskTypes: TaskTypeRegistry;
+  queues: QueueService;
+  queueStats: QueueStatsFeeds;
 }
 
 export const builder = new SchemaBuilder<{

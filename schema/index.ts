@@ -5,6 +5,8 @@ import './task-event.ts';
 import './task-type.ts';
 import './enqueue.ts';
 import './task-control.ts';
+import './task-list.ts';
+import './queue.ts';
 
 export type { SchemaContext } from './builder.ts';
 

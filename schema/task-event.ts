@@ -1,6 +1,5 @@
 /** The TaskEvent type and the `taskEvents` subscription. */
-import { TASK_EVENT_TYPES } from '../src/model/task.ts';
-import type { TaskEventWithTask } from '../src/service/task-service.ts';
+import { TASK_EVENT_TYPES, type TaskEventWithTask } from '../src/model/task.ts';
 import { builder } from './builder.ts';
 import { TaskErrorRef, TaskProgressRef, TaskRef, TaskStateEnum } from './task.ts';
 

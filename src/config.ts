@@ -26,6 +26,11 @@ const schema = z.object({
   DISCARD_RESULTS_FOR: z.string().optional(),
   CANCEL_GRACE_MS: int(0).default(5000),
   CLEANUP_INTERVAL_MS: int(1000).default(60_000),
+  WORKER_HEARTBEAT_MS: int(100).default(5000),
+  WORKER_LOCK_MS: int(1000).default(30_000),
+  MAX_STALLS: int(0).default(3),
+  RECONCILE_INTERVAL_MS: int(1000).default(60_000),
+  RECONCILE_GRACE_MS: int(0).default(60_000),
   BUILTIN_TASK_TYPES: flag.default(true),
   GRAPHIQL: flag.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -58,6 +63,19 @@ export interface Config {
   cancelGraceMs: number;
   /** How often expired tasks are deleted. */
   cleanupIntervalMs: number;
+  /** How often a worker says it is alive; it counts as gone after three missed heartbeats. */
+  workerHeartbeatMs: number;
+  /**
+   * How long a worker's hold on a running job lasts without renewal (renewed while it runs); a
+   * job whose holder stopped renewing is taken back and run again after about this long.
+   */
+  workerLockMs: number;
+  /** How many times a task may lose its worker mid-attempt before it is FAILED instead of run again. */
+  maxStalls: number;
+  /** How often the reconciler compares MongoDB with BullMQ. */
+  reconcileIntervalMs: number;
+  /** How long a task must have been unchanged before the reconciler may repair it. */
+  reconcileGraceMs: number;
   builtinTaskTypes: boolean;
   graphiql: boolean;
   logLevel: string;
@@ -88,6 +106,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     discardResultsFor: new Set(list(e.DISCARD_RESULTS_FOR) ?? []),
     cancelGraceMs: e.CANCEL_GRACE_MS,
     cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
+    workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
+    workerLockMs: e.WORKER_LOCK_MS,
+    maxStalls: e.MAX_STALLS,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    reconcileGraceMs: e.RECONCILE_GRACE_MS,
     builtinTaskTypes: e.BUILTIN_TASK_TYPES,
     graphiql: e.GRAPHIQL,
     logLevel: e.LOG_LEVEL,

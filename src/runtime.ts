@@ -8,8 +8,12 @@ import { taskTypes } from '../worker/handlers/index.ts';
 import type { Config } from './config.ts';
 import { CancelRequests } from './events/cancel-requests.ts';
 import { EventBus } from './events/event-bus.ts';
+import { QueueStatsFeeds } from './events/queue-stats-feeds.ts';
+import { TaskFeeds } from './events/task-feeds.ts';
 import type { Logger } from './logger.ts';
 import { TaskQueues } from './queue/task-queues.ts';
+import { WorkerRegistry } from './queue/worker-registry.ts';
+import { QueueService } from './service/queue-service.ts';
 import { TaskRecorder } from './service/task-recorder.ts';
 import { TaskService } from './service/task-service.ts';
 import { TaskStore } from './store/task-store.ts';
@@ -27,7 +31,10 @@ export interface Runtime {
   recorder: TaskRecorder;
   types: TaskTypeRegistry;
   queues: TaskQueues;
+  workers: WorkerRegistry;
   tasks: TaskService;
+  queueService: QueueService;
+  queueStatsFeeds: QueueStatsFeeds;
   /** Whether MongoDB and Redis both answer now (readiness). */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -71,6 +78,13 @@ export async function startRuntime(
   const recorder = new TaskRecorder(store, bus, logger);
   const registry = new TaskTypeRegistry(types);
   const queues = new TaskQueues(commands, config.redisPrefix, config.dependencyTimeoutMs);
+  const workers = new WorkerRegistry(commands, config.redisPrefix, 3 * config.workerHeartbeatMs);
+  const queueService = new QueueService({ store, workers, types: registry });
+  // At most two recounts a second per queue, as the contract promises; a slow refresh besides.
+  const queueStatsFeeds = new QueueStatsFeeds(bus, (queue) => queueService.stats(queue), {
+    minIntervalMs: 500,
+    refreshMs: config.workerHeartbeatMs,
+  });
   const tasks = new TaskService({
     store,
     queues,
@@ -78,6 +92,7 @@ export async function startRuntime(
     cancels,
     recorder,
     types: registry,
+    feeds: new TaskFeeds(bus),
     // A margin over the worker's grace period covers the writes that follow the handler's stop.
     settings: { resultTtlSeconds: config.resultTtlSeconds, cancelWaitMs: config.cancelGraceMs + 2000 },
   });
@@ -92,7 +107,10 @@ export async function startRuntime(
     recorder,
     types: registry,
     queues,
+    workers,
     tasks,
+    queueService,
+    queueStatsFeeds,
     async ping() {
       try {
         await Promise.all([db.command({ ping: 1 }), commands.ping()]);

@@ -18,7 +18,9 @@ import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
 import type { Runtime } from '../src/runtime.ts';
 import { runAttempt, type AttemptResult } from './attempt.ts';
 import { ProgressCoalescer } from './progress-coalescer.ts';
-import { RetentionCleanup } from './retention-cleanup.ts';
+import { Maintenance } from './maintenance.ts';
+import { reconcilerChore } from './reconciler.ts';
+import { retentionChore } from './retention.ts';
 
 /** A unique, readable id for this worker process: host, pid and a random suffix. */
 export function newWorkerId(): string {
@@ -30,7 +32,9 @@ export class TaskWorker {
   readonly #runtime: Runtime;
   readonly #workers: Worker<TaskJobData>[] = [];
   readonly #connection: Redis;
-  readonly #cleanup: RetentionCleanup;
+  readonly #maintenance: Maintenance;
+  readonly #startedAt = new Date();
+  #heartbeat: NodeJS.Timeout | null = null;
   /** The running attempts of this process, by task id, to stop when their task is cancelled. */
   readonly #running = new Map<string, { stop: AbortController; reason: string | null }>();
 
@@ -40,7 +44,7 @@ export class TaskWorker {
     // BullMQ's workers block on Redis and must retry forever across outages.
     this.#connection = new Redis(runtime.config.redisUrl, { maxRetriesPerRequest: null });
     this.#connection.on('error', (err) => runtime.logger.warn({ err }, 'worker Redis connection error'));
-    this.#cleanup = new RetentionCleanup(runtime, this.#connection);
+    this.#maintenance = new Maintenance(runtime, this.#connection, [retentionChore(runtime), reconcilerChore(runtime)]);
   }
 
   /** The queues this worker serves: configured, or every queue a registered type uses. */
@@ -57,18 +61,45 @@ export class TaskWorker {
         connection: this.#connection,
         prefix: config.redisPrefix,
         concurrency: config.workerConcurrency,
+        // A job whose worker died is handed to another once its lock runs out. taskql, not
+        // BullMQ, decides when a task has stalled too often (MAX_STALLS), so BullMQ never gives up.
+        lockDuration: config.workerLockMs,
+        stalledInterval: config.workerLockMs,
+        maxStalledCount: Number.MAX_SAFE_INTEGER,
       });
       worker.on('error', (err) => logger.warn({ err, queue }, 'worker error'));
       this.#workers.push(worker);
     }
-    await Promise.all([...this.#workers.map((w) => w.waitUntilReady()), this.#cleanup.start()]);
+    await Promise.all([...this.#workers.map((w) => w.waitUntilReady()), this.#maintenance.start()]);
+    await this.#beat();
+    this.#heartbeat = setInterval(() => void this.#beat(), config.workerHeartbeatMs);
     logger.info({ workerId: this.id, queues: this.queues, concurrency: config.workerConcurrency }, 'taskql worker started');
   }
 
   /** Stop taking jobs and wait for the running ones to finish. */
   async close(): Promise<void> {
-    await Promise.all([...this.#workers.map((w) => w.close()), this.#cleanup.close()]);
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    await Promise.all([...this.#workers.map((w) => w.close()), this.#maintenance.close()]);
+    await this.#runtime.workers.remove(this.id).catch(() => {});
     this.#connection.disconnect();
+  }
+
+  /** Tell the registry this worker is alive; a failed beat is logged and the next one tries again. */
+  async #beat(): Promise<void> {
+    const { workers, config, logger } = this.#runtime;
+    try {
+      await workers.beat({
+        id: this.id,
+        hostname: hostname(),
+        pid: process.pid,
+        queues: this.queues,
+        concurrency: config.workerConcurrency,
+        startedAt: this.#startedAt,
+        heartbeatAt: new Date(),
+      });
+    } catch (err) {
+      logger.warn({ err }, 'worker heartbeat failed');
+    }
   }
 
   #stop(taskId: string, reason: string | null): void {
@@ -85,11 +116,12 @@ export class TaskWorker {
     if (!task || isFinalState(task.state)) return;
     const logger = this.#runtime.logger.child({ taskId: task.id, type: task.type });
 
-    const started = await recorder.record(task, (t, now) => startAttempt(t, this.id, now));
+    const started = await recorder.record(task, (t, now) => startAttempt(t, this.id, now, config.maxStalls));
     if (!started.ok) {
       logger.info({ reason: started.reason }, 'not starting');
       return;
     }
+    if (started.task.state !== 'RUNNING') return; // it stalled too often and FAILED instead
     let current: Task = started.task;
     const attempt = current.attempt;
     const advanceTo = (next: Task | null) => {

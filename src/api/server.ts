@@ -35,7 +35,12 @@ interface Enveloped extends ExecuteFns {
 /** Start serving `runtime` on `config.port` (`port` overrides it, 0 for any free port). */
 export async function startApiServer(runtime: Runtime, port = runtime.config.port): Promise<ApiServer> {
   const { config, logger } = runtime;
-  const context: SchemaContext = { tasks: runtime.tasks, taskTypes: runtime.types };
+  const context: SchemaContext = {
+    tasks: runtime.tasks,
+    taskTypes: runtime.types,
+    queues: runtime.queueService,
+    queueStats: runtime.queueStatsFeeds,
+  };
 
   const yoga = createYoga({
     schema,

@@ -30,6 +30,8 @@ export class EventBus {
   readonly #subscriber: Redis;
   readonly #channel: string;
   readonly #watchers = new Map<string, Set<Watcher>>();
+  /** Watchers of every task (feeds, queue statistics). */
+  readonly #allWatchers = new Set<Watcher>();
   #subscribed = false;
 
   /**
@@ -51,7 +53,9 @@ export class EventBus {
     // ioredis resubscribes by itself after a reconnect; whatever was published meanwhile is lost,
     // so every watcher re-reads what it may have missed.
     this.#subscriber.on('ready', () => {
-      if (this.#subscribed) for (const set of this.#watchers.values()) for (const w of set) w.onResync();
+      if (!this.#subscribed) return;
+      for (const set of this.#watchers.values()) for (const w of set) w.onResync();
+      for (const w of this.#allWatchers) w.onResync();
     });
     await this.#subscriber.subscribe(this.#channel);
     this.#subscribed = true;
@@ -79,6 +83,12 @@ export class EventBus {
     };
   }
 
+  /** Watch every task's changes until the returned function is called. */
+  watchAll(watcher: Watcher): () => void {
+    this.#allWatchers.add(watcher);
+    return () => this.#allWatchers.delete(watcher);
+  }
+
   /** How many tasks have watchers in this process (for tests and metrics). */
   get watchedTasks(): number {
     return this.#watchers.size;
@@ -87,8 +97,9 @@ export class EventBus {
   #dispatch(message: Buffer): void {
     const { task, event } = BSON.deserialize(message) as { task: Parameters<typeof decodeTask>[0]; event: Parameters<typeof decodeEvent>[0] };
     const set = this.#watchers.get(task._id);
-    if (!set) return;
+    if (!set && this.#allWatchers.size === 0) return; // nobody here cares: skip decoding
     const change = { task: decodeTask(task), event: decodeEvent(event) };
-    for (const watcher of set) watcher.onChange(change);
+    for (const watcher of set ?? []) watcher.onChange(change);
+    for (const watcher of this.#allWatchers) watcher.onChange(change);
   }
 }

@@ -6,7 +6,7 @@
  * A transition leaves every field it does not change as the very same value (same reference), so
  * the store can write only what changed.
  */
-import type { Task, TaskError, TaskEvent, TaskEventType, TaskProgress, TaskState } from './task.ts';
+import { isFinalState, type Task, type TaskError, type TaskEvent, type TaskEventType, type TaskProgress, type TaskState } from './task.ts';
 
 /** The result of a permitted transition. */
 export interface Transition {
@@ -61,13 +61,25 @@ export function createTask(spec: NewTask, now: Date): Transition {
 
 /**
  * A worker starts the next attempt. From RUNNING this means the previous attempt's worker was lost
- * (its job stalled and was delivered again): that attempt is closed as STALLED.
+ * (its job stalled and was delivered again): that attempt is closed as STALLED — and when that
+ * has happened more than `maxStalls` times, the task FAILED instead (something about it keeps
+ * killing workers).
  */
-export function startAttempt(task: Task, workerId: string, now: Date): TransitionResult {
+export function startAttempt(task: Task, workerId: string, now: Date, maxStalls = Number.POSITIVE_INFINITY): TransitionResult {
   if (!['PENDING', 'SCHEDULED', 'RETRYING', 'RUNNING'].includes(task.state)) {
     return refuse(task, 'start an attempt');
   }
   const attempts = closeRunningAttempt(task, 'STALLED', null, now);
+  const stalls = attempts.filter((a) => a.outcome === 'STALLED').length;
+  if (stalls > maxStalls) {
+    const error: TaskError = {
+      name: 'StalledError',
+      message: `the worker running this task was lost ${stalls} times (MAX_STALLS is ${maxStalls})`,
+      stack: null,
+      retryable: false,
+    };
+    return permit(advance(task, 'FAILED', 'FAILED', now, { error, attempts, ...finish(task, now) }, { error }));
+  }
   const number = task.attempt + 1;
   attempts.push({ number, startedAt: now, finishedAt: null, outcome: 'RUNNING', error: null, workerId });
   return permit(
@@ -138,9 +150,14 @@ export function failAttempt(
   return permit(advance(task, 'FAILED', 'FAILED', now, { error, attempts, ...finish(task, now) }, { error }));
 }
 
-/** Whether a failure of the current attempt with `error` leads to another attempt. */
+/**
+ * Whether a failure of the current attempt with `error` leads to another attempt: the series
+ * allows `maxAttempts` failures. Attempts whose worker was lost (STALLED) are not the handler's
+ * failures and do not count; `maxStalls` bounds those.
+ */
 export function willRetry(task: Task, error: TaskError): boolean {
-  return error.retryable && task.attempt - task.seriesStart < task.maxAttempts;
+  const failed = task.attempts.filter((a) => a.number > task.seriesStart && a.outcome === 'FAILED').length;
+  return error.retryable && failed + 1 < task.maxAttempts;
 }
 
 /** States `cancel` accepts; RUNNING only from the worker running the attempt. */
@@ -181,6 +198,19 @@ export function requeue(task: Task, now: Date): TransitionResult {
       finishedAt: null,
       expiresAt: null,
     }),
+  );
+}
+
+/**
+ * The reconciler found no BullMQ job for an unfinished task (an enqueue or retry that died half
+ * way, lost Redis data): the task goes back to waiting — its running attempt, if any, closed as
+ * STALLED — and a REQUEUED event says why. The caller then queues a new job.
+ */
+export function recover(task: Task, reason: string, now: Date): TransitionResult {
+  if (isFinalState(task.state)) return refuse(task, 'recover');
+  const state = task.runAt && task.runAt > now ? 'SCHEDULED' : 'PENDING';
+  return permit(
+    advance(task, 'REQUEUED', state, now, { attempts: closeRunningAttempt(task, 'STALLED', null, now) }, { reason }),
   );
 }
 

@@ -89,6 +89,11 @@ export interface TaskEvent {
   reason: string | null;
 }
 
+/** An event together with its task: as of that event (live), or as read when it was replayed. */
+export interface TaskEventWithTask extends TaskEvent {
+  task: Task;
+}
+
 /** A task as stored and served, without its event log. */
 export interface Task {
   id: string;

@@ -87,6 +87,11 @@ export class TaskQueues {
     );
   }
 
+  /** Where `task`'s job is in BullMQ: `waiting`, `active`, `delayed`, … or `unknown` when there is none. */
+  async jobState(task: Task): Promise<string> {
+    return withTimeout(this.#queue(task.queue).getJobState(task.id), this.#timeoutMs);
+  }
+
   /** Remove `task`'s job unless a worker holds it; a job that does not exist counts as removed. */
   async remove(task: Task): Promise<Removal> {
     const removed = await withTimeout(this.#queue(task.queue).remove(task.id), this.#timeoutMs);

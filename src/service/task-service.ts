@@ -8,18 +8,16 @@ import { z } from 'zod';
 import { InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
 import type { CancelRequests } from '../events/cancel-requests.ts';
 import type { EventBus } from '../events/event-bus.ts';
+import type { TaskFeeds } from '../events/task-feeds.ts';
 import { openTaskStream } from '../events/task-stream.ts';
+import type { TaskFilter } from '../model/task-filter.ts';
 import { cancel, createTask, requeue, type Transition } from '../model/state-machine.ts';
-import { isFinalState, PRIORITY_RANGE, type Task, type TaskEvent } from '../model/task.ts';
+import { isFinalState, PRIORITY_RANGE, type Task, type TaskEvent, type TaskEventWithTask } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
+import { decodeCursor, encodeCursor, type TaskOrder } from '../store/task-query.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { parseWith, type TaskTypeRegistry } from '../tasks/registry.ts';
 import type { TaskRecorder } from './task-recorder.ts';
-
-/** An event together with the task it belongs to (as of that event, or as of the read that replayed it). */
-export interface TaskEventWithTask extends TaskEvent {
-  task: Task;
-}
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
@@ -53,6 +51,16 @@ const enqueueOptions = z
   })
   .refine((o) => o.delayMs == null || o.runAt == null, { message: 'give delayMs or runAt, not both', path: ['runAt'] });
 
+/** The largest page `list` serves. */
+export const MAX_PAGE = 500;
+
+/** A page of a list, in the shape of a Relay connection. */
+export interface TaskConnection {
+  edges: { cursor: string; node: Task }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+  totalCount: number;
+}
+
 /** What a client asks to enqueue. */
 export type EnqueueRequest = z.input<typeof enqueueOptions>;
 
@@ -78,6 +86,7 @@ export class TaskService {
   readonly #recorder: TaskRecorder;
   readonly #types: TaskTypeRegistry;
   readonly #settings: TaskServiceSettings;
+  readonly #feeds: TaskFeeds;
 
   constructor(deps: {
     store: TaskStore;
@@ -86,6 +95,7 @@ export class TaskService {
     cancels: CancelRequests;
     recorder: TaskRecorder;
     types: TaskTypeRegistry;
+    feeds: TaskFeeds;
     settings: TaskServiceSettings;
   }) {
     this.#store = deps.store;
@@ -95,6 +105,7 @@ export class TaskService {
     this.#recorder = deps.recorder;
     this.#types = deps.types;
     this.#settings = deps.settings;
+    this.#feeds = deps.feeds;
   }
 
   /**
@@ -194,6 +205,34 @@ export class TaskService {
     // here, the task waits PENDING without a job (README, "Guarantees").
     await this.#queues.add(recorded.task);
     return recorded.task;
+  }
+
+  /**
+   * A page of the tasks `filter` selects, in `order`, after the `after` cursor. Pages follow
+   * each other by keyset, so tasks added meanwhile do not shift the pages still to read.
+   */
+  async list(filter: TaskFilter, first: number, after: string | null, order: TaskOrder): Promise<TaskConnection> {
+    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
+      throw new InvalidInputError(`first: 0 to ${MAX_PAGE}, got ${first}`);
+    }
+    const cursor = after === null ? null : decodeCursor(order, after);
+    const [page, totalCount] = await Promise.all([this.#store.list(filter, order, first, cursor), this.#store.count(filter)]);
+    const edges = page.tasks.map((node) => ({ cursor: encodeCursor(order, node), node }));
+    return {
+      edges,
+      pageInfo: {
+        hasNextPage: page.hasNextPage,
+        hasPreviousPage: cursor !== null,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
+      totalCount,
+    };
+  }
+
+  /** Every event of every task `filter` matches, live from now on (no replay). */
+  feed(filter: TaskFilter): AsyncIterableIterator<TaskEventWithTask> {
+    return this.#feeds.open(filter);
   }
 
   /** The task, or null when unknown. */

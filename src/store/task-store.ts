@@ -19,7 +19,8 @@ import {
 } from 'mongodb';
 import { DependencyUnavailableError } from '../errors.ts';
 import type { Transition } from '../model/state-machine.ts';
-import { isExpired, type Task, type TaskEvent } from '../model/task.ts';
+import type { TaskFilter } from '../model/task-filter.ts';
+import { isExpired, TASK_STATES, type Task, type TaskEvent, type TaskState } from '../model/task.ts';
 import {
   changedFields,
   decodeEvent,
@@ -28,12 +29,22 @@ import {
   encodeTask,
   type TaskDocument,
 } from './task-document.ts';
+import { afterQuery, filterQuery, LIST_INDEXES, sortOf, type Cursor, type TaskOrder } from './task-query.ts';
 
 /** A task and its recorded events after some version. */
 export interface TaskWithEvents {
   task: Task;
   events: TaskEvent[];
 }
+
+/** One page of a list: the tasks, and whether more follow. */
+export interface TaskPage {
+  tasks: Task[];
+  hasNextPage: boolean;
+}
+
+/** How many retained tasks of one queue are in each state (as clients see states). */
+export type StateCounts = Record<TaskState, number>;
 
 /** What inserting a new task led to: stored, or an earlier live task with the same idempotency key. */
 export type Inserted = { inserted: true } | { inserted: false; existing: Task };
@@ -57,6 +68,7 @@ export class TaskStore {
   async ensureIndexes(): Promise<void> {
     await guard(() => this.#tasks.createIndex({ dedupeKey: 1 }, { name: 'dedupeKey_unique', unique: true }));
     await guard(() => this.#tasks.createIndex({ expiresAt: 1 }, { name: 'expiresAt' }));
+    for (const { key, ...options } of LIST_INDEXES) await guard(() => this.#tasks.createIndex(key, options));
   }
 
   /**
@@ -141,6 +153,70 @@ export class TaskStore {
     return result.matchedCount === 1;
   }
 
+  /** Up to `first` tasks `filter` selects, in `order`, after `after` when given. */
+  async list(filter: TaskFilter, order: TaskOrder, first: number, after: Cursor | null): Promise<TaskPage> {
+    const query = filterQuery(filter, this.#now());
+    const docs = await guard(() =>
+      this.#tasks
+        .find(after ? { $and: [query, afterQuery(order, after)] } : query, { projection: { events: 0 } })
+        .sort(sortOf(order))
+        .limit(first + 1)
+        .toArray(),
+    );
+    return { tasks: docs.slice(0, first).map(decodeTask), hasNextPage: docs.length > first };
+  }
+
+  /** How many tasks `filter` selects. */
+  async count(filter: TaskFilter): Promise<number> {
+    return guard(() => this.#tasks.countDocuments(filterQuery(filter, this.#now())));
+  }
+
+  /** Per queue, how many retained tasks are in each state (a due SCHEDULED task counts as PENDING). */
+  async countByQueue(queues?: readonly string[]): Promise<Map<string, StateCounts>> {
+    const now = this.#now();
+    const match = filterQuery({ queues }, now);
+    // Two groupings rather than one with a computed "due" field: FerretDB 1.24 has no
+    // expression operators in $project.
+    const [byState, due] = await Promise.all([
+      guard(() =>
+        this.#tasks
+          .aggregate<{ _id: { queue: string; state: TaskState }; n: number }>([
+            { $match: match },
+            { $group: { _id: { queue: '$queue', state: '$state' }, n: { $sum: 1 } } },
+          ])
+          .toArray(),
+      ),
+      guard(() =>
+        this.#tasks
+          .aggregate<{ _id: string; n: number }>([
+            { $match: { $and: [match, { state: 'SCHEDULED', runAt: { $lte: now } }] } },
+            { $group: { _id: '$queue', n: { $sum: 1 } } },
+          ])
+          .toArray(),
+      ),
+    ]);
+    const counts = new Map<string, StateCounts>((queues ?? []).map((q) => [q, emptyCounts()]));
+    const of = (queue: string) => counts.get(queue) ?? counts.set(queue, emptyCounts()).get(queue)!;
+    for (const { _id, n } of byState) of(_id.queue)[_id.state] += n;
+    for (const { _id, n } of due) {
+      of(_id).SCHEDULED -= n;
+      of(_id).PENDING += n;
+    }
+    return counts;
+  }
+
+  /** Up to `limit` unfinished tasks last changed before `before`, oldest change first. */
+  async unfinished(before: Date, limit: number): Promise<Task[]> {
+    const docs = await guard(() =>
+      this.#tasks
+        .find({ state: { $in: ['PENDING', 'SCHEDULED', 'RUNNING', 'RETRYING'] }, updatedAt: { $lt: before } }, { projection: { events: 0 } })
+        .sort({ updatedAt: 1 })
+        .limit(limit)
+        .toArray(),
+    );
+    return docs.map(decodeTask);
+  }
+
   /** Delete up to `limit` expired tasks; resolves with how many were deleted. */
   async deleteExpired(limit: number): Promise<number> {
     const now = this.#now();
@@ -168,6 +244,10 @@ export class TaskStore {
     await guard(() => this.#tasks.deleteOne({ _id: task.id, version: task.version }));
     return null;
   }
+}
+
+function emptyCounts(): StateCounts {
+  return Object.fromEntries(TASK_STATES.map((s) => [s, 0])) as StateCounts;
 }
 
 /** Whether a write failed on a unique index. */

@@ -23,7 +23,7 @@ import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { defineTaskType } from '../../src/tasks/task-type.ts';
 import { builtinTaskTypes } from '../../worker/handlers/index.ts';
-import { MAINTENANCE_QUEUE } from '../../worker/retention-cleanup.ts';
+import { MAINTENANCE_QUEUE } from '../../worker/maintenance.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
@@ -242,7 +242,7 @@ describe('retention', () => {
     const watched = await client.watch(TaskUpdatedDocument, { id: task.id }).completed;
     expect(errorCode(watched[0] ?? {})).toBe('NOT_FOUND');
     const maintenance = new Queue(bullQueueName(MAINTENANCE_QUEUE), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
-    expect((await maintenance.getJobSchedulers()).map((s) => s.key)).toEqual(['delete-expired-tasks']);
+    expect((await maintenance.getJobSchedulers()).map((s) => s.key).sort()).toEqual(['delete-expired-tasks', 'reconcile-tasks']);
     await maintenance.close();
     await waitUntil(async () => (await runtime.db.collection('tasks').countDocuments({ _id: task.id as never })) === 0, 'the cleanup');
   });

@@ -1,0 +1,182 @@
+/**
+ * What every scenario shares: the servers, an isolated namespace (database and Redis prefix) per
+ * scenario, taskql processes and load-generator children started and stopped in one place, and
+ * the few load-shaping helpers (bounded concurrency, a fixed rate) all scenarios use.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { MongoClient, type Db } from 'mongodb';
+import type { LocalServers } from '../../scripts/local-servers.ts';
+import { startProcess, type TaskqlProcess } from '../../test/support/processes.ts';
+
+/**
+ * Wall-clock time in milliseconds with sub-millisecond resolution. Within one process it is
+ * monotonic; across processes on one machine it agrees to well under a millisecond, which is
+ * what lets a subscriber process time an event triggered by another.
+ */
+export function wallNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** One scenario's own database and Redis prefix, so scenarios and runs never see each other's data. */
+export interface Namespace {
+  db: Db;
+  prefix: string;
+  /** The environment of a taskql process working in this namespace. */
+  env: Record<string, string>;
+}
+
+/** Options of a whole run. */
+export interface RunOptions {
+  quick: boolean;
+  /** Directory for `--cpu-prof` profiles of the taskql processes; none when unset. */
+  profileDir?: string;
+}
+
+export class BenchContext {
+  readonly options: RunOptions;
+  readonly servers: LocalServers;
+  readonly mongo: MongoClient;
+  readonly #runId = Date.now().toString(36);
+  readonly #cleanups: (() => Promise<void>)[] = [];
+
+  private constructor(options: RunOptions, servers: LocalServers, mongo: MongoClient) {
+    this.options = options;
+    this.servers = servers;
+    this.mongo = mongo;
+  }
+
+  /** Connect to the servers (the caller owns them and stops them after `close`). */
+  static async open(options: RunOptions, servers: LocalServers): Promise<BenchContext> {
+    const mongo = new MongoClient(servers.mongoUrl, { ignoreUndefined: true });
+    await mongo.connect();
+    return new BenchContext(options, servers, mongo);
+  }
+
+  /** A fresh namespace for scenario `name`; its database is dropped at `close`. */
+  namespace(name: string): Namespace {
+    const dbName = `bench_${name}_${this.#runId}`;
+    const prefix = `bench:${name}:${this.#runId}`;
+    const db = this.mongo.db(dbName);
+    this.#cleanups.push(() => db.dropDatabase().then(() => {}));
+    return {
+      db,
+      prefix,
+      env: {
+        MONGO_URL: this.servers.mongoUrl,
+        MONGO_DB: dbName,
+        REDIS_URL: this.servers.redisUrl,
+        REDIS_PREFIX: prefix,
+        GRAPHIQL: 'false',
+        CLEANUP_INTERVAL_MS: '3600000',
+        NODE_ENV: 'production',
+      },
+    };
+  }
+
+  /** Start a taskql API or worker process in `ns`; it is stopped at `close` unless stopped before. */
+  async taskql(kind: 'api' | 'worker', ns: Namespace, env: Record<string, string> = {}): Promise<TaskqlProcess> {
+    const profile = this.options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${this.options.profileDir}` } : {};
+    const started = await startProcess(kind, { ...ns.env, ...profile, ...env });
+    this.#cleanups.push(() => started.stop());
+    return started;
+  }
+
+  /**
+   * Fork a load-generator child (`bench/children/<name>.ts`) with an IPC channel; it is killed at
+   * `close` unless it has exited before.
+   */
+  child(name: string, env: Record<string, string> = {}): ChildProcess {
+    const script = fileURLToPath(new URL(`../children/${name}.ts`, import.meta.url));
+    const child = fork(script, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#cleanups.push(() => stopChild(child));
+    return child;
+  }
+
+  /** Stop every process started through this context and drop every namespace's database. */
+  async close(): Promise<void> {
+    // Processes first (they hold the databases open), then the databases.
+    for (const cleanup of this.#cleanups.reverse()) await cleanup().catch(() => {});
+    await this.mongo.close();
+  }
+}
+
+/** SIGTERM a child, SIGKILL it if it has not exited within 5 s; resolves once it has exited. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The next IPC message of `child` that `accept` recognises, or an error after `timeoutMs`. */
+export function nextMessage<T>(child: ChildProcess, accept: (message: unknown) => message is T, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => finish(new Error(`no answer from child ${child.pid} within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (message: unknown) => {
+      if (accept(message)) finish(null, message);
+    };
+    const onExit = (code: number | null) => finish(new Error(`child ${child.pid} exited (${code}) before answering`));
+    function finish(error: Error | null, message?: T) {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      if (error) reject(error);
+      else resolve(message!);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+/** Resident memory of process `pid` in bytes (Linux `/proc`). */
+export async function rssOf(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  if (!kb) throw new Error(`no VmRSS for process ${pid}`);
+  return Number(kb) * 1024;
+}
+
+/** Run `task(0 … count-1)` with at most `concurrency` at a time; resolves when all have ended. */
+export async function pool(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+}
+
+/**
+ * Call `fire(0 … count-1)` at a fixed `perSecond` rate, on schedule from the start (a late tick
+ * fires every call that is due, so the offered load does not sag when the process is busy).
+ * `fire` must not block: what it starts runs on while later calls fire. Resolves after the last call.
+ */
+export async function paced(perSecond: number, count: number, fire: (i: number) => void): Promise<void> {
+  const start = performance.now();
+  const interval = 1000 / perSecond;
+  for (let i = 0; i < count; ) {
+    const due = start + i * interval;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(Math.floor(wait));
+    else if (wait > 0) await new Promise((resolve) => setImmediate(resolve));
+    while (i < count && start + i * interval <= performance.now()) fire(i++);
+  }
+}
+
+/** `promise`, or an error naming `what` after `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not done within ${ms} ms`)), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Live feeds of many tasks (`taskFeed`): every change of every task a subscriber's filter
+ * matches, from whichever process caused it. The process watches the bus once for all its feeds
+ * and tests each change against each feed's filter in memory, so an event no feed wants costs one
+ * predicate per feed and no GraphQL execution at all.
+ */
+import { FixedBuffer, Repeater } from 'graphql-yoga';
+import { matchesFilter, type TaskFilter } from '../model/task-filter.ts';
+import type { Task, TaskEventWithTask } from '../model/task.ts';
+import type { EventBus, TaskChange } from './event-bus.ts';
+
+/**
+ * Events a feed may fall behind by before it is ended with an error: a subscriber that cannot
+ * keep up must not make this process hold an unbounded backlog for it.
+ */
+export const FEED_BACKLOG = 1000;
+
+interface Feed {
+  filter: TaskFilter;
+  visible: (task: Task) => boolean;
+  push: (event: TaskEventWithTask) => Promise<unknown>;
+  fail: (error: Error) => void;
+}
+
+export class TaskFeeds {
+  readonly #bus: EventBus;
+  readonly #now: () => Date;
+  readonly #feeds = new Set<Feed>();
+  #unwatch: (() => void) | null = null;
+  /** Events handed to feeds since start (what reaches GraphQL execution). */
+  delivered = 0;
+
+  constructor(bus: EventBus, now: () => Date = () => new Date()) {
+    this.#bus = bus;
+    this.#now = now;
+  }
+
+  /**
+   * A feed of the events of tasks matching `filter` (and `visible`, which callers use to keep a
+   * feed to what its subscriber may see), from now on, until the consumer stops.
+   */
+  open(filter: TaskFilter, visible: (task: Task) => boolean = () => true): AsyncIterableIterator<TaskEventWithTask> {
+    return new Repeater<TaskEventWithTask>(async (push, stop) => {
+      const feed: Feed = { filter, visible, push, fail: (error) => stop(error) };
+      this.#feeds.add(feed);
+      if (!this.#unwatch) this.#unwatch = this.#bus.watchAll({ onChange: (c) => this.#dispatch(c), onResync: () => {} });
+      await stop;
+      this.#feeds.delete(feed);
+      if (this.#feeds.size === 0) {
+        this.#unwatch?.();
+        this.#unwatch = null;
+      }
+    }, new FixedBuffer(FEED_BACKLOG));
+  }
+
+  /** Open feeds in this process. */
+  get size(): number {
+    return this.#feeds.size;
+  }
+
+  #dispatch(change: TaskChange): void {
+    const now = this.#now();
+    for (const feed of this.#feeds) {
+      if (!feed.visible(change.task) || !matchesFilter(change.task, feed.filter, now)) continue;
+      this.delivered++;
+      feed.push({ ...change.event, task: change.task }).catch(() =>
+        feed.fail(new Error(`the feed fell more than ${FEED_BACKLOG} events behind and was closed`)),
+      );
+    }
+  }
+}

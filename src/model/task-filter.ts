@@ -1,0 +1,28 @@
+/**
+ * Which tasks a list or a feed is about. One filter, two uses: the store turns it into a MongoDB
+ * query (`src/store/task-query.ts`), and feeds test each live change against it in memory with
+ * `matchesFilter`, before any GraphQL work is done for a subscriber.
+ */
+import { visibleState, type Task, type TaskState } from './task.ts';
+
+/** A filter; every part that is set must match (tags: the task has all of them). */
+export interface TaskFilter {
+  states?: readonly TaskState[] | null;
+  types?: readonly string[] | null;
+  queues?: readonly string[] | null;
+  tags?: readonly string[] | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}
+
+/** Whether `task` (as it is at `now`) matches `filter`. */
+export function matchesFilter(task: Task, filter: TaskFilter, now: Date): boolean {
+  return (
+    (!filter.states?.length || filter.states.includes(visibleState(task, now))) &&
+    (!filter.types?.length || filter.types.includes(task.type)) &&
+    (!filter.queues?.length || filter.queues.includes(task.queue)) &&
+    (!filter.tags?.length || filter.tags.every((tag) => task.tags.includes(tag))) &&
+    (!filter.createdAfter || task.createdAt > filter.createdAfter) &&
+    (!filter.createdBefore || task.createdAt < filter.createdBefore)
+  );
+}

@@ -34,6 +34,7 @@ export interface Runtime {
   workers: WorkerRegistry;
   tasks: TaskService;
   queueService: QueueService;
+  feeds: TaskFeeds;
   queueStatsFeeds: QueueStatsFeeds;
   /** Whether MongoDB and Redis both answer now (readiness). */
   ping(): Promise<boolean>;
@@ -80,6 +81,7 @@ export async function startRuntime(
   const queues = new TaskQueues(commands, config.redisPrefix, config.dependencyTimeoutMs);
   const workers = new WorkerRegistry(commands, config.redisPrefix, 3 * config.workerHeartbeatMs);
   const queueService = new QueueService({ store, workers, types: registry });
+  const feeds = new TaskFeeds(bus);
   // At most two recounts a second per queue, as the contract promises; a slow refresh besides.
   const queueStatsFeeds = new QueueStatsFeeds(bus, (queue) => queueService.stats(queue), {
     minIntervalMs: 500,
@@ -92,7 +94,7 @@ export async function startRuntime(
     cancels,
     recorder,
     types: registry,
-    feeds: new TaskFeeds(bus),
+    feeds,
     // A margin over the worker's grace period covers the writes that follow the handler's stop.
     settings: { resultTtlSeconds: config.resultTtlSeconds, cancelWaitMs: config.cancelGraceMs + 2000 },
   });
@@ -110,6 +112,7 @@ export async function startRuntime(
     workers,
     tasks,
     queueService,
+    feeds,
     queueStatsFeeds,
     async ping() {
       try {

@@ -83,7 +83,7 @@ export class QueueStatsFeeds {
         sent: new Map(),
         timer: null,
         lastCountAt: performance.now(),
-        refresh: setInterval(() => this.#recount(key), this.#timing.refreshMs),
+        refresh: setInterval(() => this.#dirty(key), this.#timing.refreshMs),
       };
       this.#channels.set(key, channel);
     }

@@ -208,7 +208,8 @@ export function requeue(task: Task, now: Date): TransitionResult {
  */
 export function recover(task: Task, reason: string, now: Date): TransitionResult {
   if (isFinalState(task.state)) return refuse(task, 'recover');
-  const state = task.runAt && task.runAt > now ? 'SCHEDULED' : 'PENDING';
+  // Only a task that never started still waits for its runAt.
+  const state = task.state === 'SCHEDULED' && task.runAt && task.runAt > now ? 'SCHEDULED' : 'PENDING';
   return permit(
     advance(task, 'REQUEUED', state, now, { attempts: closeRunningAttempt(task, 'STALLED', null, now) }, { reason }),
   );

@@ -31,12 +31,12 @@ export function bullPriority(priority: number): number {
   return PRIORITY_RANGE.max + 1 - priority;
 }
 
-/** The options of a task's job: delayed until `runAt` when that is ahead of `now`. */
+/** The options of a task's job: a SCHEDULED task's is delayed until its `runAt`. */
 export function jobOptions(task: Task, now: Date): JobsOptions {
   return {
     jobId: task.id,
     priority: bullPriority(task.priority),
-    delay: task.runAt ? Math.max(0, task.runAt.getTime() - now.getTime()) : 0,
+    delay: task.state === 'SCHEDULED' && task.runAt ? Math.max(0, task.runAt.getTime() - now.getTime()) : 0,
     removeOnComplete: true,
     removeOnFail: true,
   };

@@ -1,10 +1,18 @@
 /**
- * The whole system as production runs it: two API processes and a worker process, separate
+ * The whole system as production runs it: two API processes and two worker processes, separate
  * Node processes sharing one MongoDB-compatible server and one Redis. What is enqueued through
- * one API is watched live through the other.
+ * one API is watched live through the other; a worker killed mid-task loses nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CancelTaskDocument, EnqueueTaskDocument, TaskDocument, TaskEventsDocument, TaskUpdatedDocument } from '../../schema/generated/graphql.ts';
+import {
+  CancelTaskDocument,
+  EnqueueTaskDocument,
+  TaskDocument,
+  TaskEventsDocument,
+  TaskFeedDocument,
+  TaskUpdatedDocument,
+  WorkersDocument,
+} from '../../schema/generated/graphql.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startProcess, type TaskqlProcess } from '../support/processes.ts';
 import { testEnv } from '../support/runtime.ts';
@@ -14,8 +22,14 @@ let api1: TestClient;
 let api2: TestClient;
 
 beforeAll(async () => {
-  const env = testEnv('e2e');
-  const started = await Promise.allSettled([startProcess('api', env), startProcess('api', env), startProcess('worker', env)]);
+  // Short heartbeats and locks, so that a killed worker is noticed in about two seconds.
+  const env = testEnv('e2e', { WORKER_HEARTBEAT_MS: '300', WORKER_LOCK_MS: '2000' });
+  const started = await Promise.allSettled([
+    startProcess('api', env),
+    startProcess('api', env),
+    startProcess('worker', env),
+    startProcess('worker', env),
+  ]);
   processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason; // afterAll still stops those that did start
@@ -62,6 +76,22 @@ describe('two API processes and a worker process', () => {
     expect(events(late)).toEqual(['3:RETRY_SCHEDULED', '4:STARTED', '5:SUCCEEDED']);
   });
 
+  it('feeds a subscriber on API 2 the events of tasks enqueued through API 1', async () => {
+    const feed = api2.watch(TaskFeedDocument, { filter: { tags: ['fed'] } });
+    await api2.data(WorkersDocument, {}); // a round trip on API 2, so the feed is most likely open
+    await api1.data(EnqueueTaskDocument, { input: { type: 'echo', tags: ['not-fed'] } });
+    const { enqueueTask } = await api1.data(EnqueueTaskDocument, { input: { type: 'sleep', input: { ms: 600, steps: 3 }, tags: ['fed'] } });
+    await feed.until((r) => r.data?.taskFeed.type === 'SUCCEEDED');
+    feed.unsubscribe();
+    // A feed has no replay, so the very first event could precede the subscription; every later
+    // one arrives, in order, and nothing of the unmatched task does.
+    const seen = feed.results.map((r) => r.data?.taskFeed);
+    expect(seen.every((e) => e?.taskId === enqueueTask.task.id)).toBe(true);
+    expect(seen.map((e) => e?.type).filter((t) => t !== 'CREATED')).toEqual(['STARTED', 'PROGRESS', 'PROGRESS', 'PROGRESS', 'SUCCEEDED']);
+    const versions = seen.map((e) => e?.version ?? 0);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  });
+
   it('cancels a task running in the worker process through an API process', async () => {
     const { enqueueTask } = await api1.data(EnqueueTaskDocument, { input: { type: 'sleep', input: { ms: 60_000, steps: 600 } } });
     const id = enqueueTask.task.id;
@@ -71,5 +101,34 @@ describe('two API processes and a worker process', () => {
     expect(cancelTask).toMatchObject({ state: 'CANCELLED' });
     expect(cancelTask.attempts.map((a) => a.outcome)).toEqual(['CANCELLED']);
     expect((await watched.completed).at(-1)?.data?.taskUpdated.state).toBe('CANCELLED');
+  });
+
+  it('finishes a task on the other worker when its worker is SIGKILLed mid-attempt, with a STALLED attempt', async () => {
+    const { enqueueTask } = await api1.data(EnqueueTaskDocument, { input: { type: 'sleep', input: { ms: 1500, steps: 5 } } });
+    const id = enqueueTask.task.id;
+    const events = api2.watch(TaskEventsDocument, { id });
+    const running = await api1.watch(TaskUpdatedDocument, { id }).until((r) => r.data?.taskUpdated.state === 'RUNNING');
+    const victimId = running.data?.taskUpdated.attempts[0]?.workerId ?? '';
+    const victim = processes.find((p) => p.child.pid !== undefined && victimId.includes(`:${p.child.pid}:`));
+    expect(victim).toBeDefined();
+    victim?.child.kill('SIGKILL');
+
+    const seen = await events.completed;
+    expect(seen.map((r) => r.data?.taskEvents.version)).toEqual(seen.map((_, i) => i + 1)); // in order, no gaps
+    const { task } = await api1.data(TaskDocument, { id });
+    expect(task?.state).toBe('SUCCEEDED');
+    expect(task?.attempts.map((a) => a.outcome)).toEqual(['STALLED', 'SUCCEEDED']);
+    expect(task?.attempts[0]?.workerId).toBe(victimId);
+    expect(task?.attempts[1]?.workerId).not.toBe(victimId);
+
+    // The killed worker stops heart-beating and leaves the list within three heartbeats.
+    const deadline = Date.now() + 5000;
+    let ids = (await api2.data(WorkersDocument, {})).workers.map((w) => w.id);
+    while (ids.includes(victimId) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ids = (await api2.data(WorkersDocument, {})).workers.map((w) => w.id);
+    }
+    expect(ids).not.toContain(victimId);
+    expect(ids).toHaveLength(1);
   });
 });

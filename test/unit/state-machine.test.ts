@@ -3,6 +3,7 @@ import {
   cancel,
   createTask,
   failAttempt,
+  recover,
   requeue,
   reportProgress,
   startAttempt,
@@ -167,5 +168,32 @@ describe('state machine: scheduling, cancellation, manual retry, retention', () 
     expect(isExpired(done, at(60_010))).toBe(true);
     const kept = ok(succeed(ok(startAttempt(newTask(), 'w', at(0))).task, 1, null, at(10))).task;
     expect(kept.expiresAt).toBeNull();
+  });
+});
+
+describe('state machine: lost workers', () => {
+  it('fails a task whose worker was lost more than maxStalls times, closing the attempt STALLED', () => {
+    let task = ok(startAttempt(newTask(), 'w1', at(0), 1)).task;
+    task = ok(startAttempt(task, 'w2', at(1), 1)).task; // first loss: allowed
+    expect(task.attempts.map((a) => a.outcome)).toEqual(['STALLED', 'RUNNING']);
+    const failed = ok(startAttempt(task, 'w3', at(2), 1)); // second loss: too many
+    expect(failed.task).toMatchObject({ state: 'FAILED', error: { name: 'StalledError', retryable: false } });
+    expect(failed.task.attempts.map((a) => a.outcome)).toEqual(['STALLED', 'STALLED']);
+  });
+
+  it('does not count lost attempts against maxAttempts', () => {
+    let task = ok(startAttempt(newTask(2), 'w1', at(0))).task;
+    task = ok(startAttempt(task, 'w2', at(1))).task; // attempt 1 stalled
+    const retrying = ok(failAttempt(task, 2, boom, 0, at(2))).task; // the first real failure
+    expect(retrying.state).toBe('RETRYING');
+  });
+
+  it('recovers an unfinished task without a job back to waiting, with the reason', () => {
+    const running = ok(startAttempt(newTask(), 'w1', at(0))).task;
+    const recovered = ok(recover(running, 'no job', at(5)));
+    expect(recovered.task.state).toBe('PENDING');
+    expect(recovered.task.attempts[0]?.outcome).toBe('STALLED');
+    expect(recovered.event).toMatchObject({ type: 'REQUEUED', reason: 'no job' });
+    expect(recover(ok(succeed(running, 1, null, at(1))).task, 'x', at(2)).ok).toBe(false);
   });
 });

@@ -31,7 +31,7 @@ builder.mutationField('enqueueTask', (t) =>
   t.field({
     type: EnqueueTaskPayload,
     args: { input: t.arg({ type: EnqueueTaskInput, required: true }) },
-    resolve: (_, { input }, { tasks }) => tasks.enqueue(input),
+    resolve: (_, { input }, { tasks, principal }) => tasks.enqueue(principal, input),
   }),
 );
 
@@ -40,6 +40,6 @@ builder.mutationField('enqueueTasks', (t) =>
     type: [EnqueueTaskPayload],
     description: `Up to ${ENQUEUE_LIMITS.batch} tasks in one call; all valid or none enqueued.`,
     args: { inputs: t.arg({ type: [EnqueueTaskInput], required: true }) },
-    resolve: (_, { inputs }, { tasks }) => tasks.enqueueMany(inputs),
+    resolve: (_, { inputs }, { tasks, principal }) => tasks.enqueueMany(principal, inputs),
   }),
 );

@@ -7,6 +7,7 @@ import './enqueue.ts';
 import './task-control.ts';
 import './task-list.ts';
 import './queue.ts';
+import './task-token.ts';
 
 export type { SchemaContext } from './builder.ts';
 

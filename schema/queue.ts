@@ -1,5 +1,6 @@
 /** Queues and workers: `queues`, `queueStatsUpdated` and `workers`. */
 import type { QueueStats } from '../src/events/queue-stats-feeds.ts';
+import { statsOwner } from '../src/service/queue-service.ts';
 import type { WorkerInfo } from '../src/queue/worker-registry.ts';
 import { builder } from './builder.ts';
 
@@ -32,14 +33,14 @@ const WorkerRef = builder.objectRef<WorkerInfo>('Worker').implement({
 });
 
 builder.queryField('queues', (t) =>
-  t.field({ type: [QueueStatsRef], resolve: (_, __, { queues }) => queues.stats() }),
+  t.field({ type: [QueueStatsRef], resolve: (_, __, { queues, principal }) => queues.stats(principal) }),
 );
 
 builder.queryField('workers', (t) =>
   t.field({
     type: [WorkerRef],
     description: 'Worker processes whose heartbeat is recent (a stopped one disappears within three heartbeats).',
-    resolve: (_, __, { queues }) => queues.workers(),
+    resolve: (_, __, { queues, principal }) => queues.workers(principal),
   }),
 );
 
@@ -48,7 +49,7 @@ builder.subscriptionField('queueStatsUpdated', (t) =>
     type: QueueStatsRef,
     description: 'The stats at once (every queue when none is named), then when counts change: at most twice a second per queue.',
     args: { queue: t.arg.string() },
-    subscribe: (_, { queue }, { queueStats }) => queueStats.open(queue ?? null),
+    subscribe: (_, { queue }, { queueStats, principal }) => queueStats.open(statsOwner(principal), queue ?? null),
     resolve: (stats) => stats,
   }),
 );

@@ -8,7 +8,7 @@ builder.mutationField('cancelTask', (t) =>
     description:
       'Cancel a PENDING, SCHEDULED, RETRYING or RUNNING task (a running handler is signalled and the task is recorded CANCELLED when it stops). SUCCEEDED or FAILED: CONFLICT; CANCELLED: the task, unchanged.',
     args: { id: t.arg.id({ required: true }), reason: t.arg.string() },
-    resolve: (_, { id, reason }, { tasks }) => tasks.cancel(String(id), reason ?? null),
+    resolve: (_, { id, reason }, { tasks, principal }) => tasks.cancel(principal, String(id), reason ?? null),
   }),
 );
 
@@ -17,6 +17,6 @@ builder.mutationField('retryTask', (t) =>
     type: TaskRef,
     description: 'Queue a FAILED or CANCELLED task again: same id, its history kept, a fresh series of attempts.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_, { id }, { tasks }) => tasks.retry(String(id)),
+    resolve: (_, { id }, { tasks, principal }) => tasks.retry(principal, String(id)),
   }),
 );

@@ -40,7 +40,10 @@ builder.subscriptionField('taskEvents', (t) =>
       id: t.arg.id({ required: true }),
       afterVersion: t.arg.int({ defaultValue: 0 }),
     },
-    subscribe: (_, { id, afterVersion }, { tasks }) => tasks.watchEvents(String(id), afterVersion ?? 0),
-    resolve: (event) => event,
+    subscribe: (_, { id, afterVersion }, { tasks, principal }) => tasks.watchEvents(principal, String(id), afterVersion ?? 0),
+    resolve: (event, _, { delivered }) => {
+      delivered(event.at);
+      return event;
+    },
   }),
 );

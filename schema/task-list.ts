@@ -56,8 +56,8 @@ builder.queryField('tasks', (t) =>
       after: t.arg.string(),
       orderBy: t.arg({ type: TaskOrderEnum, defaultValue: 'CREATED_AT_DESC' }),
     },
-    resolve: (_, { filter, first, after, orderBy }, { tasks }) =>
-      tasks.list(filter ?? {}, first ?? 20, after ?? null, orderBy ?? 'CREATED_AT_DESC'),
+    resolve: (_, { filter, first, after, orderBy }, { tasks, principal }) =>
+      tasks.list(principal, filter ?? {}, first ?? 20, after ?? null, orderBy ?? 'CREATED_AT_DESC'),
   }),
 );
 
@@ -66,7 +66,10 @@ builder.subscriptionField('taskFeed', (t) =>
     type: TaskEventRef,
     description: 'Live events of every task that matches, from every API process; no replay.',
     args: { filter: t.arg({ type: TaskFilterInput }) },
-    subscribe: (_, { filter }, { tasks }) => tasks.feed(filter ?? {}),
-    resolve: (event) => event,
+    subscribe: (_, { filter }, { tasks, principal }) => tasks.feed(principal, filter ?? {}),
+    resolve: (event, _, { delivered }) => {
+      delivered(event.at);
+      return event;
+    },
   }),
 );

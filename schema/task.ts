@@ -59,6 +59,7 @@ export const TaskRef = builder.objectRef<Task>('Task').implement({
     priority: t.exposeInt('priority', { description: '0 (default) to 10; higher starts first within a queue.' }),
     tags: t.exposeStringList('tags'),
     idempotencyKey: t.exposeString('idempotencyKey', { nullable: true }),
+    owner: t.exposeString('owner', { description: 'Who enqueued it (the `sub` of its token, or its API key’s owner).' }),
     version: t.exposeInt('version', { description: 'The version of the latest event.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     runAt: t.expose('runAt', { type: 'DateTime', nullable: true }),
@@ -70,8 +71,8 @@ export const TaskRef = builder.objectRef<Task>('Task').implement({
       type: [TaskEventRef],
       description: 'Recorded events after `afterVersion`, in order (superseded PROGRESS events may be left out).',
       args: { afterVersion: t.arg.int({ defaultValue: 0 }) },
-      resolve: async (task, { afterVersion }, { tasks }) =>
-        ((await tasks.events(task.id, afterVersion ?? 0)) ?? []).map((event) => ({ ...event, task })),
+      resolve: async (task, { afterVersion }, { tasks, principal }) =>
+        ((await tasks.events(principal, task.id, afterVersion ?? 0)) ?? []).map((event) => ({ ...event, task })),
     }),
   }),
 });
@@ -82,7 +83,7 @@ builder.queryField('task', (t) =>
     nullable: true,
     description: 'The task; null when unknown.',
     args: { id: t.arg.id({ required: true }) },
-    resolve: (_, { id }, { tasks }) => tasks.get(String(id)),
+    resolve: (_, { id }, { tasks, principal }) => tasks.get(principal, String(id)),
   }),
 );
 
@@ -91,7 +92,10 @@ builder.subscriptionField('taskUpdated', (t) =>
     type: TaskRef,
     description: 'The task at once, then after each event; completes after a final state.',
     args: { id: t.arg.id({ required: true }) },
-    subscribe: (_, { id }, { tasks }) => tasks.watchTask(String(id)),
-    resolve: (task) => task,
+    subscribe: (_, { id }, { tasks, principal }) => tasks.watchTask(principal, String(id)),
+    resolve: (task, _, { delivered }) => {
+      delivered(task.updatedAt);
+      return task;
+    },
   }),
 );

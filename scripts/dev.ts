@@ -7,7 +7,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { startLocalServers } from './local-servers.ts';
 
 const servers = await startLocalServers({ log: (line) => console.log(`[dev] ${line}`) });
-const env = { ...process.env, MONGO_URL: servers.mongoUrl, REDIS_URL: servers.redisUrl };
+const authConfigured = ['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_JWKS_FILE', 'API_KEYS'].some((name) => process.env[name]);
+const env = {
+  ...process.env,
+  MONGO_URL: servers.mongoUrl,
+  REDIS_URL: servers.redisUrl,
+  // No credentials configured: run open, as a development server may (the API says so loudly).
+  AUTH_DISABLED: process.env['AUTH_DISABLED'] ?? String(!authConfigured),
+};
 const port = process.env['PORT'] ?? '4000';
 
 const children: ChildProcess[] = ['src/main.ts', 'worker/main.ts'].map((entry) =>

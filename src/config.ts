@@ -3,6 +3,8 @@
  * message naming the variable instead of misbehaving later. README's "Configuration" lists them.
  */
 import { z } from 'zod';
+import type { AuthSettings } from './auth/authenticator.ts';
+import { SCOPES } from './auth/principal.ts';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -32,7 +34,37 @@ const schema = z.object({
   RECONCILE_INTERVAL_MS: int(1000).default(60_000),
   RECONCILE_GRACE_MS: int(0).default(60_000),
   BUILTIN_TASK_TYPES: flag.default(true),
-  GRAPHIQL: flag.default(true),
+  GRAPHIQL: flag.optional(),
+  INTROSPECTION: flag.optional(),
+  AUTH_DISABLED: flag.default(false),
+  AUTH_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_JWKS_FILE: z.string().optional(),
+  AUTH_JWT_ISSUER: z.string().optional(),
+  AUTH_JWT_AUDIENCE: z.string().optional(),
+  API_KEYS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(z.object({ key: z.string().min(16), owner: z.string().min(1), scopes: z.array(z.enum(SCOPES)) })))
+    .optional(),
+  TASK_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  MAX_INPUT_BYTES: int(2).default(256 * 1024),
+  MAX_DEPTH: int(1).default(12),
+  MAX_ALIASES: int(0).default(20),
+  MAX_TOKENS: int(10).default(2000),
+  MAX_DIRECTIVES: int(0).default(20),
+  MAX_COST: int(1).default(20_000),
+  RATE_LIMIT_MUTATIONS: int(1).default(1200),
+  RATE_LIMIT_SUBSCRIPTIONS: int(1).default(300),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: int(1).default(100),
+  MAX_SOCKETS_PER_OWNER: int(1).default(50),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -78,6 +110,9 @@ export interface Config {
   reconcileGraceMs: number;
   builtinTaskTypes: boolean;
   graphiql: boolean;
+  introspection: boolean;
+  auth: AuthSettings;
+  limits: Limits;
   logLevel: string;
 }
 
@@ -89,8 +124,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration:\n${problems}`);
   }
   const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  if (production && e.AUTH_DISABLED) throw new Error('invalid configuration:\n  AUTH_DISABLED: not allowed in production');
   return {
-    production: e.NODE_ENV === 'production',
+    production,
     port: e.PORT,
     host: e.HOST,
     mongoUrl: e.MONGO_URL,
@@ -112,9 +149,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     reconcileGraceMs: e.RECONCILE_GRACE_MS,
     builtinTaskTypes: e.BUILTIN_TASK_TYPES,
-    graphiql: e.GRAPHIQL,
+    graphiql: e.GRAPHIQL ?? !production,
+    introspection: e.INTROSPECTION ?? !production,
+    auth: {
+      disabled: e.AUTH_DISABLED,
+      jwtSecret: e.AUTH_JWT_SECRET ?? null,
+      jwksUrl: e.AUTH_JWKS_URL ?? null,
+      jwksFile: e.AUTH_JWKS_FILE ?? null,
+      issuer: e.AUTH_JWT_ISSUER ?? null,
+      audience: e.AUTH_JWT_AUDIENCE ?? null,
+      apiKeys: e.API_KEYS ?? [],
+      taskTokenSecret: e.TASK_TOKEN_SECRET ?? null,
+    },
+    limits: {
+      inputBytes: e.MAX_INPUT_BYTES,
+      depth: e.MAX_DEPTH,
+      aliases: e.MAX_ALIASES,
+      tokens: e.MAX_TOKENS,
+      directives: e.MAX_DIRECTIVES,
+      cost: e.MAX_COST,
+      mutationsPerMinute: e.RATE_LIMIT_MUTATIONS,
+      subscriptionsPerMinute: e.RATE_LIMIT_SUBSCRIPTIONS,
+      subscriptionsPerSocket: e.MAX_SUBSCRIPTIONS_PER_SOCKET,
+      socketsPerOwner: e.MAX_SOCKETS_PER_OWNER,
+    },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Limits on what one caller may ask; README, "Security", lists them with their defaults. */
+export interface Limits {
+  /** Largest task input, as JSON. */
+  inputBytes: number;
+  depth: number;
+  aliases: number;
+  tokens: number;
+  directives: number;
+  /** Largest operation cost (graphql-armor's estimate). */
+  cost: number;
+  /** Per owner, across all API processes. */
+  mutationsPerMinute: number;
+  /** New subscriptions per owner per minute, across all API processes. */
+  subscriptionsPerMinute: number;
+  subscriptionsPerSocket: number;
+  /** WebSockets one owner may hold open to one API process. */
+  socketsPerOwner: number;
 }
 
 /** A comma-separated list; null when unset or empty. */

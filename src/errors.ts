@@ -21,6 +21,16 @@ export class TaskConflictError extends Error {
   override name = 'TaskConflictError';
 }
 
+/** The caller is known but lacks the right to do this. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}
+
+/** Too many requests from one caller. */
+export class RateLimitedError extends Error {
+  override name = 'RateLimitedError';
+}
+
 /** MongoDB or Redis could not be reached in time; whatever was asked was not half-done. */
 export class DependencyUnavailableError extends Error {
   override name = 'DependencyUnavailableError';

@@ -25,6 +25,8 @@ export interface Runtime {
   config: Config;
   logger: Logger;
   db: Db;
+  /** A Redis connection for ordinary commands that fails fast while Redis is away. */
+  redis: Redis;
   store: TaskStore;
   bus: EventBus;
   cancels: CancelRequests;
@@ -83,7 +85,7 @@ export async function startRuntime(
   const queueService = new QueueService({ store, workers, types: registry });
   const feeds = new TaskFeeds(bus);
   // At most two recounts a second per queue, as the contract promises; a slow refresh besides.
-  const queueStatsFeeds = new QueueStatsFeeds(bus, (queue) => queueService.stats(queue), {
+  const queueStatsFeeds = new QueueStatsFeeds(bus, (owner, queue) => queueService.count(owner, queue), {
     minIntervalMs: 500,
     refreshMs: config.workerHeartbeatMs,
   });
@@ -96,13 +98,18 @@ export async function startRuntime(
     types: registry,
     feeds,
     // A margin over the worker's grace period covers the writes that follow the handler's stop.
-    settings: { resultTtlSeconds: config.resultTtlSeconds, cancelWaitMs: config.cancelGraceMs + 2000 },
+    settings: {
+      maxInputBytes: config.limits.inputBytes,
+      resultTtlSeconds: config.resultTtlSeconds,
+      cancelWaitMs: config.cancelGraceMs + 2000,
+    },
   });
 
   return {
     config,
     logger,
     db,
+    redis: commands,
     store,
     bus,
     cancels,

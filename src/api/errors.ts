@@ -4,7 +4,8 @@
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { DependencyUnavailableError, InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
+import { AuthenticationError } from '../auth/authenticator.ts';
+import { DependencyUnavailableError, ForbiddenError, InvalidInputError, RateLimitedError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
 
 /** The error codes of the client contract. */
 export const ERROR_CODES = [
@@ -44,6 +45,9 @@ export function toContractError(error: unknown): GraphQLError {
   if (cause instanceof InvalidInputError) return located(cause.message, { code: 'BAD_USER_INPUT' });
   if (cause instanceof TaskNotFoundError) return located(cause.message, { code: 'NOT_FOUND' });
   if (cause instanceof TaskConflictError) return located(cause.message, { code: 'CONFLICT' });
+  if (cause instanceof AuthenticationError) return located(cause.message, { code: 'UNAUTHENTICATED', http: { status: 401 } });
+  if (cause instanceof ForbiddenError) return located(cause.message, { code: 'FORBIDDEN' });
+  if (cause instanceof RateLimitedError) return located(cause.message, { code: 'RATE_LIMITED', http: { status: 429 } });
   if (cause instanceof DependencyUnavailableError) {
     return located(`${cause.message}; nothing was changed, try again shortly`, { code: 'SERVICE_UNAVAILABLE' });
   }

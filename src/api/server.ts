@@ -1,115 +1,157 @@
 /**
  * The API server: one HTTP server on one port carrying GraphQL over HTTP (graphql-yoga),
- * GraphiQL, `/health`, `/ready`, and GraphQL subscriptions over WebSocket (graphql-ws on ws) at
- * the same `/graphql` path.
+ * GraphiQL, `/health`, `/ready`, `/metrics`, and GraphQL subscriptions over WebSocket at the same
+ * `/graphql` path (`websocket.ts`). Every request is authenticated (unless authentication is
+ * turned off for development) and held to the limits of README, "Security".
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionArgs, GraphQLSchema, parse, validate } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { createYoga, useReadinessCheck } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import { createYoga, useReadinessCheck, type Plugin } from 'graphql-yoga';
 import { schema, type SchemaContext } from '../../schema/index.ts';
+import { Authenticator } from '../auth/authenticator.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
 import { toContractError, useContractErrorCodes } from './errors.ts';
 import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.ts';
+import { ApiMetrics } from './metrics.ts';
+import { RateLimits, useRateLimits } from './rate-limits.ts';
+import { serveWebSockets } from './websocket.ts';
 
 /** A running API server. */
 export interface ApiServer {
   /** The port it listens on (useful when started on port 0). */
   port: number;
-  /** Stop accepting, close every WebSocket and wait for HTTP connections to end. */
+  /**
+   * Shut down gracefully: report not-ready, stop accepting, close every WebSocket with "going
+   * away" (clients reconnect elsewhere), and wait for in-flight HTTP requests to finish.
+   */
   close(): Promise<void>;
-}
-
-type ExecuteFns = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
-
-/** What yoga's `getEnveloped` hands out (its own typing is `any` for a context-less yoga). */
-interface Enveloped extends ExecuteFns {
-  schema: GraphQLSchema;
-  parse: typeof parse;
-  validate: typeof validate;
-  contextFactory: () => unknown;
 }
 
 /** Start serving `runtime` on `config.port` (`port` overrides it, 0 for any free port). */
 export async function startApiServer(runtime: Runtime, port = runtime.config.port): Promise<ApiServer> {
   const { config, logger } = runtime;
-  const context: SchemaContext = {
+  const auth = await Authenticator.create(config.auth);
+  const rateLimits = new RateLimits(runtime.redis, config.redisPrefix, {
+    mutation: config.limits.mutationsPerMinute,
+    subscription: config.limits.subscriptionsPerMinute,
+  });
+  let draining = false;
+  let load = () => ({ sockets: 0, subscriptions: 0 });
+  const metrics = new ApiMetrics(
+    async () => (await runtime.queueService.count(null, null)).map(({ name, workers: _w, ...counts }) => ({ name, counts })),
+    () => load(),
+  );
+  const unwatch = runtime.bus.watchAll({ onChange: (change) => metrics.observe(change), onResync: () => {} });
+  const services = {
     tasks: runtime.tasks,
     taskTypes: runtime.types,
     queues: runtime.queueService,
     queueStats: runtime.queueStatsFeeds,
+    auth,
+    delivered: (recordedAt: Date) => metrics.delivered(recordedAt),
   };
 
-  const yoga = createYoga({
+  const yoga = createYoga<{ principal?: Principal }, SchemaContext>({
     schema,
-    context: () => context,
+    // The WebSocket side authenticated at connection_init and passes its principal along.
+    context: async ({ request, principal }) => ({
+      ...services,
+      principal: principal ?? (await auth.authenticate(request.headers.get('authorization'))),
+    }),
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/health',
     landingPage: false,
     maxRequestBodySize: config.maxRequestBytes,
     graphiql: config.graphiql && { subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_DEFAULT_QUERY, title: 'taskql' },
     maskedErrors: { maskError: (error) => toContractError(error) },
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error({ err: args.find((a) => a instanceof Error) }, args.map(String).join(' ')),
-    },
-    plugins: [useReadinessCheck({ endpoint: '/ready', check: () => runtime.ping() }), useContractErrorCodes()],
+    logging: yogaLogger(logger),
+    plugins: [
+      useReadinessCheck({ endpoint: '/ready', check: async () => !draining && (await runtime.ping()) }),
+      useMetricsEndpoint(metrics),
+      useRequestLog(logger),
+      useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
+      ...(config.introspection ? [] : [useDisableIntrospection()]),
+      EnvelopArmorPlugin({
+        maxDepth: { n: config.limits.depth },
+        maxAliases: { n: config.limits.aliases },
+        maxTokens: { n: config.limits.tokens },
+        maxDirectives: { n: config.limits.directives },
+        costLimit: { maxCost: config.limits.cost },
+        blockFieldSuggestion: { enabled: true },
+      }),
+      useRateLimits(rateLimits),
+      useContractErrorCodes(),
+    ],
   });
 
   const http = createServer(yoga.requestListener);
-  const wss = new WebSocketServer({ server: http, path: yoga.graphqlEndpoint });
-  const ws = useServer(
-    {
-      execute: (args) => (args.rootValue as ExecuteFns).execute(args) as never,
-      subscribe: (args) => (args.rootValue as ExecuteFns).subscribe(args) as never,
-      // The documented way to run graphql-ws through yoga's envelop, so both transports share
-      // the same schema, plugins and error masking.
-      onSubscribe: async (ctx, _id, payload) => {
-        const { schema: enveloped, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-        }) as Enveloped;
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [toContractError(error)];
-        }
-        const errors = validate(enveloped, document);
-        if (errors.length > 0) return errors.map(toContractError);
-        return {
-          schema: enveloped,
-          operationName: payload.operationName,
-          document,
-          variableValues: payload.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-      },
-    },
-    wss,
-  );
+  const ws = serveWebSockets(http, yoga, { auth, limits: config.limits, logger });
+  load = () => ws.load();
 
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);
     http.listen(port, config.host, resolve);
   });
   const listening = (http.address() as AddressInfo).port;
+  if (auth.disabled) {
+    logger.warn('AUTHENTICATION IS DISABLED (AUTH_DISABLED=true): every caller may see and do everything. Development only.');
+  }
   logger.info({ port: listening }, `taskql API listening on http://localhost:${listening}/graphql`);
 
   return {
     port: listening,
     async close() {
-      await ws.dispose();
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      draining = true;
+      unwatch();
+      await ws.close();
       await closeHttp(http);
     },
+  };
+}
+
+/** Serves Prometheus metrics at `/metrics`. */
+function useMetricsEndpoint(metrics: ApiMetrics): Plugin {
+  return {
+    onRequest: async ({ url, endResponse, fetchAPI }) => {
+      if (url.pathname !== '/metrics') return;
+      endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
+    },
+  };
+}
+
+/** One structured log line per HTTP request, with a request id (the caller's `x-request-id`, or new). */
+function useRequestLog(logger: Logger): Plugin {
+  const started = new WeakMap<Request, { at: number; id: string }>();
+  return {
+    onRequest: ({ request }) => {
+      started.set(request, { at: performance.now(), id: request.headers.get('x-request-id') ?? randomUUID() });
+    },
+    onResponse: ({ request, response }) => {
+      const start = started.get(request);
+      if (!start) return;
+      response.headers.set('x-request-id', start.id);
+      const url = new URL(request.url);
+      logger.info(
+        { requestId: start.id, method: request.method, path: url.pathname, status: response.status, ms: Math.round(performance.now() - start.at) },
+        'request',
+      );
+    },
+  };
+}
+
+function yogaLogger(logger: Logger) {
+  const line = (args: unknown[]) => args.map(String).join(' ');
+  return {
+    debug: (...args: unknown[]) => logger.debug(line(args)),
+    info: (...args: unknown[]) => logger.info(line(args)),
+    warn: (...args: unknown[]) => logger.warn(line(args)),
+    error: (...args: unknown[]) => logger.error({ err: args.find((a) => a instanceof Error) }, line(args)),
   };
 }
 

@@ -22,8 +22,8 @@ export interface QueueStats {
   workers: number;
 }
 
-/** Counts the given queues, or every known queue when `queue` is null. */
-export type CountQueues = (queue: string | null) => Promise<QueueStats[]>;
+/** Counts `queue` (every known queue when null), counting `owner`'s tasks (everyone's when null). */
+export type CountQueues = (owner: string | null, queue: string | null) => Promise<QueueStats[]>;
 
 /** Timing of recounts. */
 export interface QueueStatsTiming {
@@ -34,6 +34,8 @@ export interface QueueStatsTiming {
 }
 
 interface Channel {
+  owner: string | null;
+  queue: string | null;
   subscribers: Set<(stats: QueueStats) => Promise<unknown>>;
   /** What subscribers were last sent, per queue, as JSON. */
   sent: Map<string, string>;
@@ -42,7 +44,6 @@ interface Channel {
   refresh: NodeJS.Timeout;
 }
 
-const ALL = '*';
 
 export class QueueStatsFeeds {
   readonly #bus: EventBus;
@@ -59,13 +60,16 @@ export class QueueStatsFeeds {
     this.#timing = timing;
   }
 
-  /** The stats of `queue` (every queue when null) now, then whenever they change. */
-  open(queue: string | null): AsyncIterableIterator<QueueStats> {
-    const key = queue ?? ALL;
+  /**
+   * The stats of `queue` (every queue when null) counting `owner`'s tasks (everyone's when null),
+   * now, then whenever they change.
+   */
+  open(owner: string | null, queue: string | null): AsyncIterableIterator<QueueStats> {
+    const key = JSON.stringify([owner, queue]);
     return new Repeater<QueueStats>(async (push, stop) => {
-      const initial = await this.#count(queue);
+      const initial = await this.#count(owner, queue);
       for (const stats of initial) await push(stats);
-      const channel = this.#channel(key);
+      const channel = this.#channel(key, owner, queue);
       for (const stats of initial) channel.sent.set(stats.name, JSON.stringify(stats));
       const subscriber = (stats: QueueStats) => push(stats);
       channel.subscribers.add(subscriber);
@@ -75,10 +79,12 @@ export class QueueStatsFeeds {
     });
   }
 
-  #channel(key: string): Channel {
+  #channel(key: string, owner: string | null, queue: string | null): Channel {
     let channel = this.#channels.get(key);
     if (!channel) {
       channel = {
+        owner,
+        queue,
         subscribers: new Set(),
         sent: new Map(),
         timer: null,
@@ -103,8 +109,11 @@ export class QueueStatsFeeds {
 
   #changed({ event, task }: TaskChange): void {
     if (event.type === 'PROGRESS') return; // progress never changes a count
-    this.#dirty(task.queue);
-    this.#dirty(ALL);
+    for (const [key, channel] of this.#channels) {
+      if ((channel.owner === null || channel.owner === task.owner) && (channel.queue === null || channel.queue === task.queue)) {
+        this.#dirty(key);
+      }
+    }
   }
 
   #dirtyAll(): void {
@@ -127,7 +136,7 @@ export class QueueStatsFeeds {
     if (!channel) return;
     channel.lastCountAt = performance.now();
     this.counts++;
-    this.#count(key === ALL ? null : key).then(
+    this.#count(channel.owner, channel.queue).then(
       (all) => {
         for (const stats of all) {
           const json = JSON.stringify(stats);

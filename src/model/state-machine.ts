@@ -31,6 +31,7 @@ export interface NewTask {
   priority: number;
   tags: string[];
   idempotencyKey: string | null;
+  owner: string;
   /** When to run; null (or a time already past) runs it as soon as a worker is free. */
   runAt: Date | null;
   resultTtlSeconds: number;

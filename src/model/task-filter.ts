@@ -5,8 +5,13 @@
  */
 import { visibleState, type Task, type TaskState } from './task.ts';
 
-/** A filter; every part that is set must match (tags: the task has all of them). */
+/**
+ * A filter; every part that is set must match (tags: the task has all of them). `owner` and
+ * `ids` are not the client's to set: the API adds them to keep a caller to what it may see.
+ */
 export interface TaskFilter {
+  owner?: string | null;
+  ids?: readonly string[] | null;
   states?: readonly TaskState[] | null;
   types?: readonly string[] | null;
   queues?: readonly string[] | null;
@@ -18,6 +23,8 @@ export interface TaskFilter {
 /** Whether `task` (as it is at `now`) matches `filter`. */
 export function matchesFilter(task: Task, filter: TaskFilter, now: Date): boolean {
   return (
+    (filter.owner == null || task.owner === filter.owner) &&
+    (filter.ids == null || filter.ids.includes(task.id)) &&
     (!filter.states?.length || filter.states.includes(visibleState(task, now))) &&
     (!filter.types?.length || filter.types.includes(task.type)) &&
     (!filter.queues?.length || filter.queues.includes(task.queue)) &&

@@ -114,6 +114,8 @@ export interface Task {
   priority: number;
   tags: string[];
   idempotencyKey: string | null;
+  /** Who enqueued it: the caller's identity (`sub` of its token, or its API key's owner). */
+  owner: string;
   version: number;
   createdAt: Date;
   runAt: Date | null;

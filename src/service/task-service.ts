@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
+import { canSee, hasScope, visibleTo, type Principal, type Scope } from '../auth/principal.ts';
+import { ForbiddenError, InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
 import type { CancelRequests } from '../events/cancel-requests.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import type { TaskFeeds } from '../events/task-feeds.ts';
@@ -72,6 +73,8 @@ export interface Enqueued {
 
 /** Settings of the service that come from configuration. */
 export interface TaskServiceSettings {
+  /** Largest task input, as JSON bytes. */
+  maxInputBytes: number;
   /** Retention of finished tasks when the enqueue does not say (seconds; 0 keeps them). */
   resultTtlSeconds: number;
   /** How long `cancel` waits for a running task's worker to stop it. */
@@ -113,8 +116,9 @@ export class TaskService {
    * when the job cannot be queued, the stored task is deleted again and the error thrown. A live
    * task of the same type and idempotency key is returned instead of a new one.
    */
-  async enqueue(request: EnqueueRequest): Promise<Enqueued> {
-    const created = this.#create(request, 'input', new Date());
+  async enqueue(principal: Principal, request: EnqueueRequest): Promise<Enqueued> {
+    requireScope(principal, 'tasks:write');
+    const created = this.#create(principal, request, 'input', new Date());
     const stored = await this.#store.insert(created);
     if (!stored.inserted) return { task: stored.existing, deduplicated: true };
     try {
@@ -133,7 +137,8 @@ export class TaskService {
    * Enqueue many tasks with one bulk write to MongoDB and one to Redis per queue. Every request
    * is validated first: when any is invalid, none is enqueued and the error names each bad index.
    */
-  async enqueueMany(requests: EnqueueRequest[]): Promise<Enqueued[]> {
+  async enqueueMany(principal: Principal, requests: EnqueueRequest[]): Promise<Enqueued[]> {
+    requireScope(principal, 'tasks:write');
     if (requests.length > ENQUEUE_LIMITS.batch) {
       throw new InvalidInputError(`inputs: at most ${ENQUEUE_LIMITS.batch} tasks per call, got ${requests.length}`);
     }
@@ -141,7 +146,7 @@ export class TaskService {
     const problems: string[] = [];
     const created = requests.flatMap((request, i) => {
       try {
-        return [this.#create(request, `inputs.${i}`, now)];
+        return [this.#create(principal, request, `inputs.${i}`, now)];
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;
         problems.push(error.message);
@@ -170,9 +175,10 @@ export class TaskService {
    * period and a margin) for the CANCELLED record and returns the task as it then is.
    * A SUCCEEDED or FAILED task is a conflict; a CANCELLED one is returned unchanged.
    */
-  async cancel(id: string, reason: string | null): Promise<Task> {
+  async cancel(principal: Principal, id: string, reason: string | null): Promise<Task> {
+    requireScope(principal, 'tasks:write');
     for (;;) {
-      const task = await this.#existing(id);
+      const task = await this.#existing(principal, id);
       if (task.state === 'CANCELLED') return task;
       if (task.state === 'SUCCEEDED' || task.state === 'FAILED') {
         throw new TaskConflictError(`task ${id} is ${task.state}: only a task that has not finished can be cancelled`);
@@ -184,7 +190,7 @@ export class TaskService {
       }
       // Running, or a worker has just taken its job: the worker stops it and records CANCELLED.
       await this.#cancels.request(id, reason);
-      const settled = await this.#awaitFinal(id, this.#settings.cancelWaitMs);
+      const settled = await this.#awaitFinal(principal, id, this.#settings.cancelWaitMs);
       if (settled.state === 'SUCCEEDED' || settled.state === 'FAILED') {
         throw new TaskConflictError(`task ${id} ${settled.state} before it could be cancelled`);
       }
@@ -193,8 +199,9 @@ export class TaskService {
   }
 
   /** `retryTask`: queue a FAILED or CANCELLED task again, same id, a fresh series of attempts. */
-  async retry(id: string): Promise<Task> {
-    const task = await this.#existing(id);
+  async retry(principal: Principal, id: string): Promise<Task> {
+    requireScope(principal, 'tasks:write');
+    const task = await this.#existing(principal, id);
     await this.#cancels.clear(id);
     const recorded = await this.#recorder.record(task, (t, now) => requeue(t, now));
     if (!recorded.ok) {
@@ -211,12 +218,14 @@ export class TaskService {
    * A page of the tasks `filter` selects, in `order`, after the `after` cursor. Pages follow
    * each other by keyset, so tasks added meanwhile do not shift the pages still to read.
    */
-  async list(filter: TaskFilter, first: number, after: string | null, order: TaskOrder): Promise<TaskConnection> {
+  async list(principal: Principal, filter: TaskFilter, first: number, after: string | null, order: TaskOrder): Promise<TaskConnection> {
+    requireScope(principal, 'tasks:read');
     if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
       throw new InvalidInputError(`first: 0 to ${MAX_PAGE}, got ${first}`);
     }
     const cursor = after === null ? null : decodeCursor(order, after);
-    const [page, totalCount] = await Promise.all([this.#store.list(filter, order, first, cursor), this.#store.count(filter)]);
+    const visible = visibleTo(principal, filter);
+    const [page, totalCount] = await Promise.all([this.#store.list(visible, order, first, cursor), this.#store.count(visible)]);
     const edges = page.tasks.map((node) => ({ cursor: encodeCursor(order, node), node }));
     return {
       edges,
@@ -231,25 +240,40 @@ export class TaskService {
   }
 
   /** Every event of every task `filter` matches, live from now on (no replay). */
-  feed(filter: TaskFilter): AsyncIterableIterator<TaskEventWithTask> {
-    return this.#feeds.open(filter);
+  feed(principal: Principal, filter: TaskFilter): AsyncIterableIterator<TaskEventWithTask> {
+    requireScope(principal, 'tasks:read');
+    return this.#feeds.open(visibleTo(principal, filter));
   }
 
-  /** The task, or null when unknown. */
-  get(id: string): Promise<Task | null> {
-    return this.#store.get(id);
+  /** That every one of `ids` is the caller's own task (for minting task tokens); NOT_FOUND otherwise. */
+  async assertOwn(principal: Principal, ids: readonly string[]): Promise<void> {
+    requireScope(principal, 'tasks:write');
+    if (principal.taskIds) throw new ForbiddenError('a task token cannot mint task tokens');
+    for (const id of ids) {
+      const task = await this.#store.get(id);
+      if (!task || task.owner !== principal.owner) throw new TaskNotFoundError(id);
+    }
+  }
+
+  /** The task, or null when unknown (or not the caller's to see). */
+  async get(principal: Principal, id: string): Promise<Task | null> {
+    requireScope(principal, 'tasks:read');
+    return this.#visible(principal, await this.#store.get(id));
   }
 
   /** The task's recorded events after `afterVersion`; null when the task is unknown. */
-  async events(id: string, afterVersion: number): Promise<TaskEvent[] | null> {
-    return (await this.#store.getWithEvents(id, afterVersion))?.events ?? null;
+  async events(principal: Principal, id: string, afterVersion: number): Promise<TaskEvent[] | null> {
+    requireScope(principal, 'tasks:read');
+    const found = await this.#store.getWithEvents(id, afterVersion);
+    return found && this.#visible(principal, found.task) ? found.events : null;
   }
 
   /** The task now, then after each change, ending after a final state. */
-  watchTask(id: string): Promise<AsyncIterableIterator<Task>> {
+  watchTask(principal: Principal, id: string): Promise<AsyncIterableIterator<Task>> {
+    requireScope(principal, 'tasks:read');
     return openTaskStream<Task>(this.#bus, id, 0, {
       catchUp: async (after) => {
-        const task = await this.#store.get(id);
+        const task = this.#visible(principal, await this.#store.get(id));
         return task && { items: task.version > after ? [task] : [], final: isFinalState(task.state) };
       },
       fromChange: (change) => change.task,
@@ -259,12 +283,14 @@ export class TaskService {
   }
 
   /** The task's events after `afterVersion` from the record, then live, ending after the final event. */
-  watchEvents(id: string, afterVersion: number): Promise<AsyncIterableIterator<TaskEventWithTask>> {
+  watchEvents(principal: Principal, id: string, afterVersion: number): Promise<AsyncIterableIterator<TaskEventWithTask>> {
+    requireScope(principal, 'tasks:read');
     return openTaskStream<TaskEventWithTask>(this.#bus, id, afterVersion, {
       catchUp: async (after) => {
         const found = await this.#store.getWithEvents(id, after);
         return (
-          found && {
+          found &&
+          this.#visible(principal, found.task) && {
             items: found.events.map((event) => ({ ...event, task: found.task })),
             final: isFinalState(found.task.state),
           }
@@ -277,15 +303,20 @@ export class TaskService {
   }
 
   /** The task, or TaskNotFoundError. */
-  async #existing(id: string): Promise<Task> {
-    const task = await this.#store.get(id);
+  /** The task, or TaskNotFoundError — also when it is not the caller's: existence must not leak. */
+  async #existing(principal: Principal, id: string): Promise<Task> {
+    const task = this.#visible(principal, await this.#store.get(id));
     if (!task) throw new TaskNotFoundError(id);
     return task;
   }
 
+  #visible(principal: Principal, task: Task | null): Task | null {
+    return task && canSee(principal, task) ? task : null;
+  }
+
   /** The task once it is final, or as it is after `ms`. */
-  async #awaitFinal(id: string, ms: number): Promise<Task> {
-    const stream = await this.watchTask(id);
+  async #awaitFinal(principal: Principal, id: string, ms: number): Promise<Task> {
+    const stream = await this.watchTask(principal, id);
     const deadline = setTimeout(() => void stream.return?.(), ms);
     let last: Task | undefined;
     try {
@@ -293,17 +324,21 @@ export class TaskService {
     } finally {
       clearTimeout(deadline);
     }
-    return last ?? (await this.#existing(id));
+    return last ?? (await this.#existing(principal, id));
   }
 
   /** A valid request as a new task's creation; problems are named from `path`. */
-  #create(request: EnqueueRequest, path: string, now: Date): Transition {
+  #create(principal: Principal, request: EnqueueRequest, path: string, now: Date): Transition {
     const options = parseWith(enqueueOptions, request, path);
     if (!options.ok) throw new InvalidInputError(options.message);
     const o = options.value;
     const type = this.#types.get(o.type);
     if (!type) throw new InvalidInputError(`${path}.type: unknown task type "${o.type}"; see taskTypes`);
     const input = o.input ?? {};
+    const inputBytes = Buffer.byteLength(JSON.stringify(input));
+    if (inputBytes > this.#settings.maxInputBytes) {
+      throw new InvalidInputError(`${path}.input: ${inputBytes} bytes of JSON, more than the ${this.#settings.maxInputBytes} allowed`);
+    }
     const checked = parseWith(type.input, input, `${path}.input`);
     if (!checked.ok) throw new InvalidInputError(checked.message);
     const runAt = o.runAt ?? (o.delayMs ? new Date(now.getTime() + o.delayMs) : null);
@@ -320,10 +355,16 @@ export class TaskService {
         priority: o.priority ?? PRIORITY_RANGE.min,
         tags: [...new Set(o.tags ?? [])],
         idempotencyKey: o.idempotencyKey ?? null,
+        owner: principal.owner,
         runAt,
         resultTtlSeconds: o.resultTtlSeconds ?? this.#settings.resultTtlSeconds,
       },
       now,
     );
   }
+}
+
+/** FORBIDDEN unless `principal` holds `scope`. */
+function requireScope(principal: Principal, scope: Scope): void {
+  if (!hasScope(principal, scope)) throw new ForbiddenError(`this needs the ${scope} scope`);
 }

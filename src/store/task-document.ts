@@ -27,7 +27,7 @@ export interface TaskDocument
   /** The log, in version order (see `Task.pendingProgressEvent` for the newest PROGRESS event). */
   events: EventDocument[];
   /**
-   * What makes a task unique under its unique index: type and idempotency key when it has one,
+   * What makes a task unique under its unique index: owner, type and idempotency key when it has one,
    * else its own id. (A partial unique index would say "only where a key is set" directly, but
    * FerretDB does not support partial indexes.)
    */
@@ -35,8 +35,9 @@ export interface TaskDocument
 }
 
 /** The `dedupeKey` of a task with idempotency key `key` (see `TaskDocument.dedupeKey`). */
-export function dedupeKeyOf(task: Pick<Task, 'id' | 'type' | 'idempotencyKey'>): string {
-  return task.idempotencyKey === null ? `id:${task.id}` : `key:${task.type}:${task.idempotencyKey}`;
+export function dedupeKeyOf(task: Pick<Task, 'id' | 'type' | 'idempotencyKey' | 'owner'>): string {
+  // JSON, so that no owner, type or key can make another's key by containing a separator.
+  return task.idempotencyKey === null ? `id:${task.id}` : `key:${JSON.stringify([task.owner, task.type, task.idempotencyKey])}`;
 }
 
 const encodeJson = (value: unknown): string => JSON.stringify(value ?? null);

@@ -37,6 +37,8 @@ export interface Cursor {
  * default order) and `_id` (the keyset's tie-break); and one per order for unfiltered lists.
  */
 export const LIST_INDEXES: IndexDescription[] = [
+  // A caller sees only its own tasks: most lists are one owner's.
+  { key: { owner: 1, createdAt: -1, _id: -1 }, name: 'owner_createdAt' },
   { key: { createdAt: -1, _id: -1 }, name: 'createdAt' },
   { key: { updatedAt: -1, _id: -1 }, name: 'updatedAt' },
   { key: { state: 1, createdAt: -1, _id: -1 }, name: 'state_createdAt' },
@@ -48,6 +50,8 @@ export const LIST_INDEXES: IndexDescription[] = [
 /** The query of the tasks `filter` selects that have not expired at `now`. */
 export function filterQuery(filter: TaskFilter, now: Date): Filter<TaskDocument> {
   const parts: Filter<TaskDocument>[] = [{ $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] }];
+  if (filter.owner != null) parts.push({ owner: filter.owner });
+  if (filter.ids != null) parts.push({ _id: { $in: [...filter.ids] } });
   if (filter.states?.length) parts.push({ $or: filter.states.map((state) => stateQuery(state, now)) });
   if (filter.types?.length) parts.push({ type: { $in: [...filter.types] } });
   if (filter.queues?.length) parts.push({ queue: { $in: [...filter.queues] } });

@@ -171,10 +171,13 @@ export class TaskStore {
     return guard(() => this.#tasks.countDocuments(filterQuery(filter, this.#now())));
   }
 
-  /** Per queue, how many retained tasks are in each state (a due SCHEDULED task counts as PENDING). */
-  async countByQueue(queues?: readonly string[]): Promise<Map<string, StateCounts>> {
+  /**
+   * Per queue, how many retained tasks (of `owner`, or everyone's when null) are in each state;
+   * a due SCHEDULED task counts as PENDING.
+   */
+  async countByQueue(owner: string | null, queues?: readonly string[]): Promise<Map<string, StateCounts>> {
     const now = this.#now();
-    const match = filterQuery({ queues }, now);
+    const match = filterQuery({ owner, queues }, now);
     // Two groupings rather than one with a computed "due" field: FerretDB 1.24 has no
     // expression operators in $project.
     const [byState, due] = await Promise.all([

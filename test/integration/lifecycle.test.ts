@@ -27,6 +27,7 @@ import { MAINTENANCE_QUEUE } from '../../worker/maintenance.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 /** Resolves when the `stubborn` handler returns (the worker runs in this process). */
 let stubbornReturned: Promise<void> = Promise.resolve();
@@ -120,12 +121,12 @@ describe('priority', () => {
     const own = await startTestRuntime(testConfig('priority', { WORKER_CONCURRENCY: '1' }));
     try {
       const ids: Record<string, string> = {};
-      for (const priority of [0, 10, 3, 7]) ids[priority] = (await own.tasks.enqueue({ type: 'echo', priority })).task.id;
+      for (const priority of [0, 10, 3, 7]) ids[priority] = (await own.tasks.enqueue(ANONYMOUS, { type: 'echo', priority })).task.id;
       const ownWorker = new TaskWorker(own);
       await ownWorker.start();
       const finished: Task[] = [];
       for (const id of Object.values(ids)) {
-        for await (const t of await own.tasks.watchTask(id)) if (isFinalState(t.state)) finished.push(t);
+        for await (const t of await own.tasks.watchTask(ANONYMOUS, id)) if (isFinalState(t.state)) finished.push(t);
       }
       await ownWorker.close();
       const order = [...finished].sort((a, b) => a.startedAt!.getTime() - b.startedAt!.getTime()).map((t) => t.priority);

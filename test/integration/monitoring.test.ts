@@ -18,6 +18,7 @@ import {
 } from '../../schema/generated/graphql.ts';
 import { startApiServer, type ApiServer } from '../../src/api/server.ts';
 import { startAttempt } from '../../src/model/state-machine.ts';
+import type { TaskDocument } from '../../src/store/task-document.ts';
 import { filterQuery, sortOf } from '../../src/store/task-query.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
@@ -25,6 +26,7 @@ import { reconcilerChore } from '../../worker/reconciler.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 /** Whether the tests run on FerretDB, whose SQLite backend plans no index use at all. */
 async function onFerretDB(): Promise<boolean> {
@@ -63,7 +65,7 @@ describe('tasks: filtered, paginated lists', () => {
   beforeAll(async () => {
     api = await startApi('lists');
     for (let i = 0; i < 25; i++) {
-      const { task } = await api.runtime.tasks.enqueue({
+      const { task } = await api.runtime.tasks.enqueue(ANONYMOUS, {
         type: i % 5 === 0 ? 'sleep' : 'echo',
         input: i % 5 === 0 ? { ms: 1 } : {},
         queue: i % 2 === 0 ? 'even' : 'odd',
@@ -71,7 +73,7 @@ describe('tasks: filtered, paginated lists', () => {
       });
       ids.push(task.id);
     }
-    for (const id of ids.slice(0, 4)) await api.runtime.tasks.cancel(id, 'for the list');
+    for (const id of ids.slice(0, 4)) await api.runtime.tasks.cancel(ANONYMOUS, id, 'for the list');
   });
   afterAll(async () => {
     await api?.close();
@@ -86,7 +88,7 @@ describe('tasks: filtered, paginated lists', () => {
     expect(idsOf(first)).toEqual([...ids].reverse().slice(0, 10));
     expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
 
-    const added = await api.runtime.tasks.enqueue({ type: 'echo', queue: 'even' });
+    const added = await api.runtime.tasks.enqueue(ANONYMOUS, { type: 'echo', queue: 'even' });
     const second = await list({ first: 10, after: first.pageInfo.endCursor });
     expect(idsOf(second)).toEqual([...ids].reverse().slice(10, 20));
     expect(second.pageInfo.hasPreviousPage).toBe(true);
@@ -94,7 +96,7 @@ describe('tasks: filtered, paginated lists', () => {
     expect(idsOf(third)).toEqual([...ids].reverse().slice(20));
     expect(third.pageInfo.hasNextPage).toBe(false);
     expect((await list({ first: 1 })).edges[0]?.node.id).toBe(added.task.id);
-    await api.runtime.tasks.cancel(added.task.id, null);
+    await api.runtime.tasks.cancel(ANONYMOUS, added.task.id, null);
   });
 
   it('pages oldest first too', async () => {
@@ -120,7 +122,7 @@ describe('tasks: filtered, paginated lists', () => {
   // index use whatever the indexes are; test/unit/task-query.test.ts checks the index shapes
   // instead, and this test checks MongoDB's plans where the suite runs on MongoDB (MONGO_URL).
   it.skipIf(ferret)('has MongoDB use an index for each filter (MongoDB only)', async () => {
-    const tasks = api.runtime.db.collection('tasks');
+    const tasks = api.runtime.db.collection<TaskDocument>('tasks');
     const filters = [{ states: ['PENDING' as const] }, { types: ['echo'] }, { queues: ['odd'] }, { tags: ['third'] }, {}];
     for (const filter of filters) {
       const plan = JSON.stringify(await tasks.find(filterQuery(filter, new Date())).sort(sortOf('CREATED_AT_DESC')).limit(20).explain());
@@ -216,10 +218,10 @@ describe('feeds, queue statistics and workers', () => {
   it('repairs a task whose job vanished, and a RUNNING task whose job and worker are gone', async () => {
     const queue = new Queue(bullQueueName('default'), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
     try {
-      const waiting = (await runtime.tasks.enqueue({ type: 'echo', delayMs: 3_600_000 })).task;
+      const waiting = (await runtime.tasks.enqueue(ANONYMOUS, { type: 'echo', delayMs: 3_600_000 })).task;
       await queue.remove(waiting.id); // as if its enqueue died before queueing, or Redis lost it
       // A task recorded RUNNING by a worker that no longer exists, with no job left:
-      const stranded = (await runtime.tasks.enqueue({ type: 'echo', delayMs: 3_600_000 })).task;
+      const stranded = (await runtime.tasks.enqueue(ANONYMOUS, { type: 'echo', delayMs: 3_600_000 })).task;
       await queue.remove(stranded.id);
       const running = await runtime.recorder.record(stranded, (t, now) => startAttempt(t, 'gone-worker', now));
       expect(running.ok).toBe(true);
@@ -229,7 +231,7 @@ describe('feeds, queue statistics and workers', () => {
       expect(repaired.sort()).toEqual([waiting.id, stranded.id].sort());
 
       expect(await queue.getJobState(waiting.id)).toBe('delayed'); // back in the queue, still for its runAt
-      const events = await runtime.tasks.events(waiting.id, 1);
+      const events = await runtime.tasks.events(ANONYMOUS, waiting.id, 1);
       expect(events).toEqual([expect.objectContaining({ type: 'REQUEUED', state: 'SCHEDULED', reason: expect.stringContaining('no job') as unknown })]);
 
       const final = (await client.watch(TaskUpdatedDocument, { id: stranded.id }).completed).at(-1)?.data?.taskUpdated;

@@ -9,6 +9,7 @@ import { cancel, failAttempt, startAttempt, succeed } from '../../src/model/stat
 import type { Task } from '../../src/model/task.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 let runtime: Runtime;
 
@@ -23,7 +24,7 @@ const timeout = { name: 'TimeoutError', message: 'attempt 1 timed out', stack: n
 
 /** A stored task (with no worker in this file, it only moves when a test moves it). */
 async function stored(maxAttempts = 1): Promise<Task> {
-  return (await runtime.tasks.enqueue({ type: 'echo', maxAttempts })).task;
+  return (await runtime.tasks.enqueue(ANONYMOUS, { type: 'echo', maxAttempts })).task;
 }
 
 async function record(task: Task, decide: Parameters<Runtime['recorder']['record']>[1]) {
@@ -38,7 +39,7 @@ describe('races', () => {
     // The worker's cancel, decided from the RUNNING snapshot it still holds:
     const cancelled = await record(running, (t, now) => cancel(t, 'late', now, 1));
     expect(cancelled).toMatchObject({ ok: false, task: { state: 'SUCCEEDED' } });
-    const events = await runtime.tasks.events(running.id, 0);
+    const events = await runtime.tasks.events(ANONYMOUS, running.id, 0);
     expect(events?.map((e) => e.type)).toEqual(['CREATED', 'STARTED', 'SUCCEEDED']);
   });
 
@@ -76,7 +77,7 @@ describe('races', () => {
       [1, 'STALLED', 'w1'],
       [2, 'SUCCEEDED', 'w2'],
     ]);
-    const events = await runtime.tasks.events(pending.id, 0);
+    const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
     expect(events?.map((e) => e.version)).toEqual([1, 2, 3, 4]);
     expect(events?.filter((e) => e.type === 'SUCCEEDED')).toHaveLength(1);
   });

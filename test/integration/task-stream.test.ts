@@ -11,6 +11,7 @@ import { isFinalState, type Task } from '../../src/model/task.ts';
 import type { TaskChange } from '../../src/events/event-bus.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 let runtime: Runtime;
 
@@ -23,7 +24,7 @@ afterAll(async () => {
 
 /** A stored task, queued nowhere (no worker runs here): the test moves it by hand. */
 async function newTask(): Promise<Task> {
-  const { task } = await runtime.tasks.enqueue({ type: 'echo', input: {} });
+  const { task } = await runtime.tasks.enqueue(ANONYMOUS, { type: 'echo', input: {} });
   return task;
 }
 
@@ -54,7 +55,7 @@ const finish: Decision = (t, now) => succeed(t, 1, 'done', now);
 describe('task streams', () => {
   it('fills a gap left by a change that was recorded but never published', async () => {
     const task = await newTask();
-    const stream = await runtime.tasks.watchEvents(task.id, 0);
+    const stream = await runtime.tasks.watchEvents(ANONYMOUS, task.id, 0);
     const collected = drain(stream);
     const started = await recordSilently(task, start); // v2: no message
     const progressed = await recordAndPublish(started.task, progress(50)); // v3: message after a gap
@@ -64,7 +65,7 @@ describe('task streams', () => {
 
   it('delivers in version order when messages arrive out of order, without duplicates', async () => {
     const task = await newTask();
-    const stream = await runtime.tasks.watchTask(task.id);
+    const stream = await runtime.tasks.watchTask(ANONYMOUS, task.id);
     const collected = drain(stream);
     const v2 = await recordSilently(task, start);
     const v3 = await recordSilently(v2.task, progress(10));
@@ -79,7 +80,7 @@ describe('task streams', () => {
 
   it('delivers every event in order when their messages arrive out of order', async () => {
     const task = await newTask();
-    const collected = drain(await runtime.tasks.watchEvents(task.id, 0));
+    const collected = drain(await runtime.tasks.watchEvents(ANONYMOUS, task.id, 0));
     const v2 = await recordSilently(task, start);
     const v3 = await recordSilently(v2.task, progress(10));
     const v4 = await recordSilently(v3.task, finish);
@@ -118,14 +119,14 @@ describe('task streams', () => {
 
   it('fails at once for an unknown task and leaves no watcher behind', async () => {
     const before = runtime.bus.watchedTasks;
-    await expect(runtime.tasks.watchEvents('missing', 0)).rejects.toThrow('task missing not found');
+    await expect(runtime.tasks.watchEvents(ANONYMOUS, 'missing', 0)).rejects.toThrow('task missing not found');
     expect(runtime.bus.watchedTasks).toBe(before);
   });
 
   it('stops watching when the subscriber leaves early', async () => {
     const task = await newTask();
     const before = runtime.bus.watchedTasks;
-    const stream = await runtime.tasks.watchTask(task.id);
+    const stream = await runtime.tasks.watchTask(ANONYMOUS, task.id);
     expect(runtime.bus.watchedTasks).toBe(before + 1);
     expect((await stream.next()).value).toMatchObject({ version: 1 });
     await stream.return?.();

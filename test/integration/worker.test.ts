@@ -10,6 +10,7 @@ import type { Runtime } from '../../src/runtime.ts';
 import { defineTaskType } from '../../src/tasks/task-type.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 const anything = z.record(z.string(), z.unknown());
 const types = [
@@ -51,9 +52,9 @@ afterAll(async () => {
 
 /** Enqueue and wait for the final state through the same stream a subscriber gets. */
 async function runToEnd(type: string, input: object = {}): Promise<Task> {
-  const { task } = await runtime.tasks.enqueue({ type, input });
+  const { task } = await runtime.tasks.enqueue(ANONYMOUS, { type, input });
   let last = task;
-  for await (const snapshot of await runtime.tasks.watchTask(task.id)) last = snapshot;
+  for await (const snapshot of await runtime.tasks.watchTask(ANONYMOUS, task.id)) last = snapshot;
   return last;
 }
 
@@ -87,7 +88,7 @@ describe('worker', () => {
     // At most one write per 100 ms interval, plus the final flush.
     expect(progressWrites).toBeGreaterThanOrEqual(1);
     expect(progressWrites).toBeLessThanOrEqual(Math.ceil(elapsedMs / 100) + 1);
-    const events = await runtime.tasks.events(task.id, 0);
+    const events = await runtime.tasks.events(ANONYMOUS, task.id, 0);
     expect(events?.filter((e) => e.type === 'PROGRESS')).toHaveLength(1); // superseded ones left out of the log
   });
 

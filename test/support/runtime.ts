@@ -18,6 +18,8 @@ export function testEnv(name: string, extra: Record<string, string> = {}): Recor
     MONGO_DB: unique,
     REDIS_PREFIX: unique,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
+    // Tests of authentication set their own credentials; everything else runs as one caller.
+    AUTH_DISABLED: 'true',
     PROGRESS_INTERVAL_MS: '100',
     ...extra,
   };

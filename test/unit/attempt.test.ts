@@ -9,7 +9,7 @@ const logger = pino({ level: 'silent' });
 const task = (input: unknown) =>
   ({
     ...createTask(
-      { id: 't', type: 'x', queue: 'default', input, maxAttempts: 1, priority: 0, tags: [], idempotencyKey: null, runAt: null, resultTtlSeconds: 0 },
+      { id: 't', type: 'x', queue: 'default', input, maxAttempts: 1, priority: 0, tags: [], idempotencyKey: null, owner: 'o', runAt: null, resultTtlSeconds: 0 },
       new Date(),
     ).task,
     attempt: 1,

@@ -19,7 +19,7 @@ const boom: TaskError = { name: 'Error', message: 'boom', stack: null, retryable
 
 function newTask(maxAttempts = 1): Task {
   return createTask(
-    { id: 't1', type: 'echo', queue: 'default', input: { a: 1 }, maxAttempts, priority: 0, tags: [], idempotencyKey: null, runAt: null, resultTtlSeconds: 0 },
+    { id: 't1', type: 'echo', queue: 'default', input: { a: 1 }, maxAttempts, priority: 0, tags: [], idempotencyKey: null, owner: 'o', runAt: null, resultTtlSeconds: 0 },
     t0,
   ).task;
 }
@@ -32,7 +32,7 @@ function ok(result: TransitionResult): Transition {
 describe('state machine', () => {
   it('creates a PENDING task at version 1 with a logged CREATED event', () => {
     const created = createTask(
-      { id: 't1', type: 'echo', queue: 'default', input: {}, maxAttempts: 1, priority: 3, tags: ['x'], idempotencyKey: null, runAt: null, resultTtlSeconds: 0 },
+      { id: 't1', type: 'echo', queue: 'default', input: {}, maxAttempts: 1, priority: 3, tags: ['x'], idempotencyKey: null, owner: 'o', runAt: null, resultTtlSeconds: 0 },
       t0,
     );
     expect(created.task).toMatchObject({ state: 'PENDING', version: 1, attempt: 0, attempts: [], priority: 3 });
@@ -126,7 +126,7 @@ describe('state machine', () => {
 });
 
 describe('state machine: scheduling, cancellation, manual retry, retention', () => {
-  const spec = { id: 't2', type: 'echo', queue: 'default', input: {}, maxAttempts: 1, priority: 0, tags: [], idempotencyKey: null };
+  const spec = { id: 't2', type: 'echo', queue: 'default', input: {}, maxAttempts: 1, priority: 0, tags: [], idempotencyKey: null, owner: 'o' };
 
   it('starts SCHEDULED when runAt is ahead, PENDING when it has passed, and reads PENDING once due', () => {
     const scheduled = createTask({ ...spec, runAt: at(1000), resultTtlSeconds: 0 }, t0).task;

@@ -16,6 +16,7 @@ const task = (over: { type?: string; queue?: string; tags?: string[]; runAt?: Da
       priority: 0,
       tags: over.tags ?? ['x', 'y'],
       idempotencyKey: null,
+      owner: 'o',
       runAt: over.runAt ?? null,
       resultTtlSeconds: 0,
     },

@@ -1,0 +1,54 @@
+/**
+ * Per-owner rate limits on mutations and on new subscriptions, counted in Redis so that every API
+ * process shares one budget per owner (rate-limiter-flexible's fixed windows of one minute).
+ */
+import type { DefinitionNode } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { Redis } from 'ioredis';
+import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Principal } from '../auth/principal.ts';
+import { RateLimitedError } from '../errors.ts';
+
+/** Which budget an operation draws on. */
+export type RateLimited = 'mutation' | 'subscription';
+
+export class RateLimits {
+  readonly #limiters: Record<RateLimited, RateLimiterRedis>;
+
+  constructor(redis: Redis, prefix: string, perMinute: Record<RateLimited, number>) {
+    const limiter = (kind: RateLimited) =>
+      new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rate:${kind}`, points: perMinute[kind], duration: 60 });
+    this.#limiters = { mutation: limiter('mutation'), subscription: limiter('subscription') };
+  }
+
+  /**
+   * Take one from `principal`'s `kind` budget; RateLimitedError when it is spent. When Redis
+   * cannot be asked the request goes on: the limit guards capacity, and the operation itself
+   * reports an unavailable Redis.
+   */
+  async take(principal: Principal, kind: RateLimited): Promise<void> {
+    try {
+      await this.#limiters[kind].consume(principal.owner);
+    } catch (result) {
+      if (!(result instanceof RateLimiterRes)) return;
+      const seconds = Math.ceil(result.msBeforeNext / 1000);
+      throw new RateLimitedError(`too many ${kind}s for ${principal.owner}: try again in ${seconds} s`);
+    }
+  }
+}
+
+/**
+ * An envelop plugin drawing on `limits` for every mutation and every new subscription, over HTTP
+ * and WebSocket alike (the principal is in the operation's context).
+ */
+export function useRateLimits(limits: RateLimits): Plugin<{ principal: Principal }> {
+  return {
+    onExecute: async ({ args }) => {
+      const operation = args.document.definitions.find((d: DefinitionNode) => d.kind === 'OperationDefinition');
+      if (operation?.operation === 'mutation') await limits.take(args.contextValue.principal, 'mutation');
+    },
+    onSubscribe: async ({ args }) => {
+      await limits.take(args.contextValue.principal, 'subscription');
+    },
+  };
+}

@@ -2,12 +2,13 @@
  * Per-owner rate limits on mutations and on new subscriptions, counted in Redis so that every API
  * process shares one budget per owner (rate-limiter-flexible's fixed windows of one minute).
  */
-import type { DefinitionNode } from 'graphql';
+import { getOperationAST, OperationTypeNode, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from '../auth/principal.ts';
 import { RateLimitedError } from '../errors.ts';
+import { toContractError } from './errors.ts';
 
 /** Which budget an operation draws on. */
 export type RateLimited = 'mutation' | 'subscription';
@@ -39,16 +40,23 @@ export class RateLimits {
 
 /**
  * An envelop plugin drawing on `limits` for every mutation and every new subscription, over HTTP
- * and WebSocket alike (the principal is in the operation's context).
+ * and WebSocket alike (the principal is in the operation's context). A spent budget ends the
+ * operation with a RATE_LIMITED result rather than a throw, which graphql-ws would treat as an
+ * internal failure of the socket.
  */
 export function useRateLimits(limits: RateLimits): Plugin<{ principal: Principal }> {
+  const refusal = (error: unknown) => {
+    if (error instanceof RateLimitedError) return { errors: [toContractError(error)] };
+    throw error;
+  };
   return {
-    onExecute: async ({ args }) => {
-      const operation = args.document.definitions.find((d: DefinitionNode) => d.kind === 'OperationDefinition');
-      if (operation?.operation === 'mutation') await limits.take(args.contextValue.principal, 'mutation');
+    onExecute: async ({ args, setResultAndStopExecution }) => {
+      const operation = getOperationAST(args.document as DocumentNode, args.operationName as string | undefined);
+      if (operation?.operation !== OperationTypeNode.MUTATION) return;
+      await limits.take(args.contextValue.principal, 'mutation').catch((e: unknown) => setResultAndStopExecution(refusal(e)));
     },
-    onSubscribe: async ({ args }) => {
-      await limits.take(args.contextValue.principal, 'subscription');
+    onSubscribe: async ({ args, setResultAndStopExecution }) => {
+      await limits.take(args.contextValue.principal, 'subscription').catch((e: unknown) => setResultAndStopExecution(refusal(e)));
     },
   };
 }

@@ -118,9 +118,10 @@ export async function startApiServer(runtime: Runtime, port = runtime.config.por
 /** Serves Prometheus metrics at `/metrics`. */
 function useMetricsEndpoint(metrics: ApiMetrics): Plugin {
   return {
-    onRequest: async ({ url, endResponse, fetchAPI }) => {
-      if (url.pathname !== '/metrics') return;
-      endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
+    onRequest: async (payload) => {
+      if (payload.url.pathname !== '/metrics') return;
+      const { fetchAPI } = payload;
+      payload.endResponse(new fetchAPI.Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }));
     },
   };
 }

@@ -62,7 +62,8 @@ export function serveWebSockets(
         const socket: WebSocket = ctx.extra.socket;
         let principal: Principal;
         try {
-          principal = await auth.authenticate(String(ctx.connectionParams?.['authorization'] ?? ''));
+          const authorization = ctx.connectionParams?.['authorization'];
+          principal = await auth.authenticate(typeof authorization === 'string' ? authorization : null);
         } catch {
           return false; // graphql-ws closes with 4403 Forbidden
         }

@@ -6,6 +6,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type ExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
+import { TaskEventsDocument, type TaskEventsSubscription } from '../../schema/generated/graphql.ts';
 
 /** A subscription's results as they arrive. */
 export interface Watched<T> {
@@ -24,17 +25,36 @@ export class TestClient {
   /** Resolves once the WebSocket is open and acknowledged, so later subscriptions start at once. */
   readonly connected: Promise<void>;
 
-  constructor(port: number) {
+  readonly #token: string | null;
+  /** Resolves with the close event when the server closes the WebSocket. */
+  readonly closed: Promise<{ code: number; reason: string }>;
+
+  /** @param token sent as `Authorization: Bearer <token>` on HTTP and in `connectionParams` */
+  constructor(port: number, token: string | null = null) {
     this.#http = `http://127.0.0.1:${port}/graphql`;
-    this.#ws = createClient({ url: `ws://127.0.0.1:${port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false });
+    this.#token = token;
+    this.#ws = createClient({
+      url: `ws://127.0.0.1:${port}/graphql`,
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: false,
+      connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+      onNonLazyError: () => {}, // seen through `closed`
+    });
     this.connected = new Promise((resolve) => this.#ws.on('connected', () => resolve()));
+    this.closed = new Promise((resolve) =>
+      this.#ws.on('closed', (event) => {
+        const { code, reason } = event as { code: number; reason: string };
+        resolve({ code, reason });
+      }),
+    );
   }
 
   /** A query or mutation over HTTP. */
   async request<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V): Promise<ExecutionResult<T>> {
     const response = await fetch(this.#http, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(this.#token && { authorization: `Bearer ${this.#token}` }) },
       body: JSON.stringify({ query: print(document), variables }),
     });
     return (await response.json()) as ExecutionResult<T>;
@@ -47,8 +67,24 @@ export class TestClient {
     return result.data;
   }
 
-  /** A subscription over the WebSocket. */
-  watch<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V): Watched<T> {
+  /**
+   * `taskEvents` of one task from `afterVersion` on. On a reconnecting client it resumes after the
+   * last version received, as the contract tells clients to: graphql-ws sends a subscription's
+   * variables again on each reconnect, and these are kept at the last version seen.
+   */
+  follow(id: string, afterVersion = 0): Watched<TaskEventsSubscription> {
+    const variables = { id, afterVersion };
+    return this.watch(TaskEventsDocument, variables, (result) => {
+      variables.afterVersion = result.data?.taskEvents.version ?? variables.afterVersion;
+    });
+  }
+
+  /** A subscription over the WebSocket; `onResult` sees each result before it is recorded. */
+  watch<T, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<T, V>,
+    variables: V,
+    onResult?: (result: ExecutionResult<T>) => void,
+  ): Watched<T> {
     const results: ExecutionResult<T>[] = [];
     const waiters: { predicate: (r: ExecutionResult<T>) => boolean; resolve: (r: ExecutionResult<T>) => void }[] = [];
     let unsubscribe = () => {};
@@ -57,6 +93,7 @@ export class TestClient {
         { query: print(document), variables },
         {
           next: (result) => {
+            onResult?.(result as ExecutionResult<T>);
             results.push(result as ExecutionResult<T>);
             for (const waiter of [...waiters]) {
               if (waiter.predicate(result as ExecutionResult<T>)) {

@@ -102,7 +102,8 @@ describe('owners', () => {
   it("never shows or lets anyone touch another owner's task: NOT_FOUND, not FORBIDDEN", async () => {
     const alice = await as('alice');
     const bob = await as('bob');
-    const { enqueueTask } = await alice.data(EnqueueTaskDocument, { input: { type: 'sleep', input: { ms: 60_000 }, tags: ['private'] } });
+    // Scheduled an hour ahead, so that only Alice's own cancel can change it during the test.
+    const { enqueueTask } = await alice.data(EnqueueTaskDocument, { input: { type: 'echo', delayMs: 3_600_000, tags: ['private'] } });
     const id = enqueueTask.task.id;
     const before = (await alice.data(TaskDocument, { id })).task;
 
@@ -210,6 +211,18 @@ describe('limits', () => {
 });
 
 describe('hostile input', () => {
+  /** A task of a bystander, which nothing in this block may change. */
+  let sentinel: { id: string; version: number; client: TestClient };
+  beforeAll(async () => {
+    const client = await as('bystander');
+    const task = (await client.data(EnqueueTaskDocument, { input: { type: 'echo', delayMs: 3_600_000 } })).enqueueTask.task;
+    sentinel = { id: task.id, version: task.version, client };
+  });
+  afterAll(async () => {
+    const task = (await sentinel.client.data(TaskDocument, { id: sentinel.id })).task;
+    expect(task).toMatchObject({ state: 'SCHEDULED', version: sentinel.version });
+  });
+
   const post = (body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     fetch(`http://127.0.0.1:${server.port}/graphql`, { method: 'POST', headers, body });
 
@@ -232,6 +245,9 @@ describe('hostile input', () => {
       expect(errors?.[0]?.extensions?.code, String(body).slice(0, 40)).toBe('BAD_USER_INPUT');
       expect(text).not.toMatch(/at \w+ \(|node_modules/);
     }
+    // A GET without the CSRF header is the kind of "simple" request a foreign page can forge.
+    const forged = await fetch(`http://127.0.0.1:${server.port}/graphql?query=${encodeURIComponent('{ taskTypes { name } }')}`, { headers: auth });
+    expect(forged.status).toBe(403);
     expect((await fetch(`http://127.0.0.1:${server.port}/health`)).status).toBe(200);
   });
 
@@ -274,6 +290,25 @@ describe('hostile input', () => {
       socket.on('error', reject);
     });
     expect((await client.data(TaskDocument, { id: task.id })).task?.id).toBe(task.id);
+  });
+});
+
+describe('production settings', () => {
+  it('can turn introspection off', async () => {
+    const closed = await startTestRuntime(testConfig('no_introspection', { INTROSPECTION: 'false', GRAPHIQL: 'false' }));
+    const api = await startApiServer(closed, 0);
+    try {
+      const response = await fetch(`http://127.0.0.1:${api.port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ __schema { types { name } } }' }),
+      });
+      const body = (await response.json()) as { errors?: { extensions?: { code?: string } }[] };
+      expect(body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    } finally {
+      await api.close();
+      await closed.close();
+    }
   });
 });
 

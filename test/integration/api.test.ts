@@ -14,31 +14,23 @@ import {
   type EnqueueTaskInput,
   type TaskEventsSubscription,
 } from '../../schema/generated/graphql.ts';
-import { startApiServer, type ApiServer } from '../../src/api/server.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from '../support/graphql-client.ts';
-import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { startStack, type Stack } from '../support/stack.ts';
 
+let stack: Stack;
 let runtime: Runtime;
-let server: ApiServer;
-let worker: TaskWorker;
 let client: TestClient;
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(testConfig('api'));
-  server = await startApiServer(runtime, 0);
-  worker = new TaskWorker(runtime);
-  await worker.start();
-  client = new TestClient(server.port);
+  stack = await startStack('api');
+  ({ runtime, client } = stack);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await worker?.close();
-  await server?.close();
-  await runtime?.close();
+  await stack?.close();
 });
 
 const enqueue = async (input: EnqueueTaskInput) => (await client.data(EnqueueTaskDocument, { input })).enqueueTask.task;
@@ -59,7 +51,7 @@ describe('enqueue → worker → MongoDB → Redis → subscription', () => {
     expect(eventsOf(results)).toEqual(['1:CREATED', '2:STARTED', '3:SUCCEEDED']);
     const final = await client.data(TaskDocument, { id: task.id });
     expect(final.task).toMatchObject({ state: 'SUCCEEDED', version: 3, result: { n: [1, [2, { $odd: 'key', 'dotted.key': true }]] } });
-    expect(final.task?.attempts).toEqual([expect.objectContaining({ number: 1, outcome: 'SUCCEEDED', workerId: worker.id })]);
+    expect(final.task?.attempts).toEqual([expect.objectContaining({ number: 1, outcome: 'SUCCEEDED', workerId: stack.worker?.id })]);
   });
 
   it('pushes sleep progress live through taskUpdated, ending with the result', async () => {
@@ -130,7 +122,7 @@ describe('bad input', () => {
   };
 
   it('rejects an unknown type, a bad field or a bad option with BAD_USER_INPUT naming it, storing and queueing nothing', async () => {
-    await worker.close(); // so nothing drains the queue while we count it
+    await stack.worker?.close(); // so nothing drains the queue while we count it
     try {
       const [tasksBefore, jobsBefore] = [await storedTasks(), await queuedJobs()];
       const cases: [object, string][] = [
@@ -150,13 +142,13 @@ describe('bad input', () => {
       }
       expect([await storedTasks(), await queuedJobs()]).toEqual([tasksBefore, jobsBefore]);
     } finally {
-      worker = new TaskWorker(runtime);
-      await worker.start();
+      stack.worker = new TaskWorker(runtime);
+      await stack.worker.start();
     }
   });
 
   it('rejects a request body over the limit with BAD_USER_INPUT', async () => {
-    const response = await fetch(`http://127.0.0.1:${server.port}/graphql`, {
+    const response = await fetch(`http://127.0.0.1:${stack.server.port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: 'mutation($i: JSON) { enqueueTask(input: {type: "echo", input: $i}) { task { id } } }', variables: { i: { pad: 'x'.repeat(1_100_000) } } }),
@@ -173,7 +165,7 @@ describe('bad input', () => {
   });
 
   it('keeps internals out of unexpected errors and gives query mistakes a contract code', async () => {
-    const response = await fetch(`http://127.0.0.1:${server.port}/graphql`, {
+    const response = await fetch(`http://127.0.0.1:${stack.server.port}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"query": "{ task(id: ',

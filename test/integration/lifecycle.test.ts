@@ -17,7 +17,6 @@ import {
   TaskUpdatedDocument,
   type EnqueueTaskInput,
 } from '../../schema/generated/graphql.ts';
-import { startApiServer, type ApiServer } from '../../src/api/server.ts';
 import { isFinalState, type Task } from '../../src/model/task.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
@@ -27,6 +26,7 @@ import { MAINTENANCE_QUEUE } from '../../worker/maintenance.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { errorCode, startStack, type Stack } from '../support/stack.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 /** Resolves when the `stubborn` handler returns (the worker runs in this process). */
@@ -45,31 +45,24 @@ const stubborn = defineTaskType({
   },
 });
 
+let stack: Stack;
 let runtime: Runtime;
-let server: ApiServer;
-let worker: TaskWorker;
 let client: TestClient;
 
 beforeAll(async () => {
-  const config = testConfig('lifecycle', { CANCEL_GRACE_MS: '1000', CLEANUP_INTERVAL_MS: '1000', DISCARD_RESULTS_FOR: 'discarding' });
   const discarding = defineTaskType({ name: 'discarding', input: z.object({}), handler: () => ({ secret: 42 }) });
-  runtime = await startTestRuntime(config, [...builtinTaskTypes, stubborn, discarding]);
-  server = await startApiServer(runtime, 0);
-  worker = new TaskWorker(runtime);
-  await worker.start();
-  client = new TestClient(server.port);
-  await client.connected;
+  stack = await startStack('lifecycle', {
+    env: { CANCEL_GRACE_MS: '1000', CLEANUP_INTERVAL_MS: '1000', DISCARD_RESULTS_FOR: 'discarding' },
+    types: [...builtinTaskTypes, stubborn, discarding],
+  });
+  ({ runtime, client } = stack);
 });
 
 afterAll(async () => {
-  await client?.close();
-  await worker?.close();
-  await server?.close();
-  await runtime?.close();
+  await stack?.close();
 });
 
 const enqueue = async (input: EnqueueTaskInput) => (await client.data(EnqueueTaskDocument, { input })).enqueueTask;
-const errorCode = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.['code'];
 
 /** The task's story once it is final, as a subscriber sees it. */
 async function finalOf(id: string) {

@@ -16,16 +16,14 @@ import {
   WorkersDocument,
   type TasksQuery,
 } from '../../schema/generated/graphql.ts';
-import { startApiServer, type ApiServer } from '../../src/api/server.ts';
 import { startAttempt } from '../../src/model/state-machine.ts';
 import type { TaskDocument } from '../../src/store/task-document.ts';
 import { filterQuery, sortOf } from '../../src/store/task-query.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { reconcilerChore } from '../../worker/reconciler.ts';
-import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from '../support/graphql-client.ts';
-import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { errorCode, startStack, type Stack } from '../support/stack.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 /** Whether the tests run on FerretDB, whose SQLite backend plans no index use at all. */
@@ -39,31 +37,13 @@ async function onFerretDB(): Promise<boolean> {
 }
 const ferret = await onFerretDB();
 
-/** An API with no worker: listed tasks stay where the test puts them. */
-async function startApi(name: string, env: Record<string, string> = {}) {
-  const runtime = await startTestRuntime(testConfig(name, env));
-  const server = await startApiServer(runtime, 0);
-  const client = new TestClient(server.port);
-  await client.connected;
-  return {
-    runtime,
-    client,
-    close: async () => {
-      await client.close();
-      await server.close();
-      await runtime.close();
-    },
-  };
-}
-
-const errorCode = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.['code'];
-
 describe('tasks: filtered, paginated lists', () => {
-  let api: Awaited<ReturnType<typeof startApi>>;
+  /** An API with no worker: listed tasks stay where the test puts them. */
+  let api: Stack;
   const ids: string[] = []; // in creation order
 
   beforeAll(async () => {
-    api = await startApi('lists');
+    api = await startStack('lists', { worker: false });
     for (let i = 0; i < 25; i++) {
       const { task } = await api.runtime.tasks.enqueue(ANONYMOUS, {
         type: i % 5 === 0 ? 'sleep' : 'echo',
@@ -140,24 +120,18 @@ describe('tasks: filtered, paginated lists', () => {
 });
 
 describe('feeds, queue statistics and workers', () => {
+  let stack: Stack;
   let runtime: Runtime;
-  let server: ApiServer;
-  let worker: TaskWorker;
   let client: TestClient;
+  let workerId: string;
 
   beforeAll(async () => {
-    runtime = await startTestRuntime(testConfig('feeds', { WORKER_HEARTBEAT_MS: '200' }));
-    server = await startApiServer(runtime, 0);
-    worker = new TaskWorker(runtime);
-    await worker.start();
-    client = new TestClient(server.port);
-    await client.connected;
+    stack = await startStack('feeds', { env: { WORKER_HEARTBEAT_MS: '200' } });
+    ({ runtime, client } = stack);
+    workerId = stack.worker?.id ?? '';
   });
   afterAll(async () => {
-    await client?.close();
-    await worker?.close();
-    await server?.close();
-    await runtime?.close();
+    await stack?.close();
   });
 
   it('sends each feed only the events its filter matches, doing no work for the others', async () => {
@@ -208,11 +182,11 @@ describe('feeds, queue statistics and workers', () => {
 
   it('lists live workers, and forgets one whose heartbeat stopped', async () => {
     const { workers } = await client.data(WorkersDocument, {});
-    expect(workers).toEqual([expect.objectContaining({ id: worker.id, pid: process.pid, queues: ['default'], concurrency: 10 })]);
+    expect(workers).toEqual([expect.objectContaining({ id: workerId, pid: process.pid, queues: ['default'], concurrency: 10 })]);
     // A worker that stopped beating 3 heartbeats ago (600 ms here) is gone:
     const old = new Date(Date.now() - 700);
     await runtime.workers.beat({ id: 'lost', hostname: 'h', pid: 1, queues: ['default'], concurrency: 1, startedAt: old, heartbeatAt: old });
-    expect((await client.data(WorkersDocument, {})).workers.map((w) => w.id)).toEqual([worker.id]);
+    expect((await client.data(WorkersDocument, {})).workers.map((w) => w.id)).toEqual([workerId]);
   });
 
   it('repairs a task whose job vanished, and a RUNNING task whose job and worker are gone', async () => {
@@ -238,7 +212,7 @@ describe('feeds, queue statistics and workers', () => {
       expect(final?.state).toBe('SUCCEEDED');
       expect(final?.attempts.map((a) => [a.outcome, a.workerId])).toEqual([
         ['STALLED', 'gone-worker'],
-        ['SUCCEEDED', worker.id],
+        ['SUCCEEDED', workerId],
       ]);
       expect(((await chore.run()) as string[]).length).toBe(0); // nothing left to repair
     } finally {

@@ -18,17 +18,15 @@ import {
   TaskUpdatedDocument,
 } from '../../schema/generated/graphql.ts';
 import { startApiServer, type ApiServer } from '../../src/api/server.ts';
-import type { Runtime } from '../../src/runtime.ts';
-import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { errorCode, startStack, type Stack } from '../support/stack.ts';
 import { jwt, newSecret } from '../support/tokens.ts';
 
 const secret = newSecret();
 const serviceKey = `svc-${newSecret()}`;
-let runtime: Runtime;
+let stack: Stack;
 let server: ApiServer;
-let worker: TaskWorker;
 const clients: TestClient[] = [];
 
 /** A client authenticated as `owner` with `scopes` (or with a raw token). */
@@ -40,11 +38,10 @@ function connect(token: string | null): TestClient {
   clients.push(client);
   return client;
 }
-const code = (result: { errors?: readonly { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.['code'];
 
 beforeAll(async () => {
-  runtime = await startTestRuntime(
-    testConfig('security', {
+  stack = await startStack('security', {
+    env: {
       AUTH_DISABLED: 'false',
       AUTH_JWT_SECRET: secret,
       API_KEYS: JSON.stringify([{ key: serviceKey, owner: 'billing-service', scopes: ['tasks:write', 'tasks:read'] }]),
@@ -52,24 +49,21 @@ beforeAll(async () => {
       MAX_SOCKETS_PER_OWNER: '2',
       RATE_LIMIT_MUTATIONS: '1000',
       MAX_INPUT_BYTES: '1024',
-    }),
-  );
-  server = await startApiServer(runtime, 0);
-  worker = new TaskWorker(runtime);
-  await worker.start();
+    },
+    token: await jwt(secret, 'operator', ['admin']),
+  });
+  ({ server } = stack);
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  await worker?.close();
-  await server?.close();
-  await runtime?.close();
+  await stack?.close();
 });
 
 describe('authentication', () => {
   it('answers UNAUTHENTICATED over HTTP without, with a bad, or with an expired token', async () => {
     for (const token of [null, 'not-a-token', await jwt(newSecret(), 'mallory', ['admin']), await jwt(secret, 'alice', ['tasks:read'], -10)]) {
       const result = await connect(token).request(TaskDocument, { id: 'x' });
-      expect(code(result), String(token)).toBe('UNAUTHENTICATED');
+      expect(errorCode(result), String(token)).toBe('UNAUTHENTICATED');
     }
   });
 
@@ -94,7 +88,7 @@ describe('authentication', () => {
 
   it('answers FORBIDDEN to a caller without the scope', async () => {
     const reader = await as('alice', ['tasks:read']);
-    expect(code(await reader.request(EnqueueTaskDocument, { input: { type: 'echo' } }))).toBe('FORBIDDEN');
+    expect(errorCode(await reader.request(EnqueueTaskDocument, { input: { type: 'echo' } }))).toBe('FORBIDDEN');
   });
 });
 
@@ -108,12 +102,12 @@ describe('owners', () => {
     const before = (await alice.data(TaskDocument, { id })).task;
 
     expect((await bob.data(TaskDocument, { id })).task).toBeNull();
-    expect(code(await bob.request(CancelTaskDocument, { id }))).toBe('NOT_FOUND');
-    expect(code(await bob.request(RetryTaskDocument, { id }))).toBe('NOT_FOUND');
-    expect(code((await bob.watch(TaskUpdatedDocument, { id }).completed)[0] ?? {})).toBe('NOT_FOUND');
-    expect(code((await bob.watch(TaskEventsDocument, { id }).completed)[0] ?? {})).toBe('NOT_FOUND');
+    expect(errorCode(await bob.request(CancelTaskDocument, { id }))).toBe('NOT_FOUND');
+    expect(errorCode(await bob.request(RetryTaskDocument, { id }))).toBe('NOT_FOUND');
+    expect(errorCode((await bob.watch(TaskUpdatedDocument, { id }).completed)[0] ?? {})).toBe('NOT_FOUND');
+    expect(errorCode((await bob.watch(TaskEventsDocument, { id }).completed)[0] ?? {})).toBe('NOT_FOUND');
     expect((await bob.data(TasksDocument, { filter: { tags: ['private'] } })).tasks.totalCount).toBe(0);
-    expect(code(await bob.request(CreateTaskTokenDocument, { taskIds: [id] }))).toBe('NOT_FOUND');
+    expect(errorCode(await bob.request(CreateTaskTokenDocument, { taskIds: [id] }))).toBe('NOT_FOUND');
 
     // Bob's feed hears nothing of Alice's task while she cancels it.
     const feed = bob.watch(TaskFeedDocument, {});
@@ -156,24 +150,24 @@ describe('task tokens', () => {
     expect(watched.at(-1)?.data?.taskUpdated.state).toBe('SUCCEEDED');
     expect((await browser.data(TaskDocument, { id: other.id })).task).toBeNull();
     expect((await browser.data(TasksDocument, {})).tasks.edges.map((e) => e.node.id)).toEqual([shared.id]);
-    expect(code(await browser.request(EnqueueTaskDocument, { input: { type: 'echo' } }))).toBe('FORBIDDEN');
-    expect(code(await browser.request(CancelTaskDocument, { id: shared.id }))).toBe('FORBIDDEN');
-    expect(code(await browser.request(QueuesDocument, {}))).toBe('FORBIDDEN');
-    expect(code(await browser.request(CreateTaskTokenDocument, { taskIds: [shared.id] }))).toBe('FORBIDDEN');
+    expect(errorCode(await browser.request(EnqueueTaskDocument, { input: { type: 'echo' } }))).toBe('FORBIDDEN');
+    expect(errorCode(await browser.request(CancelTaskDocument, { id: shared.id }))).toBe('FORBIDDEN');
+    expect(errorCode(await browser.request(QueuesDocument, {}))).toBe('FORBIDDEN');
+    expect(errorCode(await browser.request(CreateTaskTokenDocument, { taskIds: [shared.id] }))).toBe('FORBIDDEN');
   });
 
   it('are only minted for the caller’s own tasks, for a bounded time', async () => {
     const frank = await as('frank');
     const task = (await frank.data(EnqueueTaskDocument, { input: { type: 'echo' } })).enqueueTask.task;
-    expect(code(await frank.request(CreateTaskTokenDocument, { taskIds: [task.id], ttlSeconds: 86_401 }))).toBe('BAD_USER_INPUT');
-    expect(code(await frank.request(CreateTaskTokenDocument, { taskIds: ['missing'] }))).toBe('NOT_FOUND');
+    expect(errorCode(await frank.request(CreateTaskTokenDocument, { taskIds: [task.id], ttlSeconds: 86_401 }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await frank.request(CreateTaskTokenDocument, { taskIds: ['missing'] }))).toBe('NOT_FOUND');
   });
 });
 
 describe('limits', () => {
   it('refuses oversized inputs, deep, aliased and costly queries with BAD_USER_INPUT', async () => {
     const grace = await as('grace');
-    expect(code(await grace.request(EnqueueTaskDocument, { input: { type: 'echo', input: { pad: 'x'.repeat(2000) } } }))).toBe('BAD_USER_INPUT');
+    expect(errorCode(await grace.request(EnqueueTaskDocument, { input: { type: 'echo', input: { pad: 'x'.repeat(2000) } } }))).toBe('BAD_USER_INPUT');
     const raw = async (query: string) => {
       const response = await fetch(`http://127.0.0.1:${server.port}/graphql`, {
         method: 'POST',
@@ -187,7 +181,7 @@ describe('limits', () => {
     const costly = '{ tasks(first: 500) { edges { node { events { task { events { task { events { version } } } } } } } } }';
     for (const query of [deep, aliases, costly]) {
       const result = await raw(query);
-      expect(code(result), query.slice(0, 60)).toBe('BAD_USER_INPUT');
+      expect(errorCode(result), query.slice(0, 60)).toBe('BAD_USER_INPUT');
     }
     const suggestion = await raw('{ task(id: "x") { idd } }');
     expect(JSON.stringify(suggestion)).not.toContain('Did you mean');
@@ -223,26 +217,27 @@ describe('hostile input', () => {
     expect(task).toMatchObject({ state: 'SCHEDULED', version: sentinel.version });
   });
 
-  const post = (body: string | Buffer, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+  const post = (body: string | Blob, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     fetch(`http://127.0.0.1:${server.port}/graphql`, { method: 'POST', headers, body });
 
   it('answers malformed, mistyped and oversized requests with errors, never a crash', async () => {
     const auth = { authorization: `Bearer ${await jwt(secret, 'ivan', ['tasks:read', 'tasks:write'])}` };
-    const cases: [string | Buffer, Record<string, string>][] = [
+    const cases: [string | Blob, Record<string, string>][] = [
       ['{"query": ', { 'content-type': 'application/json' }],
       ['query={task(id:"x"){id}}', { 'content-type': 'application/x-www-form-urlencoded' }],
       ['{"query": "{ task(id: 1) { nope } }"}', { 'content-type': 'application/json' }],
       [JSON.stringify({ query: 'mutation($i: EnqueueTaskInput!) { enqueueTask(input: $i) { task { id } } }', variables: { i: { type: 5 } } }), { 'content-type': 'application/json' }],
-      [Buffer.from([0x7b, 0x22, 0x71, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]), { 'content-type': 'application/json' }],
+      [new Blob([new Uint8Array([0x7b, 0x22, 0x71, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d])]), { 'content-type': 'application/json' }], // invalid UTF-8
       ['x'.repeat(10 * 1024 * 1024), { 'content-type': 'application/json' }],
       [JSON.stringify({ query: 'mutation($i: JSON) { enqueueTask(input: {type: "echo", input: $i}) { task { id } } }', variables: { i: { n: Array.from({ length: 1_000_000 }, () => 0) } } }), { 'content-type': 'application/json' }],
     ];
     for (const [body, headers] of cases) {
+      const which = typeof body === 'string' ? body.slice(0, 40) : 'invalid UTF-8';
       const response = await post(body, { ...headers, ...auth });
       const text = await response.text();
-      expect(response.status, String(body).slice(0, 40)).toBeLessThan(500);
+      expect(response.status, which).toBeLessThan(500);
       const errors = (JSON.parse(text) as { errors?: { extensions?: { code?: string } }[] }).errors;
-      expect(errors?.[0]?.extensions?.code, String(body).slice(0, 40)).toBe('BAD_USER_INPUT');
+      expect(errors?.[0]?.extensions?.code, which).toBe('BAD_USER_INPUT');
       expect(text).not.toMatch(/at \w+ \(|node_modules/);
     }
     // A GET without the CSRF header is the kind of "simple" request a foreign page can forge.

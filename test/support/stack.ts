@@ -1,0 +1,63 @@
+/**
+ * taskql in this process, as most integration tests want it: a runtime on the real servers
+ * (its own database and Redis prefix), an API server on a free port, a worker (unless asked not
+ * to), and a connected client.
+ */
+import { startApiServer, type ApiServer } from '../../src/api/server.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import type { AnyTaskType } from '../../src/tasks/task-type.ts';
+import { TaskWorker } from '../../worker/task-worker.ts';
+import { TestClient } from './graphql-client.ts';
+import { startTestRuntime, testConfig } from './runtime.ts';
+
+/** What `startStack` started; `close` stops all of it. */
+export interface Stack {
+  runtime: Runtime;
+  server: ApiServer;
+  /** The worker in this process; a test may stop it and put another in its place. */
+  worker: TaskWorker | null;
+  client: TestClient;
+  close(): Promise<void>;
+}
+
+/** Options of `startStack`. */
+export interface StackOptions {
+  /** Environment beyond `testEnv`'s (configuration variables). */
+  env?: Record<string, string>;
+  /** Task types to register instead of the built-ins. */
+  types?: readonly AnyTaskType[];
+  /** Start a worker (default true). */
+  worker?: boolean;
+  /** The client's credentials, when the stack's `env` turns authentication on. */
+  token?: string;
+}
+
+export async function startStack(name: string, options: StackOptions = {}): Promise<Stack> {
+  const runtime = await startTestRuntime(testConfig(name, options.env), options.types);
+  const server = await startApiServer(runtime, 0);
+  let worker: TaskWorker | null = null;
+  if (options.worker ?? true) {
+    worker = new TaskWorker(runtime);
+    await worker.start();
+  }
+  const client = new TestClient(server.port, options.token ?? null);
+  await client.connected;
+  const stack: Stack = {
+    runtime,
+    server,
+    worker,
+    client,
+    close: async () => {
+      await client.close();
+      await stack.worker?.close();
+      await server.close();
+      await runtime.close();
+    },
+  };
+  return stack;
+}
+
+/** The `extensions.code` of a result's first error. */
+export function errorCode(result: { errors?: readonly { extensions?: Record<string, unknown> }[] }): unknown {
+  return result.errors?.[0]?.extensions?.['code'];
+}

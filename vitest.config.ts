@@ -1,7 +1,8 @@
 /**
  * vitest: unit tests (test/unit/, no servers) and the tests on real servers (everything else
  * under test/) as two projects, so that `npm run test:unit` starts no servers — a project's
- * global setup runs only when some of its files are selected.
+ * global setup runs only when some of its files are selected. The fault suite (test/faults/) has
+ * a configuration of its own, `vitest.faults.config.ts` (`npm run test:faults`).
  */
 import { configDefaults, defineConfig } from 'vitest/config';
 
@@ -28,7 +29,7 @@ export default defineConfig({
         test: {
           name: 'servers',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/unit/**'],
+          exclude: [...configDefaults.exclude, 'test/unit/**', 'test/faults/**'],
           globalSetup: ['test/global-setup.ts'],
         },
       },

@@ -24,6 +24,21 @@ export interface LocalServers {
   stop(): Promise<void>;
   /** One human line saying which servers these are and where, for logs. */
   describe: string;
+  /** The MongoDB-compatible server, when FerretDB was started here (not MONGO_URL, not mongod). */
+  mongo?: RestartableServer;
+  /** The Redis server, when it was started here (not REDIS_URL). */
+  redis?: RestartableServer;
+}
+
+/**
+ * A server started here that fault tests stop and start again: same port, same data directory,
+ * so clients reconnect to the same address and find what the server had persisted.
+ */
+export interface RestartableServer {
+  /** Stops the server process (SIGTERM, then SIGKILL) and keeps its data directory. */
+  halt(): Promise<void>;
+  /** Starts the server again after `halt`; resolves once it answers. */
+  resume(): Promise<void>;
 }
 
 /** Options of {@link startLocalServers}. */
@@ -35,6 +50,11 @@ export interface StartLocalServersOptions {
    * your own whatever the environment says (tests that stop a server do).
    */
   env?: Record<string, string | undefined>;
+  /**
+   * Give a started redis-server append-only persistence, so a restarted Redis still has its
+   * queued jobs (as in production); default false: its data dies with the process.
+   */
+  persistRedis?: boolean;
 }
 
 /** One server in use: started here (and then stopped by `stop`) or given by the environment. */
@@ -42,6 +62,8 @@ interface Server {
   url: string;
   describe: string;
   stop(): Promise<void>;
+  /** Present when the server was started here and can be restarted. */
+  control?: RestartableServer;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -70,7 +92,7 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
 
   const [mongo, redis] = await Promise.allSettled([
     startMongo(env['MONGO_URL'], log, watchdog),
-    startRedis(env['REDIS_URL'], log, watchdog),
+    startRedis(env['REDIS_URL'], log, watchdog, opts.persistRedis ?? false),
   ]);
   if (mongo.status === 'rejected' || redis.status === 'rejected') {
     const started = [mongo, redis].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -85,6 +107,8 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
     mongoUrl: mongo.value.url,
     redisUrl: redis.value.url,
     describe: `${redis.value.describe}, ${mongo.value.describe}`,
+    ...(mongo.value.control ? { mongo: mongo.value.control } : {}),
+    ...(redis.value.control ? { redis: redis.value.control } : {}),
     stop: () =>
       (stopping ??= (async () => {
         await Promise.all([mongo.value.stop(), redis.value.stop()]);
@@ -94,7 +118,12 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
   };
 }
 
-async function startRedis(given: string | undefined, log: (line: string) => void, watchdog: ChildProcess | undefined): Promise<Server> {
+async function startRedis(
+  given: string | undefined,
+  log: (line: string) => void,
+  watchdog: ChildProcess | undefined,
+  persist: boolean,
+): Promise<Server> {
   if (given) return { url: given, describe: `Redis at ${withoutCredentials(given)} (REDIS_URL)`, stop: async () => {} };
 
   const binary = findOnPath('redis-server');
@@ -103,10 +132,11 @@ async function startRedis(given: string | undefined, log: (line: string) => void
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'taskql-redis-'));
   log(`starting redis-server ${version} on 127.0.0.1:${port}`);
-  // No persistence: the data is thrown away with the directory.
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
-  const stop = await startProcess('redis-server', binary, args, dir, watchdog, () => pingRedis(port));
-  return { url: `redis://127.0.0.1:${port}`, describe: `redis-server ${version} on 127.0.0.1:${port}`, stop };
+  // Persistence, when asked for, is the append-only file (flushed on a SIGTERM shutdown); the data
+  // is thrown away with the directory either way.
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', persist ? 'yes' : 'no', '--dir', dir];
+  const { stop, control } = await startProcess('redis-server', binary, args, dir, watchdog, () => pingRedis(port));
+  return { url: `redis://127.0.0.1:${port}`, describe: `redis-server ${version} on 127.0.0.1:${port}`, stop, control };
 }
 
 async function startMongo(given: string | undefined, log: (line: string) => void, watchdog: ChildProcess | undefined): Promise<Server> {
@@ -133,8 +163,8 @@ async function startFerretdb(binary: string, log: (line: string) => void, watchd
     '--debug-addr=-',
     '--log-level=warn',
   ];
-  const stop = await startProcess('FerretDB', binary, args, dir, watchdog, () => pingMongo(url));
-  return { url, describe: `FerretDB ${version} (SQLite) on 127.0.0.1:${port}`, stop };
+  const { stop, control } = await startProcess('FerretDB', binary, args, dir, watchdog, () => pingMongo(url));
+  return { url, describe: `FerretDB ${version} (SQLite) on 127.0.0.1:${port}`, stop, control };
 }
 
 /**
@@ -170,9 +200,47 @@ async function startMongod(log: (line: string) => void): Promise<Server> {
 
 /**
  * Spawns a server and resolves, once `ready` succeeds, to the function that stops it and removes
- * `dir`; on failure it does that itself and rejects with the server's output.
+ * `dir`, and to its restart control; on failure it does that itself and rejects with the server's
+ * output.
  */
 async function startProcess(
+  name: string,
+  binary: string,
+  args: string[],
+  dir: string,
+  watchdog: ChildProcess | undefined,
+  ready: () => Promise<void>,
+): Promise<{ stop: () => Promise<void>; control: RestartableServer }> {
+  watchdog?.stdin?.write(`dir ${dir}\n`);
+  const launchIt = () => launch(name, binary, args, dir, watchdog, ready);
+  let halt: () => Promise<void>;
+  try {
+    halt = await launchIt();
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    stop: () =>
+      (stopping ??= (async () => {
+        await halt();
+        await rm(dir, { recursive: true, force: true });
+      })()),
+    control: {
+      halt: () => halt(),
+      resume: async () => {
+        halt = await launchIt();
+      },
+    },
+  };
+}
+
+/**
+ * Spawns one run of a server in `dir` and resolves, once `ready` succeeds, to the function that
+ * ends that run; when it fails to answer, it ends it and rejects with the server's output.
+ */
+async function launch(
   name: string,
   binary: string,
   args: string[],
@@ -198,7 +266,7 @@ async function startProcess(
   });
   let exitedYet = false;
   void exited.then(() => (exitedYet = true));
-  if (child.pid !== undefined) watchdog?.stdin?.write(`pid ${child.pid}\ndir ${dir}\n`);
+  if (child.pid !== undefined) watchdog?.stdin?.write(`pid ${child.pid}\n`);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -209,7 +277,6 @@ async function startProcess(
         await exited;
         clearTimeout(killer);
       }
-      await rm(dir, { recursive: true, force: true });
     })());
 
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -294,7 +361,7 @@ async function pingMongo(url: string): Promise<void> {
 }
 
 /** A port that was free a moment ago: the OS picks it for a listener that is closed at once. */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -6,13 +6,18 @@
  * taskql, not BullMQ, decides about retries (the state machine and the type's backoff): a failed
  * attempt with attempts left is recorded RETRYING first, then its job is moved to BullMQ's delayed
  * set until the recorded `nextRunAt`. BullMQ's own attempt counting is not used.
+ *
+ * A job is never dropped because MongoDB or Redis failed while it was handled: it goes back to
+ * BullMQ to be tried again shortly. On shutdown the worker stops taking jobs, lets running
+ * attempts finish for a while, then hands the rest back (recorded REQUEUED, the attempt STALLED),
+ * so a rolling deploy loses nothing and runs nothing twice to completion.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { DelayedError, Worker, type Job } from 'bullmq';
+import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { retryDelayMs } from '../src/model/backoff.ts';
-import { cancel, failAttempt, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
+import { cancel, failAttempt, recover, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
 import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
 import type { Runtime } from '../src/runtime.ts';
@@ -27,6 +32,23 @@ export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
+/** How long `close` lets running attempts go on before handing them back to the queue. */
+export const DEFAULT_DRAIN_MS = 5_000;
+
+/**
+ * How long a job waits before it is tried again after MongoDB or Redis failed while it was handled:
+ * long enough not to spin through an outage, short enough to resume soon after it.
+ */
+const REDELIVERY_DELAY_MS = 1_000;
+
+/** A running attempt of this process: how to stop it, and why it was stopped. */
+interface RunningAttempt {
+  stop: AbortController;
+  /** `cancel`: the task was cancelled (with `reason`); `shutdown`: this worker hands it back. */
+  stoppedFor: 'cancel' | 'shutdown' | null;
+  reason: string | null;
+}
+
 export class TaskWorker {
   readonly id: string;
   readonly #runtime: Runtime;
@@ -36,7 +58,9 @@ export class TaskWorker {
   readonly #startedAt = new Date();
   #heartbeat: NodeJS.Timeout | null = null;
   /** The running attempts of this process, by task id, to stop when their task is cancelled. */
-  readonly #running = new Map<string, { stop: AbortController; reason: string | null }>();
+  readonly #running = new Map<string, RunningAttempt>();
+  /** Set once the drain period of `close` is over: every attempt still running is handed back. */
+  #handingBack = false;
 
   constructor(runtime: Runtime, id = newWorkerId()) {
     this.id = id;
@@ -76,10 +100,19 @@ export class TaskWorker {
     logger.info({ workerId: this.id, queues: this.queues, concurrency: config.workerConcurrency }, 'taskql worker started');
   }
 
-  /** Stop taking jobs and wait for the running ones to finish. */
-  async close(): Promise<void> {
+  /**
+   * Stop taking jobs and wait for the running ones to finish; those still running after `drainMs`
+   * are stopped through their signal and handed back to their queue for another worker.
+   */
+  async close(drainMs = DEFAULT_DRAIN_MS): Promise<void> {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
+    const drained = setTimeout(() => {
+      this.#handingBack = true;
+      for (const taskId of this.#running.keys()) this.#handBack(taskId);
+    }, drainMs);
+    // BullMQ's close stops fetching at once and resolves when the running jobs have ended.
     await Promise.all([...this.#workers.map((w) => w.close()), this.#maintenance.close()]);
+    clearTimeout(drained);
     await this.#runtime.workers.remove(this.id).catch(() => {});
     this.#connection.disconnect();
   }
@@ -104,12 +137,37 @@ export class TaskWorker {
 
   #stop(taskId: string, reason: string | null): void {
     const running = this.#running.get(taskId);
-    if (!running) return;
+    if (!running || running.stoppedFor) return;
+    running.stoppedFor = 'cancel';
     running.reason = reason;
     running.stop.abort();
   }
 
+  #handBack(taskId: string): void {
+    const running = this.#running.get(taskId);
+    if (!running || running.stoppedFor) return;
+    running.stoppedFor = 'shutdown';
+    running.stop.abort();
+  }
+
+  /**
+   * Handle one job. Whatever throws here is MongoDB or Redis failing (a handler's errors are the
+   * attempt's outcome): the job goes back to BullMQ for a later try instead of failing, since a
+   * failed job is removed and its task would wait for the reconciler. Should Redis be down too, the
+   * job's lock runs out and BullMQ's stalled check hands it out again.
+   */
   async #process(job: Job<TaskJobData>, token: string | undefined): Promise<void> {
+    try {
+      await this.#handle(job, token);
+    } catch (error) {
+      if (error instanceof DelayedError || error instanceof WaitingError) throw error;
+      this.#runtime.logger.warn({ err: error, taskId: job.data.taskId }, 'could not handle a job; trying it again shortly');
+      await job.moveToDelayed(Date.now() + REDELIVERY_DELAY_MS, token);
+      throw new DelayedError();
+    }
+  }
+
+  async #handle(job: Job<TaskJobData>, token: string | undefined): Promise<void> {
     const { store, recorder, types, config, cancels } = this.#runtime;
     const task = await store.get(job.data.taskId);
     // Deleted (an enqueue that was undone) or already ended (a duplicate delivery): nothing to run.
@@ -137,8 +195,10 @@ export class TaskWorker {
       }
     });
 
-    const running = { stop: new AbortController(), reason: null as string | null };
+    const running: RunningAttempt = { stop: new AbortController(), stoppedFor: null, reason: null };
     this.#running.set(current.id, running);
+    // Taken just as the drain period ended: hand it back at once.
+    if (this.#handingBack) this.#handBack(current.id);
     let outcome: AttemptResult;
     try {
       // A cancel requested while the job was being taken arrived before we listened for it.
@@ -158,6 +218,15 @@ export class TaskWorker {
       this.#running.delete(current.id);
     }
 
+    if (outcome.ok === 'cancelled' && running.stoppedFor === 'shutdown') {
+      const reason = `worker ${this.id} shut down before attempt ${attempt} finished; handed back to the queue`;
+      // Only while the attempt is still ours: after a stall another worker may run the next one.
+      await recorder.record(current, (t, now) =>
+        t.state === 'RUNNING' && t.attempt === attempt ? recover(t, reason, now) : { ok: false, reason: `attempt ${attempt} is over` },
+      );
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     if (outcome.ok === 'cancelled') {
       await recorder.record(current, (t, now) => cancel(t, running.reason, now, attempt));
       await cancels.clear(current.id);

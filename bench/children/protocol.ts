@@ -1,11 +1,11 @@
 /** The IPC messages between the runner and its load-generator children. */
 
-/** runner → subscribers: open `count` connections to `url` and subscribe. */
+/** runner → subscribers: open `count` connections to 127.0.0.1:`port` and subscribe. */
 export interface SubscribeCommand {
   type: 'subscribe';
   /** `graphql`: graphql-ws subscriptions with `query`; `raw`: plain `ws` sockets. */
   kind: 'graphql' | 'raw';
-  url: string;
+  port: number;
   count: number;
   /** graphql: the subscription document and its variables. */
   query?: string;

@@ -17,7 +17,7 @@ subscriber.on('messageBuffer', (_channel: Buffer, message: Buffer) => {
 await subscriber.subscribe(process.env['CHANNEL']!);
 
 const address = server.address();
-if (typeof address === 'string') throw new Error('unexpected address');
+if (address === null || typeof address === 'string') throw new Error('unexpected address');
 process.send?.({ type: 'listening', port: address.port } satisfies ListeningMessage);
 
 process.once('SIGTERM', () => {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import type { LocalServers } from '../../scripts/local-servers.ts';
 import { startProcess, type TaskqlProcess } from '../../test/support/processes.ts';
@@ -58,8 +59,8 @@ export class BenchContext {
 
   /** A fresh namespace for scenario `name`; its database is dropped at `close`. */
   namespace(name: string): Namespace {
-    const dbName = `bench_${name}_${this.#runId}`;
-    const prefix = `bench:${name}:${this.#runId}`;
+    const dbName = `bench_${name.replace(/\W/g, '_')}_${this.#runId}`;
+    const prefix = `bench.${name}.${this.#runId}`;
     const db = this.mongo.db(dbName);
     this.#cleanups.push(() => db.dropDatabase().then(() => {}));
     return {
@@ -72,14 +73,20 @@ export class BenchContext {
         REDIS_PREFIX: prefix,
         GRAPHIQL: 'false',
         CLEANUP_INTERVAL_MS: '3600000',
-        NODE_ENV: 'production',
+        // One anonymous owner drives the whole load, so the per-owner limits meant to stop one
+        // client hogging a deployment are lifted: they would measure the limits, not the code.
+        AUTH_DISABLED: 'true',
+        RATE_LIMIT_MUTATIONS: '100000000',
+        RATE_LIMIT_SUBSCRIPTIONS: '100000000',
+        MAX_SOCKETS_PER_OWNER: '100000',
+        MAX_SUBSCRIPTIONS_PER_SOCKET: '100000',
       },
     };
   }
 
   /** Start a taskql API or worker process in `ns`; it is stopped at `close` unless stopped before. */
   async taskql(kind: 'api' | 'worker', ns: Namespace, env: Record<string, string> = {}): Promise<TaskqlProcess> {
-    const profile = this.options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${this.options.profileDir}` } : {};
+    const profile: Record<string, string> = this.options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${this.options.profileDir}` } : {};
     const started = await startProcess(kind, { ...ns.env, ...profile, ...env });
     this.#cleanups.push(() => started.stop());
     return started;
@@ -96,10 +103,32 @@ export class BenchContext {
     return child;
   }
 
-  /** Stop every process started through this context and drop every namespace's database. */
+  /** A Redis connection to the run's server, closed at the next `release`. */
+  redis(): Redis {
+    const connection = new Redis(this.servers.redisUrl);
+    this.defer(() => connection.disconnect());
+    return connection;
+  }
+
+  /** Run `cleanup` at the next `release` (closing a scenario's connections, for instance). */
+  defer(cleanup: () => unknown): void {
+    this.#cleanups.push(async () => {
+      await cleanup();
+    });
+  }
+
+  /**
+   * Undo everything since the last release, newest first: stop the processes, close what was
+   * deferred, drop the namespaces' databases. The runner calls it after each scenario, however
+   * the scenario ended.
+   */
+  async release(): Promise<void> {
+    for (let cleanup = this.#cleanups.pop(); cleanup; cleanup = this.#cleanups.pop()) await cleanup().catch(() => {});
+  }
+
+  /** Release everything and disconnect. */
   async close(): Promise<void> {
-    // Processes first (they hold the databases open), then the databases.
-    for (const cleanup of this.#cleanups.reverse()) await cleanup().catch(() => {});
+    await this.release();
     await this.mongo.close();
   }
 }

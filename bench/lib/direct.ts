@@ -8,23 +8,39 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Collection } from 'mongodb';
+import { ANONYMOUS } from '../../src/auth/principal.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
 import { createTask, reportProgress, startAttempt, type Transition } from '../../src/model/state-machine.ts';
 import type { Task } from '../../src/model/task.ts';
 import { bullQueueName, jobOptions, type TaskJobData } from '../../src/queue/task-queues.ts';
 import { encodeTask, type TaskDocument } from '../../src/store/task-document.ts';
 import { TaskStore } from '../../src/store/task-store.ts';
-import { wallNow, type Namespace } from './context.ts';
+import { wallNow, type BenchContext, type Namespace } from './context.ts';
 
 /** The queue of the built-in types. */
 export const QUEUE = 'default';
 /** taskql's default retention (`RESULT_TTL_SECONDS`), so direct documents equal the API's. */
 const RESULT_TTL_SECONDS = 604_800;
 
-/** A new `echo` task as `enqueueTask(input: { type: "echo", input })` creates it. */
+/**
+ * A new `echo` task as `enqueueTask(input: { type: "echo", input })` creates it for the caller the
+ * benchmark's API sees (authentication is off there: the anonymous owner).
+ */
 export function newEchoTask(input: Record<string, unknown>, now = new Date()): Transition {
   return createTask(
-    { id: randomUUID(), type: 'echo', queue: QUEUE, input, maxAttempts: 1, priority: 0, tags: [], idempotencyKey: null, runAt: null, resultTtlSeconds: RESULT_TTL_SECONDS },
+    {
+      id: randomUUID(),
+      type: 'echo',
+      queue: QUEUE,
+      input,
+      maxAttempts: 1,
+      priority: 0,
+      tags: [],
+      idempotencyKey: null,
+      owner: ANONYMOUS.owner,
+      runAt: null,
+      resultTtlSeconds: RESULT_TTL_SECONDS,
+    },
     now,
   );
 }
@@ -40,11 +56,15 @@ export class DirectEnqueuer {
   readonly #tasks: Collection<TaskDocument>;
   readonly #connection: Redis;
 
-  /** @param prefix the Redis prefix the jobs go under (a taskql namespace's, or one of its own) */
-  constructor(ns: Namespace, redisUrl: string, prefix = ns.prefix) {
+  /**
+   * Closed at the context's next release.
+   * @param prefix the Redis prefix the jobs go under (a taskql namespace's, or one of its own)
+   */
+  constructor(ctx: BenchContext, ns: Namespace, prefix = ns.prefix) {
     this.#tasks = ns.db.collection<TaskDocument>('tasks');
-    this.#connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+    this.#connection = new Redis(ctx.servers.redisUrl, { maxRetriesPerRequest: null });
     this.queue = new Queue<TaskJobData>(bullQueueName(QUEUE), { connection: this.#connection, prefix });
+    ctx.defer(() => this.#close());
   }
 
   /** One task: insertOne, then queue.add — the two writes `enqueueTask` must make. */
@@ -68,7 +88,7 @@ export class DirectEnqueuer {
     await this.queue.addBulk(created.map(({ task }) => ({ name: task.type, data: { taskId: task.id }, opts: jobOptions(task, now) })));
   }
 
-  async close(): Promise<void> {
+  async #close(): Promise<void> {
     await this.queue.close();
     this.#connection.disconnect();
   }
@@ -85,9 +105,11 @@ export class ChangeDriver {
   readonly #connection: Redis;
   readonly #tasks = new Map<string, { task: Task; chain: Promise<void> }>();
 
-  constructor(ns: Namespace, redisUrl: string) {
+  /** Closed at the context's next release. */
+  constructor(ctx: BenchContext, ns: Namespace) {
     this.#store = new TaskStore(ns.db);
-    this.#connection = new Redis(redisUrl);
+    this.#connection = new Redis(ctx.servers.redisUrl);
+    ctx.defer(() => this.#connection.disconnect());
     // Only publishes: start() is never called, so the bus never uses its subscriber connection.
     this.#bus = new EventBus(this.#connection, this.#connection, ns.prefix);
   }
@@ -119,9 +141,5 @@ export class ChangeDriver {
     });
     entry.chain = step.catch(() => {});
     return step;
-  }
-
-  close(): void {
-    this.#connection.disconnect();
   }
 }

@@ -46,7 +46,7 @@ export function subscribe<T, V extends Record<string, unknown>>(
       { query: print(document), variables },
       {
         next: (result) => {
-          if (result.data) onData(result.data as T);
+          if (result.data) onData(result.data);
           else reject(new Error(`subscription error: ${JSON.stringify(result.errors)}`));
         },
         error: (error) => reject(error instanceof Error ? error : new Error(JSON.stringify(error))),

@@ -28,8 +28,9 @@ export function latency(samples: readonly number[]): Latency {
 }
 
 /** Per field, the median over rounds: what a scenario reports from its alternated rounds. */
-export function medianOf<T extends Record<string, number>>(rounds: readonly T[]): T {
+export function medianOf<T extends { [K in keyof T]: number }>(rounds: readonly T[]): T {
   const first = rounds[0];
   if (!first) throw new Error('medianOf: no rounds');
-  return Object.fromEntries(Object.keys(first).map((key) => [key, median(rounds.map((r) => r[key]!))])) as T;
+  const keys = Object.keys(first) as (keyof T)[];
+  return Object.fromEntries(keys.map((key) => [key, median(rounds.map((r) => r[key]))])) as T;
 }

@@ -7,6 +7,10 @@
  * read or in the buffer — never in neither. Anything that arrives out of order or after a gap
  * (several writers publish on their own connections; Redis drops messages while it reconnects)
  * is not trusted: the stream catches up from MongoDB, which is the record.
+ *
+ * A change whose publish never happened (its writer died between the MongoDB write and the
+ * publish, or Redis failed just then) announces no gap until the task's next change — and a final
+ * change has none. So a stream that has heard nothing for a while also catches up.
  */
 import { Repeater } from 'graphql-yoga';
 import { TaskNotFoundError } from '../errors.ts';
@@ -32,6 +36,13 @@ export interface StreamSource<T> {
 }
 
 /**
+ * How long a stream waits without any message before it reads the record anyway: the longest a
+ * subscriber waits for a change that was recorded but never published. Each idle stream costs one
+ * MongoDB read per period.
+ */
+export const IDLE_CATCH_UP_MS = 5_000;
+
+/**
  * Open a stream of `taskId` after `afterVersion`. Resolves once the first read is done, so an
  * unknown task fails here (TaskNotFoundError) rather than in the first `next()`.
  */
@@ -40,6 +51,7 @@ export async function openTaskStream<T>(
   taskId: string,
   afterVersion: number,
   source: StreamSource<T>,
+  idleCatchUpMs = IDLE_CATCH_UP_MS,
 ): Promise<AsyncIterableIterator<T>> {
   const live: TaskChange[] = [];
   let wake: (() => void) | null = null;
@@ -94,7 +106,12 @@ export async function openTaskStream<T>(
       await deliver(initial.items, initial.final);
       while (!done) {
         if (live.length === 0 && !resync) {
+          const idle = setTimeout(() => {
+            resync = true;
+            signal();
+          }, idleCatchUpMs);
           await new Promise<void>((resolve) => (wake = resolve));
+          clearTimeout(idle);
           continue;
         }
         const change = live.shift();

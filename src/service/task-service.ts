@@ -125,7 +125,7 @@ export class TaskService {
       await this.#queues.add(created.task);
     } catch (error) {
       // Undo, so no task waits for a job that does not exist. Should the undo fail too (MongoDB
-      // went away as well), the task is left without a job (README, "Guarantees").
+      // went away as well), the reconciler requeues the task once it has been still long enough.
       await this.#store.remove(created.task.id).catch(() => {});
       throw error;
     }
@@ -209,7 +209,7 @@ export class TaskService {
       throw new TaskConflictError(`task ${id} is ${state}: only a FAILED or CANCELLED task can be retried`);
     }
     // Recorded first, so a worker taking the job finds the task PENDING. Should Redis fail right
-    // here, the task waits PENDING without a job (README, "Guarantees").
+    // here, the task waits PENDING without a job until the reconciler requeues it.
     await this.#queues.add(recorded.task);
     return recorded.task;
   }

@@ -18,6 +18,19 @@ export interface Watched<T> {
   unsubscribe(): void;
 }
 
+/** Options of a {@link TestClient}. */
+export interface TestClientOptions {
+  /**
+   * Reconnect a lost WebSocket (every 300 ms, up to 100 times in a row) and subscribe again, as
+   * graphql-ws clients do in production; default false: a lost socket fails the subscriptions.
+   */
+  reconnect?: boolean;
+}
+
+/** How long a reconnecting client waits between attempts, and how many it makes in a row. */
+const RECONNECT_WAIT_MS = 300;
+const RECONNECT_ATTEMPTS = 100;
+
 export class TestClient {
   readonly #http: string;
   readonly #ws: Client;
@@ -30,14 +43,20 @@ export class TestClient {
   readonly closed: Promise<{ code: number; reason: string }>;
 
   /** @param token sent as `Authorization: Bearer <token>` on HTTP and in `connectionParams` */
-  constructor(port: number, token: string | null = null) {
+  constructor(port: number, token: string | null = null, options: TestClientOptions = {}) {
     this.#http = `http://127.0.0.1:${port}/graphql`;
     this.#token = token;
     this.#ws = createClient({
       url: `ws://127.0.0.1:${port}/graphql`,
       webSocketImpl: WebSocket,
-      retryAttempts: 0,
       lazy: false,
+      ...(options.reconnect
+        ? {
+            retryAttempts: RECONNECT_ATTEMPTS,
+            shouldRetry: () => true,
+            retryWait: () => new Promise<void>((resolve) => setTimeout(resolve, RECONNECT_WAIT_MS)),
+          }
+        : { retryAttempts: 0 }),
       connectionParams: token ? { authorization: `Bearer ${token}` } : {},
       onNonLazyError: () => {}, // seen through `closed`
     });

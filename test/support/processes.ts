@@ -7,7 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const rootUrl = new URL('../../', import.meta.url);
+const root = fileURLToPath(rootUrl);
 
 /** A started taskql process. */
 export interface TaskqlProcess {
@@ -18,23 +19,44 @@ export interface TaskqlProcess {
   stop(): Promise<void>;
 }
 
-/** Start an API (`api`) or worker (`worker`) process and wait until it serves. */
-export function startProcess(kind: 'api' | 'worker', env: Record<string, string>): Promise<TaskqlProcess> {
+/** How many lines of a process's output are kept for error messages. */
+const OUTPUT_TAIL_LINES = 200;
+
+/** Options of {@link startProcess}. */
+export interface StartProcessOptions {
+  /**
+   * Modules (paths from the repository root) loaded before the entry point with `node --import`,
+   * e.g. to register task types only a test needs in both the API and the worker.
+   */
+  imports?: string[];
+}
+
+/**
+ * Start an API (`api`) or worker (`worker`) process and wait until it serves. An API listens on a
+ * free port unless `env.PORT` names one (to restart an API where its clients reconnect).
+ */
+export function startProcess(kind: 'api' | 'worker', env: Record<string, string>, options: StartProcessOptions = {}): Promise<TaskqlProcess> {
   const entry = kind === 'api' ? 'src/main.ts' : 'worker/main.ts';
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const imports = ['tsx', ...(options.imports ?? []).map((path) => new URL(path, rootUrl).href)];
+  const child = spawn(process.execPath, [...imports.flatMap((m) => ['--import', m]), entry], {
     cwd: root,
-    env: { ...process.env, ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    env: { ...process.env, ...env, PORT: env['PORT'] ?? '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A tail only: a process of a long test logs for minutes.
   const output: string[] = [];
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const keep = (text: string) => {
+    output.push(text);
+    if (output.length > OUTPUT_TAIL_LINES) output.shift();
+  };
+  child.stderr?.on('data', (chunk: Buffer) => keep(chunk.toString()));
 
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     child.once('exit', (code) => reject(new Error(`${kind} exited with ${code} before serving:\n${output.join('')}`)));
     lines.on('line', (line) => {
-      output.push(line);
+      keep(line);
       let entryLog: { msg?: string; port?: number };
       try {
         entryLog = JSON.parse(line) as typeof entryLog;

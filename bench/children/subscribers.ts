@@ -1,0 +1,82 @@
+/**
+ * A load-generator process holding many subscriber connections — graphql-ws subscriptions to the
+ * API, or plain `ws` sockets to the raw server — which tells the runner when each event has
+ * reached all of them (so the API's process never shares its CPU or memory with its clients).
+ */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
+import WebSocket from 'ws';
+import { connect, subscribe } from '../lib/graphql.ts';
+import { wallNow } from '../lib/context.ts';
+import { isMessage, type DeliveredMessage, type ReadyMessage, type SubscribeCommand } from './protocol.ts';
+
+/** Connections opened at once: enough to be quick, few enough not to overflow the listen backlog. */
+const CONNECT_BATCH = 100;
+
+type Versioned = Record<string, { version: number }>;
+
+const received = new Map<number, number>();
+const closers: (() => void)[] = [];
+
+process.once('message', (message) => {
+  if (!isMessage<SubscribeCommand>('subscribe')(message)) return;
+  void open(message).then(
+    () => process.send?.({ type: 'ready' } satisfies ReadyMessage),
+    (error: unknown) => {
+      console.error('subscribers:', error);
+      process.exit(1);
+    },
+  );
+});
+
+process.once('SIGTERM', () => {
+  for (const close of closers) close();
+  process.exit(0);
+});
+
+/** Count an arrival of event `version`; report it once it has reached every connection. */
+function arrived(version: number, count: number): void {
+  const seen = (received.get(version) ?? 0) + 1;
+  received.set(version, seen);
+  if (seen === count) {
+    received.delete(version);
+    process.send?.({ type: 'delivered', version, last: wallNow() } satisfies DeliveredMessage);
+  }
+}
+
+async function open(command: SubscribeCommand): Promise<void> {
+  for (let first = 0; first < command.count; first += CONNECT_BATCH) {
+    const batch = Math.min(CONNECT_BATCH, command.count - first);
+    await Promise.all(Array.from({ length: batch }, () => (command.kind === 'graphql' ? openGraphql(command) : openRaw(command))));
+  }
+}
+
+/** A graphql-ws subscription; resolves at its first result (the state at subscription time). */
+async function openGraphql(command: SubscribeCommand): Promise<void> {
+  const client = await connect(command.port);
+  closers.push(() => void client.dispose());
+  const document = parse(command.query!) as TypedDocumentNode<Versioned, Record<string, unknown>>;
+  await new Promise<void>((resolve) => {
+    let first = true;
+    subscribe(client, document, command.variables ?? {}, (data) => {
+      if (first) {
+        first = false;
+        resolve();
+      } else arrived(data[command.field]!.version, command.count);
+    });
+  });
+}
+
+/** A plain socket; it parses each message as a graphql-ws client would. */
+async function openRaw(command: SubscribeCommand): Promise<void> {
+  const socket = new WebSocket(`ws://127.0.0.1:${command.port}`);
+  closers.push(() => socket.terminate());
+  socket.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString()) as { payload: { data: Versioned } };
+    arrived(message.payload.data[command.field]!.version, command.count);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('error', reject);
+  });
+}

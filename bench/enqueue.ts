@@ -1,0 +1,89 @@
+/**
+ * Scenario 1, enqueue: `enqueueTask` over HTTP against the two writes it cannot avoid made
+ * directly with the drivers (insertOne + queue.add) and against queue.add alone; `enqueueTasks`
+ * in batches of 100 against insertMany + addBulk. No worker runs, so only enqueueing is measured.
+ */
+import { performance } from 'node:perf_hooks';
+import { EnqueueTaskDocument, EnqueueTasksDocument } from '../schema/generated/graphql.ts';
+import { alternate } from './lib/alternate.ts';
+import { pool } from './lib/context.ts';
+import { DirectEnqueuer, echoInput } from './lib/direct.ts';
+import { request } from './lib/graphql.ts';
+import { roundsFor, type Scenario } from './lib/scenario.ts';
+import { median } from './lib/stats.ts';
+
+const CONCURRENCY = 32;
+const BATCH = 100;
+/** Batches in flight at once, for the API and for the direct baseline alike. */
+const BATCH_CONCURRENCY = 4;
+
+export const enqueue: Scenario = {
+  name: 'enqueue',
+  async run(ctx) {
+    const tasks = ctx.options.quick ? 32 : 1_000;
+    const batches = ctx.options.quick ? 1 : 20;
+    const ns = ctx.namespace('enqueue');
+    const api = await ctx.taskql('api', ns);
+    const direct = new DirectEnqueuer(ctx, ns);
+    let n = 0;
+    /** Tasks per second of `count` calls of `one`, `concurrency` at a time. */
+    const rate = async (count: number, concurrency: number, perCall: number, one: () => Promise<void>) => {
+      const start = performance.now();
+      await pool(count, concurrency, one);
+      return (count * perCall) / ((performance.now() - start) / 1000);
+    };
+
+    const single = await alternate(roundsFor(ctx), {
+      queueAdd: () => rate(tasks, CONCURRENCY, 1, () => direct.jobOnly(n++)),
+      direct: () => rate(tasks, CONCURRENCY, 1, () => direct.one(n++)),
+      graphql: () => rate(tasks, CONCURRENCY, 1, () => request(api.port, EnqueueTaskDocument, { input: echoInput(n++) }).then(() => {})),
+    });
+    const bulk = await alternate(roundsFor(ctx), {
+      direct: () =>
+        rate(batches, BATCH_CONCURRENCY, BATCH, async () => {
+          await direct.many(n, BATCH);
+          n += BATCH;
+        }),
+      graphql: () =>
+        rate(batches, BATCH_CONCURRENCY, BATCH, async () => {
+          const inputs = Array.from({ length: BATCH }, () => echoInput(n++));
+          await request(api.port, EnqueueTasksDocument, { inputs });
+        }),
+    });
+
+    const m = {
+      queueAdd: median(single.queueAdd),
+      direct: median(single.direct),
+      graphql: median(single.graphql),
+      bulkDirect: median(bulk.direct),
+      bulkGraphql: median(bulk.graphql),
+    };
+    const unit = 'tasks/s';
+    return {
+      rows: [
+        {
+          scenario: '1 enqueue',
+          measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}`,
+          baseline: 'insertOne + queue.add',
+          baselineValue: m.direct,
+          taskql: m.graphql,
+          unit,
+          compare: 'ratio',
+          goal: { text: '≥ 0.5×', met: m.graphql >= 0.5 * m.direct },
+        },
+        { scenario: '1 enqueue', measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}`, baseline: 'queue.add alone', baselineValue: m.queueAdd, taskql: m.graphql, unit, compare: 'ratio' },
+        {
+          scenario: '1 enqueue',
+          measure: `enqueueTasks, batches of ${BATCH}, ${BATCH_CONCURRENCY} in flight`,
+          baseline: 'insertMany + addBulk',
+          baselineValue: m.bulkDirect,
+          taskql: m.bulkGraphql,
+          unit,
+          compare: 'ratio',
+          goal: { text: '≥ 0.8×', met: m.bulkGraphql >= 0.8 * m.bulkDirect },
+        },
+      ],
+      details: { tasksPerRound: tasks, batchesPerRound: batches, rounds: { single, bulk }, medians: m },
+    };
+  },
+};

@@ -1,0 +1,188 @@
+/**
+ * Scenario 4, fan-out: N graphql-ws subscribers on one API process, all watching one task, and
+ * the time for one recorded change to reach all of them; against a raw `ws` server (one Redis
+ * subscriber, each message sent as is to every socket) broadcasting the same payload to N
+ * sockets. Subscribers live in forked processes; the API and the raw server are restarted for
+ * each N, so the growth of their resident memory is what the N connections cost.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { print } from 'graphql';
+import { TaskUpdatedDocument } from '../schema/generated/graphql.ts';
+import { isMessage, type DeliveredMessage, type ListeningMessage, type ReadyMessage, type SubscribeCommand } from './children/protocol.ts';
+import { alternate } from './lib/alternate.ts';
+import { nextMessage, rssOf, stopChild, wallNow, within, type BenchContext } from './lib/context.ts';
+import { ChangeDriver } from './lib/direct.ts';
+import { connect, subscribe } from './lib/graphql.ts';
+import type { Row } from './lib/report.ts';
+import { roundsFor, type Scenario } from './lib/scenario.ts';
+import { percentile, medianOf } from './lib/stats.ts';
+
+/** How long N subscribers may take to connect and subscribe. */
+const READY_TIMEOUT_MS = 180_000;
+/** Sockets per subscriber process: well under its file-descriptor limit. */
+const SOCKETS_PER_CHILD = 5_000;
+
+/**
+ * A subscription to fan out. `taskFeed` (pending its issue) is one more entry: its document, a
+ * filter matching 1 in 10 driven tasks, and a driver that spreads changes over 10 tasks.
+ */
+const SUBSCRIPTIONS = [{ name: 'taskUpdated', field: 'taskUpdated', query: print(TaskUpdatedDocument), variables: (id: string) => ({ id }) }];
+
+/** One round: time for each event to reach every subscriber (ms), p50 and p99 over the round's events. */
+interface Round {
+  p50: number;
+  p99: number;
+}
+
+export const fanOut: Scenario = {
+  name: 'fan-out',
+  async run(ctx) {
+    const sizes = ctx.options.quick ? [50] : [1_000, 10_000];
+    const eventsPerRound = ctx.options.quick ? 3 : 10;
+    const rows: Row[] = [];
+    const details: Record<string, unknown> = {};
+    const failures: string[] = [];
+    for (const subscription of SUBSCRIPTIONS) {
+      for (const n of sizes) {
+        // A size the machine cannot serve (subscribers not all live in time) is reported, and the
+        // smaller sizes' results are kept.
+        const result = await measure(ctx, subscription, n, eventsPerRound).catch((error: unknown) => error as Error);
+        if (result instanceof Error) {
+          details[`${subscription.name}/${n}`] = { error: result.message };
+          failures.push(`${subscription.name} with ${n} subscribers: ${result.message}`);
+          continue;
+        }
+        details[`${subscription.name}/${n}`] = result;
+        const scenario = `4 fan-out, ${n.toLocaleString('en-US')} subscribers`;
+        const measureOf = (what: string) => `${subscription.name}: ${what}`;
+        const baseline = 'raw ws broadcast';
+        const { raw, taskql } = result.medians;
+        const deliveries = { raw: n / (raw.p50 / 1000), taskql: n / (taskql.p50 / 1000) };
+        const big = n >= 10_000;
+        rows.push(
+          { scenario, measure: measureOf('time to reach all, p50'), baseline, baselineValue: raw.p50, taskql: taskql.p50, unit: 'ms', compare: 'ratio' },
+          { scenario, measure: measureOf('time to reach all, p99'), baseline, baselineValue: raw.p99, taskql: taskql.p99, unit: 'ms', compare: 'ratio' },
+          {
+            scenario,
+            measure: measureOf('deliveries/s (at p50)'),
+            baseline,
+            baselineValue: deliveries.raw,
+            taskql: deliveries.taskql,
+            unit: '/s',
+            compare: 'ratio',
+            ...(big && { goal: { text: '≥ 0.3×', met: deliveries.taskql >= 0.3 * deliveries.raw } }),
+          },
+          {
+            scenario,
+            measure: measureOf('server RSS per connection'),
+            baseline,
+            baselineValue: result.rssPerConnection.raw / 1024,
+            taskql: result.rssPerConnection.taskql / 1024,
+            unit: 'KiB',
+            compare: 'ratio',
+            ...(big && { goal: { text: '≤ 3×', met: result.rssPerConnection.taskql <= 3 * result.rssPerConnection.raw } }),
+          },
+        );
+      }
+    }
+    if (rows.length === 0) throw new Error(failures.join('; '));
+    return { rows, details: { ...details, failures } };
+  },
+};
+
+async function measure(ctx: BenchContext, subscription: (typeof SUBSCRIPTIONS)[number], n: number, eventsPerRound: number) {
+  const ns = ctx.namespace(`fanout${n}`);
+  const api = await ctx.taskql('api', ns);
+  const rawChannel = `${ns.prefix}.raw`;
+  const rawServer = ctx.child('raw-ws-server', { REDIS_URL: ctx.servers.redisUrl, CHANNEL: rawChannel });
+  const { port: rawPort } = await nextMessage(rawServer, isMessage<ListeningMessage>('listening'), 30_000);
+  const driver = new ChangeDriver(ctx, ns);
+  const taskId = await driver.runningTask();
+
+  // The raw server broadcasts what a taskql subscriber receives for this task: the same bytes.
+  const client = await connect(api.port);
+  const sample = await new Promise<unknown>((resolve) => {
+    const { unsubscribe } = subscribe(client, TaskUpdatedDocument, { id: taskId }, (data) => {
+      unsubscribe();
+      resolve(data);
+    });
+  });
+  await client.dispose();
+  const rawMessage = (version: number) => {
+    const data = structuredClone(sample) as Record<string, { version: number }>;
+    data[subscription.field]!.version = version;
+    return JSON.stringify({ id: 'b1d3c0de-0000-4000-8000-000000000000', type: 'next', payload: { data } });
+  };
+
+  const before = { taskql: await rssOf(api.child.pid!), raw: await rssOf(rawServer.pid!) };
+  const open = async (kind: SubscribeCommand['kind'], port: number) => {
+    const children: ChildProcess[] = [];
+    for (let first = 0; first < n; first += SOCKETS_PER_CHILD) {
+      const child = ctx.child('subscribers');
+      child.send({
+        type: 'subscribe',
+        kind,
+        port,
+        count: Math.min(SOCKETS_PER_CHILD, n - first),
+        field: subscription.field,
+        ...(kind === 'graphql' && { query: subscription.query, variables: subscription.variables(taskId) }),
+      } satisfies SubscribeCommand);
+      children.push(child);
+    }
+    await Promise.all(children.map((child) => nextMessage(child, isMessage<ReadyMessage>('ready'), READY_TIMEOUT_MS)));
+    return children;
+  };
+  const graphqlChildren = await open('graphql', api.port);
+  const rawChildren = await open('raw', rawPort);
+  const after = { taskql: await rssOf(api.child.pid!), raw: await rssOf(rawServer.pid!) };
+  const rssPerConnection = { taskql: (after.taskql - before.taskql) / n, raw: (after.raw - before.raw) / n };
+
+  /** Time from `trigger` (which says when it fired) to the last child reporting event `version`. */
+  const reachAll = async (children: ChildProcess[], version: number, trigger: () => Promise<number>) => {
+    const delivered = children.map((child) =>
+      nextMessage(child, (m): m is DeliveredMessage => isMessage<DeliveredMessage>('delivered')(m) && m.version === version, 60_000),
+    );
+    const firedAt = await trigger();
+    const reports = await within(Promise.all(delivered), 60_000, `event ${version} reaching ${n} subscribers`);
+    return Math.max(...reports.map((r) => r.last)) - firedAt;
+  };
+  const summary = (times: number[]): Round => ({ p50: percentile(times, 50), p99: percentile(times, 99) });
+  const publisher = ctx.redis();
+  let rawVersion = 0;
+  let taskVersion = 2; // CREATED, STARTED
+
+  const rounds = await alternate(roundsFor(ctx), {
+    raw: async () => {
+      const times: number[] = [];
+      for (let e = 0; e < eventsPerRound; e++) {
+        const version = ++rawVersion;
+        times.push(
+          await reachAll(rawChildren, version, async () => {
+            const at = wallNow();
+            await publisher.publish(rawChannel, rawMessage(version));
+            return at;
+          }),
+        );
+      }
+      return summary(times);
+    },
+    taskql: async () => {
+      const times: number[] = [];
+      for (let e = 0; e < eventsPerRound; e++) {
+        const version = ++taskVersion;
+        times.push(
+          await reachAll(graphqlChildren, version, async () => {
+            let at = 0;
+            await driver.progress(taskId, { e }, (_v, recordedAt) => (at = recordedAt));
+            return at;
+          }),
+        );
+      }
+      return summary(times);
+    },
+  });
+
+  await Promise.all([...graphqlChildren, ...rawChildren].map(stopChild));
+  await Promise.all([api.stop(), stopChild(rawServer)]);
+  return { rounds, medians: { raw: medianOf(rounds.raw), taskql: medianOf(rounds.taskql) }, rss: { before, after }, rssPerConnection };
+}

@@ -1,0 +1,92 @@
+/**
+ * `npm run bench [-- --quick] [-- --only=enqueue,worker] [-- --profile]`: taskql measured side by
+ * side with the raw libraries under it, on the same servers in the same run (see README,
+ * "Performance"). Prints a markdown table and writes the results as JSON: a full run to
+ * `bench/results/<date>.json`, a quick run (CI: seconds, tiny sizes) to `bench/results/quick/`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startLocalServers } from '../scripts/local-servers.ts';
+import { endToEnd } from './end-to-end.ts';
+import { enqueue } from './enqueue.ts';
+import { fanOut } from './fan-out.ts';
+import { BenchContext } from './lib/context.ts';
+import { machineInfo, markdownTable, type Row } from './lib/report.ts';
+import type { Scenario, ScenarioResult } from './lib/scenario.ts';
+import { notification } from './notification.ts';
+import { worker } from './worker.ts';
+
+const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd];
+
+const METHOD = [
+  'Every scenario runs its baseline(s) and taskql in alternation (A B A B …): one warm-up round, then the rounds whose medians are reported.',
+  'The load generator is the runner process and its forked children; taskql API and worker processes run as production runs them (`src/main.ts`, `worker/main.ts`), never in the load generator.',
+  'Baselines use the same servers, the same documents (taskql\'s `createTask` + `encodeTask`) and the same BullMQ queue names and job options (`bullQueueName`, `jobOptions`).',
+  'Latency runs on one clock: a driver in the runner records a PROGRESS change the way a worker does (version-guarded write, then publish) and notes the time the write was acknowledged; the runner\'s own graphql-ws client times the arrival. Raw Redis and raw ws baselines publish/send and receive within the runner too.',
+  'Fan-out subscribers live in forked processes (≤ 5,000 sockets each) and report when an event reached all of them; times there are `performance.timeOrigin + performance.now()` wall time, which agrees across processes of one machine.',
+  'RSS per connection is the growth of the server process\'s resident memory from before connecting to after all subscriptions are live, divided by their number.',
+  'Each scenario has its own MongoDB database and Redis prefix, dropped afterwards.',
+];
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false } },
+});
+const only = values.only?.split(',');
+const chosen = SCENARIOS.filter((s) => !only || only.includes(s.name));
+const results = fileURLToPath(new URL('results/', import.meta.url));
+const date = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
+const profileDir = values.profile ? `${results}profiles/${date}` : undefined;
+if (profileDir) await mkdir(profileDir, { recursive: true });
+
+const log = (line: string) => console.error(`[bench] ${line}`);
+const servers = await startLocalServers({ log });
+const ctx = await BenchContext.open({ quick: values.quick, profileDir }, servers);
+let failed = false;
+const interrupted = () => {
+  log('interrupted: stopping processes and servers');
+  void ctx.close().finally(() => servers.stop().finally(() => process.exit(130)));
+};
+process.once('SIGINT', interrupted);
+process.once('SIGTERM', interrupted);
+
+try {
+  const machine = await machineInfo(ctx.mongo, servers.redisUrl);
+  const outcomes: Record<string, ScenarioResult | { error: string }> = {};
+  const rows: Row[] = [];
+  for (const scenario of chosen) {
+    const started = Date.now();
+    log(`${scenario.name}: running`);
+    try {
+      const result = await scenario.run(ctx);
+      outcomes[scenario.name] = result;
+      rows.push(...result.rows);
+      log(`${scenario.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } catch (error) {
+      failed = true;
+      outcomes[scenario.name] = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+      log(`${scenario.name}: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      await ctx.release();
+    }
+  }
+
+  const serversLine = `${machine.mongo}, ${machine.redis} — ${servers.describe}`;
+  console.log(`## taskql benchmark${values.quick ? ' (quick mode: tiny sizes, numbers not meaningful)' : ''}, ${new Date().toISOString()}\n`);
+  console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}.`);
+  console.log(`Servers: ${serversLine}.`);
+  if (machine.ferretdb) {
+    console.log('Note: FerretDB (on SQLite) is far slower than MongoDB; every number that writes to it (enqueue, worker, end to end) is bound by it, baselines included.');
+  }
+  console.log(`\n${markdownTable(rows)}\n\nMethod:\n${METHOD.map((line) => `- ${line}`).join('\n')}`);
+
+  const dir = values.quick ? `${results}quick/` : results;
+  await mkdir(dir, { recursive: true });
+  const file = `${dir}${date}.json`;
+  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, servers: serversLine, method: METHOD, rows, scenarios: outcomes }, null, 2)}\n`);
+  log(`results written to ${file}`);
+} finally {
+  await ctx.close();
+  await servers.stop();
+}
+process.exitCode = failed ? 1 : 0;

@@ -1,0 +1,115 @@
+/**
+ * Scenario 2, worker: `echo` tasks run by a taskql worker process with full tracking (read the
+ * task, record STARTED, run, record SUCCEEDED, publish each) against a raw BullMQ Worker process
+ * with a no-op processor, same concurrency, same number of identical jobs. Jobs are queued while
+ * the queue is paused and the clock starts at resume, so only working them off is timed.
+ */
+import { performance } from 'node:perf_hooks';
+import { EventBus } from '../src/events/event-bus.ts';
+import { bullQueueName } from '../src/queue/task-queues.ts';
+import { isMessage, type AwaitCommand, type WorkerMessage } from './children/protocol.ts';
+import { alternate } from './lib/alternate.ts';
+import { nextMessage, within } from './lib/context.ts';
+import { DirectEnqueuer, QUEUE } from './lib/direct.ts';
+import { roundsFor, type Scenario } from './lib/scenario.ts';
+import { median } from './lib/stats.ts';
+
+const CONCURRENCY = 50;
+/** Jobs queued per addBulk while filling the paused queue. */
+const FILL_CHUNK = 500;
+
+export const worker: Scenario = {
+  name: 'worker',
+  async run(ctx) {
+    // Small batches: on FerretDB an update scans the collection, so a round costs O(tasks²).
+    const tasks = ctx.options.quick ? 20 : 100;
+    const ns = ctx.namespace('worker');
+    const rawPrefix = `${ns.prefix}.raw`;
+    const roundTimeoutMs = ctx.options.quick ? 20_000 : 180_000;
+
+    const rawWorker = ctx.child('raw-worker', {
+      REDIS_URL: ctx.servers.redisUrl,
+      REDIS_PREFIX: rawPrefix,
+      QUEUE: bullQueueName(QUEUE),
+      CONCURRENCY: String(CONCURRENCY),
+    });
+    await Promise.all([
+      ctx.taskql('worker', ns, { WORKER_CONCURRENCY: String(CONCURRENCY) }),
+      nextMessage(rawWorker, isMessage<WorkerMessage>('worker-ready'), 30_000),
+    ]);
+
+    // SUCCEEDED changes as the worker publishes them: how the runner knows the tasks are done.
+    const bus = new EventBus(ctx.redis(), ctx.redis(), ns.prefix);
+    await bus.start();
+    let succeeded = 0;
+    let waiter: { target: number; resolve: () => void } | null = null;
+    bus.watchAll({
+      onChange: ({ event }) => {
+        if (event.type !== 'SUCCEEDED') return;
+        succeeded++;
+        if (waiter && succeeded >= waiter.target) waiter.resolve();
+      },
+      onResync: () => {},
+    });
+
+    const tracked = new DirectEnqueuer(ctx, ns);
+    const raw = new DirectEnqueuer(ctx, ns, rawPrefix);
+    let rawCompleted = 0;
+    let n = 0;
+    /** Fill the paused queue with `tasks` jobs, resume it, and return tasks/s until `done` resolves. */
+    const workOff = async (enqueuer: DirectEnqueuer, store: boolean, done: () => Promise<unknown>) => {
+      await enqueuer.queue.pause();
+      for (let from = 0; from < tasks; from += FILL_CHUNK) {
+        const count = Math.min(FILL_CHUNK, tasks - from);
+        await enqueuer.many(n, count, store);
+        n += count;
+      }
+      // Listening before resuming: the first completions can come before resume() returns.
+      const finished = done();
+      const start = performance.now();
+      await enqueuer.queue.resume();
+      await within(finished, roundTimeoutMs, 'working off the queue');
+      return tasks / ((performance.now() - start) / 1000);
+    };
+    const writes: number[] = [];
+    const tasksCollection = ns.db.collection<{ version: number }>('tasks');
+
+    const rounds = await alternate(roundsFor(ctx), {
+      raw: async () => {
+        rawCompleted += tasks;
+        rawWorker.send({ type: 'await', total: rawCompleted } satisfies AwaitCommand);
+        return workOff(raw, false, () => nextMessage(rawWorker, isMessage<WorkerMessage>('completed'), roundTimeoutMs));
+      },
+      taskql: async () => {
+        const target = succeeded + tasks;
+        const rate = await workOff(tracked, true, () => new Promise<void>((resolve) => (waiter = { target, resolve })));
+        // The worker writes each event after CREATED with one version-guarded update (FerretDB
+        // has no serverStatus opcounters to count them on the server).
+        const versions = await tasksCollection.find({}, { projection: { version: 1 } }).toArray();
+        writes.push(versions.reduce((sum, doc) => sum + doc.version - 1, 0) / versions.length);
+        // Every round starts from an empty collection: FerretDB's updates slow as it grows.
+        await tasksCollection.deleteMany({});
+        return rate;
+      },
+    });
+
+    const writesPerTask = median(writes);
+    const m = { raw: median(rounds.raw), taskql: median(rounds.taskql) };
+    return {
+      rows: [
+        {
+          scenario: '2 worker',
+          measure: `echo, concurrency ${CONCURRENCY}, ${tasks.toLocaleString('en-US')} jobs`,
+          baseline: 'BullMQ Worker, no-op',
+          baselineValue: m.raw,
+          taskql: m.taskql,
+          unit: 'tasks/s',
+          compare: 'ratio',
+          goal: { text: '≥ 0.4×', met: m.taskql >= 0.4 * m.raw },
+        },
+        { scenario: '2 worker', measure: 'MongoDB writes per task by the worker (+1 read)', baseline: '', baselineValue: null, taskql: writesPerTask, unit: 'updates', compare: 'ratio' },
+      ],
+      details: { tasksPerRound: tasks, rounds, medians: m, writesPerTask, writesMethod: 'events recorded after CREATED, one version-guarded updateOne each' },
+    };
+  },
+};

@@ -30,6 +30,7 @@ const schema = z.object({
   CLEANUP_INTERVAL_MS: int(1000).default(60_000),
   WORKER_HEARTBEAT_MS: int(100).default(5000),
   WORKER_LOCK_MS: int(1000).default(30_000),
+  WORKER_DRAIN_MS: int(0).default(5000),
   MAX_STALLS: int(0).default(3),
   RECONCILE_INTERVAL_MS: int(1000).default(60_000),
   RECONCILE_GRACE_MS: int(0).default(60_000),
@@ -102,6 +103,8 @@ export interface Config {
    * job whose holder stopped renewing is taken back and run again after about this long.
    */
   workerLockMs: number;
+  /** On shutdown, how long a worker lets running attempts finish before handing them back. */
+  workerDrainMs: number;
   /** How many times a task may lose its worker mid-attempt before it is FAILED instead of run again. */
   maxStalls: number;
   /** How often the reconciler compares MongoDB with BullMQ. */
@@ -145,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
     workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
     workerLockMs: e.WORKER_LOCK_MS,
+    workerDrainMs: e.WORKER_DRAIN_MS,
     maxStalls: e.MAX_STALLS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     reconcileGraceMs: e.RECONCILE_GRACE_MS,

@@ -11,7 +11,12 @@ const runtime = await startRuntime(config, logger);
 const worker = new TaskWorker(runtime);
 await worker.start();
 
-onShutdown(logger, async () => {
-  await worker.close();
-  await runtime.close();
-});
+// The deadline leaves the drain period and the hand-backs after it room to finish.
+onShutdown(
+  logger,
+  async () => {
+    await worker.close(config.workerDrainMs);
+    await runtime.close();
+  },
+  config.workerDrainMs + 25_000,
+);

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { retryDelayMs } from '../src/model/backoff.ts';
-import { cancel, failAttempt, recover, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
+import { cancel, failAttempt, handBack, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
 import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
 import type { Runtime } from '../src/runtime.ts';
@@ -220,10 +220,8 @@ export class TaskWorker {
 
     if (outcome.ok === 'cancelled' && running.stoppedFor === 'shutdown') {
       const reason = `worker ${this.id} shut down before attempt ${attempt} finished; handed back to the queue`;
-      // Only while the attempt is still ours: after a stall another worker may run the next one.
-      await recorder.record(current, (t, now) =>
-        t.state === 'RUNNING' && t.attempt === attempt ? recover(t, reason, now) : { ok: false, reason: `attempt ${attempt} is over` },
-      );
+      // Refused when the attempt is no longer ours (after a stall another worker may run the next).
+      await recorder.record(current, (t, now) => handBack(t, attempt, reason, now));
       await job.moveToWait(token);
       throw new WaitingError();
     }

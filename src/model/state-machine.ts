@@ -71,7 +71,8 @@ export function startAttempt(task: Task, workerId: string, now: Date, maxStalls 
     return refuse(task, 'start an attempt');
   }
   const attempts = closeRunningAttempt(task, 'STALLED', null, now);
-  const stalls = attempts.filter((a) => a.outcome === 'STALLED').length;
+  // Attempts a worker handed back on shutdown were not lost: they do not count as stalls.
+  const stalls = attempts.filter((a) => a.outcome === 'STALLED' && a.error?.name !== HANDED_BACK).length;
   if (stalls > maxStalls) {
     const error: TaskError = {
       name: 'StalledError',
@@ -200,6 +201,20 @@ export function requeue(task: Task, now: Date): TransitionResult {
       expiresAt: null,
     }),
   );
+}
+
+/** The error name of an attempt its worker handed back on shutdown (see `handBack`). */
+export const HANDED_BACK = 'HandedBackError';
+
+/**
+ * A worker shutting down hands the running attempt `attempt` back to the queue: the attempt is
+ * closed STALLED with a `HandedBackError` that says why (so it does not count against
+ * `maxStalls`), and the task waits again (REQUEUED, PENDING) for another worker.
+ */
+export function handBack(task: Task, attempt: number, reason: string, now: Date): TransitionResult {
+  if (!isRunning(task, attempt)) return refuse(task, `hand back attempt ${attempt}`);
+  const error: TaskError = { name: HANDED_BACK, message: reason, stack: null, retryable: true };
+  return permit(advance(task, 'REQUEUED', 'PENDING', now, { attempts: closeRunningAttempt(task, 'STALLED', error, now) }, { reason }));
 }
 
 /**

@@ -8,6 +8,7 @@
  */
 import {
   MongoBulkWriteError,
+  MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerError,
@@ -268,12 +269,17 @@ async function guard<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Server error codes of a server shutting down or stepping down (the operation did not happen). */
+const SHUTDOWN_CODES: ReadonlySet<number> = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
+
 function isUnreachable(error: unknown): boolean {
   return (
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNetworkError ||
     error instanceof MongoNotConnectedError ||
-    error instanceof MongoTopologyClosedError
+    error instanceof MongoTopologyClosedError ||
+    (error instanceof MongoError &&
+      (error.hasErrorLabel('ResetPool') || (typeof error.code === 'number' && SHUTDOWN_CODES.has(error.code))))
   );
 }
 

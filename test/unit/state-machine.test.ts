@@ -3,6 +3,8 @@ import {
   cancel,
   createTask,
   failAttempt,
+  handBack,
+  HANDED_BACK,
   recover,
   requeue,
   reportProgress,
@@ -195,5 +197,18 @@ describe('state machine: lost workers', () => {
     expect(recovered.task.attempts[0]?.outcome).toBe('STALLED');
     expect(recovered.event).toMatchObject({ type: 'REQUEUED', reason: 'no job' });
     expect(recover(ok(succeed(running, 1, null, at(1))).task, 'x', at(2)).ok).toBe(false);
+  });
+});
+
+describe('state machine: hand-backs', () => {
+  it('hands a running attempt back without counting it as a stall', () => {
+    let task = ok(startAttempt(newTask(), 'w1', at(0), 0)).task;
+    const handed = ok(handBack(task, 1, 'deploy', at(1)));
+    expect(handed.task.state).toBe('PENDING');
+    expect(handed.event).toMatchObject({ type: 'REQUEUED', reason: 'deploy' });
+    expect(handed.task.attempts[0]).toMatchObject({ outcome: 'STALLED', error: { name: HANDED_BACK } });
+    task = ok(startAttempt(handed.task, 'w2', at(2), 0)).task; // MAX_STALLS 0, yet it runs
+    expect(task.state).toBe('RUNNING');
+    expect(handBack(task, 1, 'late', at(3)).ok).toBe(false); // not its attempt any more
   });
 });

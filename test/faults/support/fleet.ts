@@ -1,0 +1,94 @@
+/**
+ * What one fault test starts — taskql processes, clients, servers of its own — tracked so that
+ * `close` stops every one of them whatever happened; plus the test's log lines and bounded waits
+ * that fail with a message saying what was awaited.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TestClient, type TestClientOptions } from '../../support/graphql-client.ts';
+import { startProcess, type StartProcessOptions, type TaskqlProcess } from '../../support/processes.ts';
+
+export class Fleet {
+  readonly #name: string;
+  readonly #processes = new Set<TaskqlProcess>();
+  readonly #clients = new Set<TestClient>();
+  readonly #cleanups: (() => Promise<unknown>)[] = [];
+
+  constructor(name: string) {
+    this.#name = name;
+  }
+
+  /** Print a line saying what the test did or checked. */
+  log(message: string): void {
+    console.log(`[fault ${this.#name}] ${message}`);
+  }
+
+  /** Start a taskql process, stopped by `close` unless it has exited by then. */
+  async start(kind: 'api' | 'worker', env: Record<string, string>, options?: StartProcessOptions): Promise<TaskqlProcess> {
+    const started = await startProcess(kind, env, options);
+    this.#processes.add(started);
+    started.child.once('exit', () => this.#processes.delete(started));
+    return started;
+  }
+
+  /** SIGKILL a process and resolve once it has exited. */
+  async kill(target: TaskqlProcess): Promise<void> {
+    const exited = new Promise((resolve) => target.child.once('exit', resolve));
+    if (target.child.exitCode === null && target.child.signalCode === null) {
+      target.child.kill('SIGKILL');
+      await exited;
+    }
+  }
+
+  /** A client of an API process, closed by `close`; resolves once its WebSocket is acknowledged. */
+  async client(port: number, options?: TestClientOptions): Promise<TestClient> {
+    const client = new TestClient(port, null, options);
+    this.#clients.add(client);
+    await within(`a WebSocket to port ${port} is acknowledged`, 10_000, client.connected);
+    return client;
+  }
+
+  /** Something else to undo at `close` (after clients and processes), e.g. stopping servers. */
+  onClose(cleanup: () => Promise<unknown>): void {
+    this.#cleanups.push(cleanup);
+  }
+
+  /** Close the clients, stop the processes, then run the cleanups, latest first. */
+  async close(): Promise<void> {
+    await Promise.all([...this.#clients].map((c) => c.close().catch(() => {})));
+    await Promise.all([...this.#processes].map((p) => p.stop()));
+    for (const cleanup of this.#cleanups.reverse()) await cleanup().catch(() => {});
+  }
+}
+
+/** `promise`, or an error saying what did not happen within `ms`. */
+export async function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting until ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Poll `check` every `everyMs` until it is true; an error saying what was awaited after `ms`. */
+export async function waitUntil(what: string, ms: number, check: () => Promise<boolean> | boolean, everyMs = 200): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** The process whose pid a worker id (`host:pid:suffix`) names. */
+export function processOf(workerId: string, processes: TaskqlProcess[]): TaskqlProcess | undefined {
+  return processes.find((p) => p.child.pid !== undefined && workerId.includes(`:${p.child.pid}:`));
+}
+
+/** Percentile `p` (0–100) of `values`, in their unit; NaN when empty. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}

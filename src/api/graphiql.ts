@@ -1,6 +1,9 @@
 /** What GraphiQL opens with: a short tour of the API a person can run as it is. */
 export const GRAPHIQL_DEFAULT_QUERY = `# Welcome to taskql. Run an operation with the ▶ button.
 #
+# With authentication on, open the Headers tab below and put your token there:
+#   { "Authorization": "Bearer <your token>" }
+#
 # 1. Enqueue a task that sleeps 5 s in 10 steps, and copy its id:
 mutation Enqueue {
   enqueueTask(input: { type: "sleep", input: { ms: 5000, steps: 10 } }) {

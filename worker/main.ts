@@ -15,7 +15,7 @@ await worker.start();
 onShutdown(
   logger,
   async () => {
-    await worker.close(config.workerDrainMs);
+    await worker.close();
     await runtime.close();
   },
   config.workerDrainMs + 25_000,

@@ -32,9 +32,6 @@ export function newWorkerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }
 
-/** How long `close` lets running attempts go on before handing them back to the queue. */
-export const DEFAULT_DRAIN_MS = 5_000;
-
 /**
  * How long a job waits before it is tried again after MongoDB or Redis failed while it was handled:
  * long enough not to spin through an outage, short enough to resume soon after it.
@@ -104,7 +101,7 @@ export class TaskWorker {
    * Stop taking jobs and wait for the running ones to finish; those still running after `drainMs`
    * are stopped through their signal and handed back to their queue for another worker.
    */
-  async close(drainMs = DEFAULT_DRAIN_MS): Promise<void> {
+  async close(drainMs = this.#runtime.config.workerDrainMs): Promise<void> {
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     const drained = setTimeout(() => {
       this.#handingBack = true;

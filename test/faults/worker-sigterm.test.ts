@@ -6,7 +6,6 @@
 import { afterAll, expect, it } from 'vitest';
 import { EnqueueTasksDocument } from '../../schema/generated/graphql.ts';
 import { testEnv } from '../support/runtime.ts';
-import { DEFAULT_DRAIN_MS } from '../../worker/task-worker.ts';
 import { Fleet, within } from './support/fleet.ts';
 import { assertStories, receivedEvents, StoredTasks, type Subscriber } from './support/stories.ts';
 
@@ -33,7 +32,7 @@ it('finishes short attempts and hands long ones back to another worker, losing n
   // The other worker starts meanwhile; a task handed back before it serves waits in the queue.
   const termAt = Date.now();
   const [, staying] = await Promise.all([
-    leaving.stop().then(() => fleet.log(`SIGTERMed it; it exited after ${Date.now() - termAt} ms (drain period ${DEFAULT_DRAIN_MS} ms) with ${leaving.child.signalCode ?? `code ${leaving.child.exitCode}`}`)), // SIGTERM; SIGKILL only after 10 s
+    leaving.stop().then(() => fleet.log(`SIGTERMed it; it exited after ${Date.now() - termAt} ms (drain period WORKER_DRAIN_MS, default 5000 ms) with ${leaving.child.signalCode ?? `code ${leaving.child.exitCode}`}`)), // SIGTERM; SIGKILL only after 10 s
     fleet.start('worker', env),
   ]);
   expect(leaving.child.signalCode, 'the worker exited by itself, before the SIGKILL').toBeNull();

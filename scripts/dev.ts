@@ -1,5 +1,6 @@
 /**
- * `npm run dev`: an API and a worker that restart when their code changes, on the servers of
+ * `npm run dev`: an API (serving the dashboard with hot reload) and a worker that restart when
+ * their code changes, on the servers of
  * MONGO_URL / REDIS_URL or, when those are unset, on throwaway local servers started here and
  * stopped on exit.
  */
@@ -14,6 +15,8 @@ const env = {
   REDIS_URL: servers.redisUrl,
   // No credentials configured: run open, as a development server may (the API says so loudly).
   AUTH_DISABLED: process.env['AUTH_DISABLED'] ?? String(!authConfigured),
+  // The dashboard from its sources, with hot reload.
+  DASHBOARD: process.env['DASHBOARD'] ?? 'dev',
 };
 const port = process.env['PORT'] ?? '4000';
 
@@ -22,7 +25,7 @@ const children: ChildProcess[] = ['src/main.ts', 'worker/main.ts'].map((entry) =
 );
 
 console.log(`[dev] ${servers.describe}`);
-console.log(`[dev] GraphiQL: http://localhost:${port}/graphql  (Ctrl-C stops everything)`);
+console.log(`[dev] Dashboard: http://localhost:${port}/  GraphiQL: http://localhost:${port}/graphql  (Ctrl-C stops everything)`);
 
 let stopping = false;
 async function stop(code: number): Promise<void> {

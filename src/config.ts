@@ -2,6 +2,7 @@
  * Configuration, read once from the environment and validated, so a typo fails at start with a
  * message naming the variable instead of misbehaving later. README's "Configuration" lists them.
  */
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { AuthSettings } from './auth/authenticator.ts';
 import { SCOPES } from './auth/principal.ts';
@@ -36,6 +37,8 @@ const schema = z.object({
   RECONCILE_GRACE_MS: int(0).default(60_000),
   BUILTIN_TASK_TYPES: flag.default(true),
   GRAPHIQL: flag.optional(),
+  DASHBOARD: z.enum(['built', 'dev', 'off']).default('built'),
+  DASHBOARD_DIR: z.string().default(fileURLToPath(new URL('../dashboard/dist', import.meta.url))),
   INTROSPECTION: flag.optional(),
   AUTH_DISABLED: flag.default(false),
   AUTH_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
@@ -114,6 +117,11 @@ export interface Config {
   builtinTaskTypes: boolean;
   graphiql: boolean;
   introspection: boolean;
+  /**
+   * The dashboard at `/`: `built` serves the files in `dir` (`npm run build`), `dev` serves its
+   * sources through Vite with hot reload (`npm run dev`), `off` serves nothing.
+   */
+  dashboard: { mode: 'built' | 'dev' | 'off'; dir: string };
   auth: AuthSettings;
   limits: Limits;
   logLevel: string;
@@ -155,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     builtinTaskTypes: e.BUILTIN_TASK_TYPES,
     graphiql: e.GRAPHIQL ?? !production,
     introspection: e.INTROSPECTION ?? !production,
+    dashboard: { mode: e.DASHBOARD, dir: e.DASHBOARD_DIR },
     auth: {
       disabled: e.AUTH_DISABLED,
       jwtSecret: e.AUTH_JWT_SECRET ?? null,

@@ -3,9 +3,24 @@
  * `extensions.code` in one place (`src/api/errors.ts`).
  */
 
-/** A client asked for something invalid; the message says what and where. */
+/** One problem with a client's input: where (`input.ms`, `inputs.3.type`) and what. */
+export interface InputIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * A client asked for something invalid; the message says what and where. Schema checks also list
+ * their `issues` one by one, so that a form can show each next to its field.
+ */
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';
+  constructor(
+    message: string,
+    readonly issues: readonly InputIssue[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** No such task (or not one this caller may see). */

@@ -42,7 +42,9 @@ export function toContractError(error: unknown): GraphQLError {
       extensions: { ...(graphQLError?.extensions['http'] ? { http: graphQLError.extensions['http'] } : {}), ...extensions },
     });
 
-  if (cause instanceof InvalidInputError) return located(cause.message, { code: 'BAD_USER_INPUT' });
+  if (cause instanceof InvalidInputError) {
+    return located(cause.message, { code: 'BAD_USER_INPUT', ...(cause.issues.length > 0 && { issues: cause.issues }) });
+  }
   if (cause instanceof TaskNotFoundError) return located(cause.message, { code: 'NOT_FOUND' });
   if (cause instanceof TaskConflictError) return located(cause.message, { code: 'CONFLICT' });
   if (cause instanceof AuthenticationError) return located(cause.message, { code: 'UNAUTHENTICATED', http: { status: 401 } });

@@ -1,6 +1,6 @@
 /**
- * The API server: one HTTP server on one port carrying GraphQL over HTTP (graphql-yoga),
- * GraphiQL, `/health`, `/ready`, `/metrics`, and GraphQL subscriptions over WebSocket at the same
+ * The API server: one HTTP server on one port carrying the dashboard at `/`, GraphQL over HTTP
+ * (graphql-yoga), GraphiQL, `/health`, `/ready`, `/metrics`, and GraphQL subscriptions over WebSocket at the same
  * `/graphql` path (`websocket.ts`). Every request is authenticated (unless authentication is
  * turned off for development) and held to the limits of README, "Security".
  */
@@ -16,8 +16,9 @@ import { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
+import { serveDashboard } from './dashboard.ts';
 import { toContractError, useContractErrorCodes } from './errors.ts';
-import { GRAPHIQL_DEFAULT_QUERY } from './graphiql.ts';
+import { GRAPHIQL_DEFAULT_QUERY, renderGraphiQL } from './graphiql.ts';
 import { ApiMetrics } from './metrics.ts';
 import { RateLimits, useRateLimits } from './rate-limits.ts';
 import { serveWebSockets } from './websocket.ts';
@@ -69,6 +70,8 @@ export async function startApiServer(runtime: Runtime, port = runtime.config.por
     landingPage: false,
     maxRequestBodySize: config.maxRequestBytes,
     graphiql: config.graphiql && { subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_DEFAULT_QUERY, title: 'taskql' },
+    // GraphiQL bundled in the page rather than loaded from a CDN, so it works on closed networks.
+    renderGraphiQL,
     maskedErrors: { maskError: (error) => toContractError(error) },
     logging: yogaLogger(logger),
     plugins: [
@@ -90,7 +93,8 @@ export async function startApiServer(runtime: Runtime, port = runtime.config.por
     ],
   });
 
-  const http = createServer(yoga.requestListener);
+  const dashboard = await serveDashboard(config.dashboard, logger);
+  const http = createServer((request, response) => dashboard.handle(request, response, () => void yoga.requestListener(request, response)));
   const ws = serveWebSockets(http, yoga, { auth, limits: config.limits, logger });
   load = () => ws.load();
 
@@ -111,6 +115,7 @@ export async function startApiServer(runtime: Runtime, port = runtime.config.por
       unwatch();
       await ws.close();
       await closeHttp(http);
+      await dashboard.close();
     },
   };
 }

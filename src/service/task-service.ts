@@ -330,7 +330,7 @@ export class TaskService {
   /** A valid request as a new task's creation; problems are named from `path`. */
   #create(principal: Principal, request: EnqueueRequest, path: string, now: Date): Transition {
     const options = parseWith(enqueueOptions, request, path);
-    if (!options.ok) throw new InvalidInputError(options.message);
+    if (!options.ok) throw new InvalidInputError(options.message, options.issues);
     const o = options.value;
     const type = this.#types.get(o.type);
     if (!type) throw new InvalidInputError(`${path}.type: unknown task type "${o.type}"; see taskTypes`);
@@ -340,7 +340,7 @@ export class TaskService {
       throw new InvalidInputError(`${path}.input: ${inputBytes} bytes of JSON, more than the ${this.#settings.maxInputBytes} allowed`);
     }
     const checked = parseWith(type.input, input, `${path}.input`);
-    if (!checked.ok) throw new InvalidInputError(checked.message);
+    if (!checked.ok) throw new InvalidInputError(checked.message, checked.issues);
     const runAt = o.runAt ?? (o.delayMs ? new Date(now.getTime() + o.delayMs) : null);
     if (runAt && runAt.getTime() - now.getTime() > ENQUEUE_LIMITS.scheduleMs) {
       throw new InvalidInputError(`${path}.runAt: at most a year ahead`);

@@ -3,10 +3,11 @@
  * handlers from it. Both build it from the same definitions (`worker/handlers`).
  */
 import type { z } from 'zod';
+import type { InputIssue } from '../errors.ts';
 import type { AnyTaskType, TaskType } from './task-type.ts';
 
 /** The outcome of checking a value against a schema: the parsed value, or readable problems. */
-export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string; issues: InputIssue[] };
 
 export class TaskTypeRegistry {
   readonly #types = new Map<string, TaskType>();
@@ -41,8 +42,6 @@ export class TaskTypeRegistry {
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, root: string): Parsed<T> {
   const parsed = schema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
-  const message = parsed.error.issues
-    .map((issue) => `${[root, ...issue.path.map(String)].join('.')}: ${issue.message}`)
-    .join('; ');
-  return { ok: false, message };
+  const issues = parsed.error.issues.map((issue) => ({ path: [root, ...issue.path.map(String)].join('.'), message: issue.message }));
+  return { ok: false, message: issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues };
 }

@@ -147,6 +147,14 @@ describe('bad input', () => {
     }
   });
 
+  it('lists each schema problem in extensions.issues, so a form can show it next to its field', async () => {
+    const result = await client.request(EnqueueTaskDocument, { input: { type: 'sleep', input: { ms: -5, steps: 0 } } });
+    expect(result.errors?.[0]?.extensions?.['issues']).toEqual([
+      { path: 'input.input.ms', message: expect.stringContaining('>=0') as unknown },
+      { path: 'input.input.steps', message: expect.stringContaining('>=1') as unknown },
+    ]);
+  });
+
   it('rejects a request body over the limit with BAD_USER_INPUT', async () => {
     const response = await fetch(`http://127.0.0.1:${stack.server.port}/graphql`, {
       method: 'POST',

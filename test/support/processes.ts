@@ -80,3 +80,18 @@ export function startProcess(kind: 'api' | 'worker', env: Record<string, string>
     });
   });
 }
+
+/** What {@link runScript} saw: the exit code and everything written to stdout and stderr. */
+export interface ScriptRun {
+  code: number | null;
+  out: string;
+}
+
+/** Run a TypeScript script of the repository (`scripts/watch.ts`) to its end, as a user would. */
+export function runScript(path: string, args: string[], env: Record<string, string>): Promise<ScriptRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path, ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+}

@@ -1,8 +1,10 @@
-/** `npm run watch -- <taskId>`, run as a user runs it, against an API and worker in this process. */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+/**
+ * The clients people run from a shell — `npm run watch -- <taskId>` and the example in
+ * examples/ — run as a user runs them, against an API and worker in this process.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnqueueTaskDocument } from '../../schema/generated/graphql.ts';
+import { runScript, type ScriptRun } from '../support/processes.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
 let stack: Stack;
@@ -13,18 +15,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** Run the watcher on `id`; resolves with its exit code and output. */
-function watch(id: string): Promise<{ code: number | null; out: string }> {
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/watch.ts', id], {
-    cwd: root,
-    env: { ...process.env, TASKQL_URL: `ws://127.0.0.1:${stack.server.port}/graphql` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, out })));
+const env = () => ({ TASKQL_URL: `ws://127.0.0.1:${stack.server.port}/graphql` });
+
+/** Run the watcher on `id`. */
+function watch(id: string): Promise<ScriptRun> {
+  return runScript('scripts/watch.ts', [id], env());
 }
 
 describe('the terminal watcher', () => {
@@ -45,5 +40,18 @@ describe('the terminal watcher', () => {
     const unknown = await watch('no-such-task');
     expect(unknown.code).toBe(3);
     expect(unknown.out).toContain('cannot watch no-such-task');
+  });
+});
+
+describe('examples/enqueue-and-watch.ts', () => {
+  it('enqueues a sleep and prints its progress through intermediate values to SUCCEEDED and the result', async () => {
+    const { code, out } = await runScript('examples/enqueue-and-watch.ts', [], env());
+    expect(code, out).toBe(0);
+    const id = /^enqueued (\S+)$/m.exec(out)?.[1];
+    expect(id).toBeDefined();
+    const percents = [...out.matchAll(/^RUNNING .* (\d+)%$/gm)].map((m) => Number(m[1]));
+    expect(percents.some((p) => p > 0 && p < 100), out).toBe(true);
+    expect(out).toMatch(/^SUCCEEDED +#{20} 100%$/m);
+    expect(out).toContain('result {"sleptMs":2000}');
   });
 });

@@ -1,0 +1,59 @@
+/**
+ * The dashboard's frame: the connection (re-made when the token changes), the header with its
+ * live indicator and sign-in, and the page of the current route.
+ */
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { Api, graphqlUrl } from './api.ts';
+import { ApiContext, useConnectionStatus, useRoute } from './hooks.ts';
+import { SignIn } from './views/sign-in.tsx';
+import { TaskPage } from './views/task-page.tsx';
+import { TasksPage } from './views/tasks-page.tsx';
+
+const TOKEN_KEY = 'taskql.token';
+
+export function App() {
+  const [token, setToken] = useState(() => localStorage.getItem(TOKEN_KEY));
+  const api = useMemo(() => new Api(graphqlUrl(location.href), token), [token]);
+  useEffect(() => () => api.dispose(), [api]);
+  const status = useConnectionStatus(api);
+  const route = useRoute();
+  const [signingIn, setSigningIn] = useState(false);
+
+  const saveToken = (next: string | null) => {
+    if (next) localStorage.setItem(TOKEN_KEY, next);
+    else localStorage.removeItem(TOKEN_KEY);
+    setToken(next);
+    setSigningIn(false);
+  };
+
+  useEffect(() => {
+    document.title = route.page === 'task' ? `Task ${route.id} · taskql` : 'Tasks · taskql';
+  }, [route]);
+
+  return (
+    <ApiContext.Provider value={api}>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <a class="brand" href="#/">
+          taskql
+        </a>
+        <nav aria-label="Main">
+          <a href="#/">Tasks</a>
+          <a href="graphql">GraphiQL</a>
+        </nav>
+        <span class={`connection connection-${status}`} role="status">
+          {status === 'connected' ? 'Live' : status === 'unauthorized' ? 'Signed out' : status === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
+        </span>
+        <button type="button" class="secondary" onClick={() => setSigningIn(!signingIn)} aria-expanded={signingIn}>
+          {token ? 'Token' : 'Sign in'}
+        </button>
+      </header>
+      {(signingIn || status === 'unauthorized') && <SignIn token={token} rejected={status === 'unauthorized'} onSave={saveToken} />}
+      <main id="main" tabIndex={-1}>
+        {status !== 'unauthorized' && (route.page === 'task' ? <TaskPage key={`${route.id}:${token}`} id={route.id} /> : <TasksPage key={token} />)}
+      </main>
+    </ApiContext.Provider>
+  );
+}

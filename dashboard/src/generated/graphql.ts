@@ -1,0 +1,900 @@
+/* eslint-disable */
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
+export type AttemptOutcome =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'RUNNING'
+  | 'STALLED'
+  | 'SUCCEEDED';
+
+export type EnqueueTaskInput = {
+  /** Run this much later (at most a year); or runAt, not both. */
+  delayMs?: number | null | undefined;
+  /** Same key and type while the first task is retained: that task, deduplicated: true. */
+  idempotencyKey?: string | null | undefined;
+  /** Validated against the type's input schema; default {}. */
+  input?: unknown;
+  /** Default: the type's. 1 to 100. */
+  maxAttempts?: number | null | undefined;
+  /** 0 (default) to 10; higher starts first within a queue. */
+  priority?: number | null | undefined;
+  /** Default: the type's queue. */
+  queue?: string | null | undefined;
+  /** How long a finished task is kept (0: for ever); default from configuration. */
+  resultTtlSeconds?: number | null | undefined;
+  /** Run at this time (at most a year ahead; a past time runs now). */
+  runAt?: string | null | undefined;
+  /** At most 20, each 1 to 64 characters. */
+  tags?: Array<string> | null | undefined;
+  type: string;
+};
+
+export type TaskEventType =
+  | 'CANCELLED'
+  | 'CREATED'
+  | 'FAILED'
+  | 'PROGRESS'
+  | 'REQUEUED'
+  | 'RETRY_SCHEDULED'
+  | 'STARTED'
+  | 'SUCCEEDED';
+
+/** Every part that is set must match. */
+export type TaskFilter = {
+  createdAfter?: string | null | undefined;
+  createdBefore?: string | null | undefined;
+  queues?: Array<string> | null | undefined;
+  states?: Array<TaskState> | null | undefined;
+  /** A task matches when it has all of them. */
+  tags?: Array<string> | null | undefined;
+  types?: Array<string> | null | undefined;
+};
+
+export type TaskOrder =
+  | 'CREATED_AT_ASC'
+  | 'CREATED_AT_DESC'
+  | 'UPDATED_AT_DESC';
+
+export type TaskState =
+  | 'CANCELLED'
+  | 'FAILED'
+  | 'PENDING'
+  | 'RETRYING'
+  | 'RUNNING'
+  | 'SCHEDULED'
+  | 'SUCCEEDED';
+
+export type TaskRowFieldsFragment = { id: string, type: string, queue: string, state: TaskState, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null };
+
+export type TasksQueryVariables = Exact<{
+  filter?: TaskFilter | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  orderBy?: TaskOrder | null | undefined;
+}>;
+
+
+export type TasksQuery = { tasks: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, type: string, queue: string, state: TaskState, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null } }> } };
+
+export type TaskFeedSubscriptionVariables = Exact<{
+  filter?: TaskFilter | null | undefined;
+}>;
+
+
+export type TaskFeedSubscription = { taskFeed: { taskId: string, version: number, type: TaskEventType, state: TaskState, task: { id: string, type: string, queue: string, state: TaskState, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null } } };
+
+export type QueueStatsFieldsFragment = { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number };
+
+export type QueuesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type QueuesQuery = { queues: Array<{ name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number }> };
+
+export type QueueStatsUpdatedSubscriptionVariables = Exact<{
+  queue?: string | null | undefined;
+}>;
+
+
+export type QueueStatsUpdatedSubscription = { queueStatsUpdated: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number } };
+
+export type WorkersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type WorkersQuery = { workers: Array<{ id: string, hostname: string, pid: number, queues: Array<string>, concurrency: number, startedAt: string, heartbeatAt: string }> };
+
+export type TaskFieldsFragment = { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> };
+
+export type TaskEventFieldsFragment = { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null };
+
+export type EnqueueTaskMutationVariables = Exact<{
+  input: EnqueueTaskInput;
+}>;
+
+
+export type EnqueueTaskMutation = { enqueueTask: { deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } } };
+
+export type EnqueueTasksMutationVariables = Exact<{
+  inputs: Array<EnqueueTaskInput> | EnqueueTaskInput;
+}>;
+
+
+export type EnqueueTasksMutation = { enqueueTasks: Array<{ deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } }> };
+
+export type CancelTaskMutationVariables = Exact<{
+  id: string;
+  reason?: string | null | undefined;
+}>;
+
+
+export type CancelTaskMutation = { cancelTask: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+
+export type RetryTaskMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RetryTaskMutation = { retryTask: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+
+export type TaskQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TaskQuery = { task: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } | null };
+
+export type TaskHistoryQueryVariables = Exact<{
+  id: string;
+  afterVersion?: number | null | undefined;
+}>;
+
+
+export type TaskHistoryQuery = { task: { id: string, version: number, events: Array<{ taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null }> } | null };
+
+export type TaskTypesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type TaskTypesQuery = { taskTypes: Array<{ name: string, queue: string, description: string | null, inputSchema: unknown, maxAttempts: number, timeoutMs: number | null }> };
+
+export type TaskUpdatedSubscriptionVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TaskUpdatedSubscription = { taskUpdated: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+
+export type TaskTimelineSubscriptionVariables = Exact<{
+  id: string;
+  afterVersion?: number | null | undefined;
+}>;
+
+
+export type TaskTimelineSubscription = { taskEvents: { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, task: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> }, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null } };
+
+export type TaskEventsSubscriptionVariables = Exact<{
+  id: string;
+  afterVersion?: number | null | undefined;
+}>;
+
+
+export type TaskEventsSubscription = { taskEvents: { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, task: { id: string, state: TaskState, version: number }, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null } };
+
+export type CreateTaskTokenMutationVariables = Exact<{
+  taskIds: Array<string> | string;
+  ttlSeconds?: number | null | undefined;
+}>;
+
+
+export type CreateTaskTokenMutation = { createTaskToken: string };
+
+export class TypedDocumentString<TResult, TVariables>
+  extends String
+  implements DocumentTypeDecoration<TResult, TVariables>
+{
+  __apiType?: NonNullable<DocumentTypeDecoration<TResult, TVariables>['__apiType']>;
+  private value: string;
+  public __meta__?: Record<string, any> | undefined;
+
+  constructor(value: string, __meta__?: Record<string, any> | undefined) {
+    super(value);
+    this.value = value;
+    this.__meta__ = __meta__;
+  }
+
+  override toString(): string & DocumentTypeDecoration<TResult, TVariables> {
+    return this.value;
+  }
+}
+export const TaskRowFieldsFragmentDoc = new TypedDocumentString(`
+    fragment TaskRowFields on Task {
+  id
+  type
+  queue
+  state
+  tags
+  priority
+  version
+  attempt
+  maxAttempts
+  progress {
+    percent
+    message
+  }
+  createdAt
+  startedAt
+  finishedAt
+  updatedAt
+}
+    `, {"fragmentName":"TaskRowFields"}) as unknown as TypedDocumentString<TaskRowFieldsFragment, unknown>;
+export const QueueStatsFieldsFragmentDoc = new TypedDocumentString(`
+    fragment QueueStatsFields on QueueStats {
+  name
+  pending
+  scheduled
+  running
+  retrying
+  succeeded
+  failed
+  cancelled
+  workers
+}
+    `, {"fragmentName":"QueueStatsFields"}) as unknown as TypedDocumentString<QueueStatsFieldsFragment, unknown>;
+export const TaskFieldsFragmentDoc = new TypedDocumentString(`
+    fragment TaskFields on Task {
+  id
+  type
+  queue
+  state
+  input
+  result
+  error {
+    name
+    message
+    stack
+    retryable
+  }
+  progress {
+    percent
+    message
+    data
+    updatedAt
+  }
+  attempt
+  maxAttempts
+  attempts {
+    number
+    startedAt
+    finishedAt
+    outcome
+    workerId
+    error {
+      name
+      message
+      stack
+      retryable
+    }
+  }
+  priority
+  tags
+  idempotencyKey
+  owner
+  version
+  createdAt
+  runAt
+  startedAt
+  finishedAt
+  updatedAt
+  expiresAt
+}
+    `, {"fragmentName":"TaskFields"}) as unknown as TypedDocumentString<TaskFieldsFragment, unknown>;
+export const TaskEventFieldsFragmentDoc = new TypedDocumentString(`
+    fragment TaskEventFields on TaskEvent {
+  taskId
+  version
+  type
+  state
+  at
+  attempt
+  progress {
+    percent
+    message
+    data
+  }
+  error {
+    name
+    message
+    retryable
+  }
+  nextRunAt
+  reason
+}
+    `, {"fragmentName":"TaskEventFields"}) as unknown as TypedDocumentString<TaskEventFieldsFragment, unknown>;
+export const TasksDocument = new TypedDocumentString(`
+    query Tasks($filter: TaskFilter, $first: Int, $after: String, $orderBy: TaskOrder) {
+  tasks(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      hasPreviousPage
+      startCursor
+      endCursor
+    }
+    edges {
+      cursor
+      node {
+        ...TaskRowFields
+      }
+    }
+  }
+}
+    fragment TaskRowFields on Task {
+  id
+  type
+  queue
+  state
+  tags
+  priority
+  version
+  attempt
+  maxAttempts
+  progress {
+    percent
+    message
+  }
+  createdAt
+  startedAt
+  finishedAt
+  updatedAt
+}`) as unknown as TypedDocumentString<TasksQuery, TasksQueryVariables>;
+export const TaskFeedDocument = new TypedDocumentString(`
+    subscription TaskFeed($filter: TaskFilter) {
+  taskFeed(filter: $filter) {
+    taskId
+    version
+    type
+    state
+    task {
+      ...TaskRowFields
+    }
+  }
+}
+    fragment TaskRowFields on Task {
+  id
+  type
+  queue
+  state
+  tags
+  priority
+  version
+  attempt
+  maxAttempts
+  progress {
+    percent
+    message
+  }
+  createdAt
+  startedAt
+  finishedAt
+  updatedAt
+}`) as unknown as TypedDocumentString<TaskFeedSubscription, TaskFeedSubscriptionVariables>;
+export const QueuesDocument = new TypedDocumentString(`
+    query Queues {
+  queues {
+    ...QueueStatsFields
+  }
+}
+    fragment QueueStatsFields on QueueStats {
+  name
+  pending
+  scheduled
+  running
+  retrying
+  succeeded
+  failed
+  cancelled
+  workers
+}`) as unknown as TypedDocumentString<QueuesQuery, QueuesQueryVariables>;
+export const QueueStatsUpdatedDocument = new TypedDocumentString(`
+    subscription QueueStatsUpdated($queue: String) {
+  queueStatsUpdated(queue: $queue) {
+    ...QueueStatsFields
+  }
+}
+    fragment QueueStatsFields on QueueStats {
+  name
+  pending
+  scheduled
+  running
+  retrying
+  succeeded
+  failed
+  cancelled
+  workers
+}`) as unknown as TypedDocumentString<QueueStatsUpdatedSubscription, QueueStatsUpdatedSubscriptionVariables>;
+export const WorkersDocument = new TypedDocumentString(`
+    query Workers {
+  workers {
+    id
+    hostname
+    pid
+    queues
+    concurrency
+    startedAt
+    heartbeatAt
+  }
+}
+    `) as unknown as TypedDocumentString<WorkersQuery, WorkersQueryVariables>;
+export const EnqueueTaskDocument = new TypedDocumentString(`
+    mutation EnqueueTask($input: EnqueueTaskInput!) {
+  enqueueTask(input: $input) {
+    deduplicated
+    task {
+      ...TaskFields
+    }
+  }
+}
+    fragment TaskFields on Task {
+  id
+  type
+  queue
+  state
+  input
+  result
+  error {
+    name
+    message
+    stack
+    retryable
+  }
+  progress {
+    percent
+    message
+    data
+    updatedAt
+  }
+  attempt
+  maxAttempts
+  attempts {
+    number
+    startedAt
+    finishedAt
+    outcome
+    workerId
+    error {
+      name
+      message
+      stack
+      retryable
+    }
+  }
+  priority
+  tags
+  idempotencyKey
+  owner
+  version
+  createdAt
+  runAt
+  startedAt
+  finishedAt
+  updatedAt
+  expiresAt
+}`) as unknown as TypedDocumentString<EnqueueTaskMutation, EnqueueTaskMutationVariables>;
+export const EnqueueTasksDocument = new TypedDocumentString(`
+    mutation EnqueueTasks($inputs: [EnqueueTaskInput!]!) {
+  enqueueTasks(inputs: $inputs) {
+    deduplicated
+    task {
+      ...TaskFields
+    }
+  }
+}
+    fragment TaskFields on Task {
+  id
+  type
+  queue
+  state
+  input
+  result
+  error {
+    name
+    message
+    stack
+    retryable
+  }
+  progress {
+    percent
+    message
+    data
+    updatedAt
+  }
+  attempt
+  maxAttempts
+  attempts {
+    number
+    startedAt
+    finishedAt
+    outcome
+    workerId
+    error {
+      name
+      message
+      stack
+      retryable
+    }
+  }
+  priority
+  tags
+  idempotencyKey
+  owner
+  version
+  createdAt
+  runAt
+  startedAt
+  finishedAt
+  updatedAt
+  expiresAt
+}`) as unknown as TypedDocumentString<EnqueueTasksMutation, EnqueueTasksMutationVariables>;
+export const CancelTaskDocument = new TypedDocumentString(`
+    mutation CancelTask($id: ID!, $reason: String) {
+  cancelTask(id: $id, reason: $reason) {
+    ...TaskFields
+  }
+}
+    fragment TaskFields on Task {
+  id
+  type
+  queue
+  state
+  input
+  result
+  error {
+    name
+    message
+    stack
+    retryable
+  }
+  progress {
+    percent
+    message
+    data
+    updatedAt
+  }
+  attempt
+  maxAttempts
+  attempts {
+    number
+    startedAt
+    finishedAt
+    outcome
+    workerId
+    error {
+      name
+      message
+      stack
+      retryable
+    }
+  }
+  priority
+  tags
+  idempotencyKey
+  owner
+  version
+  createdAt
+  runAt
+  startedAt
+  finishedAt
+  updatedAt
+  expiresAt
+}`) as unknown as TypedDocumentString<CancelTaskMutation, CancelTaskMutationVariables>;
+export const RetryTaskDocument = new TypedDocumentString(`
+    mutation RetryTask($id: ID!) {
+  retryTask(id: $id) {
+    ...TaskFields
+  }
+}
+    fragment TaskFields on Task {
+  id
+  type
+  queue
+  state
+  input
+  result
+  error {
+    name
+    message
+    stack
+    retryable
+  }
+  progress {
+    percent
+    message
+    data
+    updatedAt
+  }
+  attempt
+  maxAttempts
+  attempts {
+    number
+    startedAt
+    finishedAt
+    outcome
+    workerId
+    error {
+      name
+      message
+      stack
+      retryable
+    }
+  }
+  priority
+  tags
+  idempotencyKey
+  owner
+  version
+  createdAt
+  runAt
+  startedAt
+  finishedAt
+  updatedAt
+  expiresAt
+}`) as unknown as TypedDocumentString<RetryTaskMutation, RetryTaskMutationVariables>;
+export const TaskDocument = new TypedDocumentString(`
+    query Task($id: ID!) {
+  task(id: $id) {
+    ...TaskFields
+  }
+}
+    fragment TaskFields on Task {
+  id
+  type
+  queue
+  state
+  input
+  result
+  error {
+    name
+    message
+    stack
+    retryable
+  }
+  progress {
+    percent
+    message
+    data
+    updatedAt
+  }
+  attempt
+  maxAttempts
+  attempts {
+    number
+    startedAt
+    finishedAt
+    outcome
+    workerId
+    error {
+      name
+      message
+      stack
+      retryable
+    }
+  }
+  priority
+  tags
+  idempotencyKey
+  owner
+  version
+  createdAt
+  runAt
+  startedAt
+  finishedAt
+  updatedAt
+  expiresAt
+}`) as unknown as TypedDocumentString<TaskQuery, TaskQueryVariables>;
+export const TaskHistoryDocument = new TypedDocumentString(`
+    query TaskHistory($id: ID!, $afterVersion: Int) {
+  task(id: $id) {
+    id
+    version
+    events(afterVersion: $afterVersion) {
+      ...TaskEventFields
+    }
+  }
+}
+    fragment TaskEventFields on TaskEvent {
+  taskId
+  version
+  type
+  state
+  at
+  attempt
+  progress {
+    percent
+    message
+    data
+  }
+  error {
+    name
+    message
+    retryable
+  }
+  nextRunAt
+  reason
+}`) as unknown as TypedDocumentString<TaskHistoryQuery, TaskHistoryQueryVariables>;
+export const TaskTypesDocument = new TypedDocumentString(`
+    query TaskTypes {
+  taskTypes {
+    name
+    queue
+    description
+    inputSchema
+    maxAttempts
+    timeoutMs
+  }
+}
+    `) as unknown as TypedDocumentString<TaskTypesQuery, TaskTypesQueryVariables>;
+export const TaskUpdatedDocument = new TypedDocumentString(`
+    subscription TaskUpdated($id: ID!) {
+  taskUpdated(id: $id) {
+    ...TaskFields
+  }
+}
+    fragment TaskFields on Task {
+  id
+  type
+  queue
+  state
+  input
+  result
+  error {
+    name
+    message
+    stack
+    retryable
+  }
+  progress {
+    percent
+    message
+    data
+    updatedAt
+  }
+  attempt
+  maxAttempts
+  attempts {
+    number
+    startedAt
+    finishedAt
+    outcome
+    workerId
+    error {
+      name
+      message
+      stack
+      retryable
+    }
+  }
+  priority
+  tags
+  idempotencyKey
+  owner
+  version
+  createdAt
+  runAt
+  startedAt
+  finishedAt
+  updatedAt
+  expiresAt
+}`) as unknown as TypedDocumentString<TaskUpdatedSubscription, TaskUpdatedSubscriptionVariables>;
+export const TaskTimelineDocument = new TypedDocumentString(`
+    subscription TaskTimeline($id: ID!, $afterVersion: Int) {
+  taskEvents(id: $id, afterVersion: $afterVersion) {
+    ...TaskEventFields
+    task {
+      ...TaskFields
+    }
+  }
+}
+    fragment TaskFields on Task {
+  id
+  type
+  queue
+  state
+  input
+  result
+  error {
+    name
+    message
+    stack
+    retryable
+  }
+  progress {
+    percent
+    message
+    data
+    updatedAt
+  }
+  attempt
+  maxAttempts
+  attempts {
+    number
+    startedAt
+    finishedAt
+    outcome
+    workerId
+    error {
+      name
+      message
+      stack
+      retryable
+    }
+  }
+  priority
+  tags
+  idempotencyKey
+  owner
+  version
+  createdAt
+  runAt
+  startedAt
+  finishedAt
+  updatedAt
+  expiresAt
+}
+fragment TaskEventFields on TaskEvent {
+  taskId
+  version
+  type
+  state
+  at
+  attempt
+  progress {
+    percent
+    message
+    data
+  }
+  error {
+    name
+    message
+    retryable
+  }
+  nextRunAt
+  reason
+}`) as unknown as TypedDocumentString<TaskTimelineSubscription, TaskTimelineSubscriptionVariables>;
+export const TaskEventsDocument = new TypedDocumentString(`
+    subscription TaskEvents($id: ID!, $afterVersion: Int) {
+  taskEvents(id: $id, afterVersion: $afterVersion) {
+    ...TaskEventFields
+    task {
+      id
+      state
+      version
+    }
+  }
+}
+    fragment TaskEventFields on TaskEvent {
+  taskId
+  version
+  type
+  state
+  at
+  attempt
+  progress {
+    percent
+    message
+    data
+  }
+  error {
+    name
+    message
+    retryable
+  }
+  nextRunAt
+  reason
+}`) as unknown as TypedDocumentString<TaskEventsSubscription, TaskEventsSubscriptionVariables>;
+export const CreateTaskTokenDocument = new TypedDocumentString(`
+    mutation CreateTaskToken($taskIds: [ID!]!, $ttlSeconds: Int) {
+  createTaskToken(taskIds: $taskIds, ttlSeconds: $ttlSeconds)
+}
+    `) as unknown as TypedDocumentString<CreateTaskTokenMutation, CreateTaskTokenMutationVariables>;

@@ -1,0 +1,54 @@
+/** Hooks the views share: the API connection, its status, a ticking clock, the current route. */
+import { createContext } from 'preact';
+import { useContext, useEffect, useState } from 'preact/hooks';
+import type { Api, ConnectionStatus } from './api.ts';
+
+export const ApiContext = createContext<Api | null>(null);
+
+/** The dashboard's connection (provided by `App`). */
+export function useApi(): Api {
+  const api = useContext(ApiContext);
+  if (!api) throw new Error('useApi outside ApiContext');
+  return api;
+}
+
+/** The connection's status, re-rendering on change. */
+export function useConnectionStatus(api: Api): ConnectionStatus {
+  const [status, setStatus] = useState(api.status);
+  useEffect(() => {
+    setStatus(api.status);
+    return api.onStatus(setStatus);
+  }, [api]);
+  return status;
+}
+
+/** `Date.now()`, refreshed every `ms` while `active` (running durations count up). */
+export function useNow(ms: number, active: boolean): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms, active]);
+  return now;
+}
+
+/** Where the dashboard is: the task list, or one task's page. */
+export type Route = { page: 'tasks' } | { page: 'task'; id: string };
+
+/** Hash routes (`#/tasks/<id>`), so any static server can serve the dashboard. */
+export function useRoute(): Route {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const update = () => setHash(location.hash);
+    addEventListener('hashchange', update);
+    return () => removeEventListener('hashchange', update);
+  }, []);
+  const match = /^#\/tasks\/([^/?#]+)/.exec(hash);
+  return match?.[1] ? { page: 'task', id: decodeURIComponent(match[1]) } : { page: 'tasks' };
+}
+
+/** The link to a task's page. */
+export function taskHref(id: string): string {
+  return `#/tasks/${encodeURIComponent(id)}`;
+}

@@ -1,0 +1,138 @@
+/**
+ * The enqueue form's fields from a task type's `inputSchema` (JSON Schema, as taskql publishes
+ * it), and the task input from what was typed. Pure, so it is unit-tested without a browser.
+ *
+ * Written here rather than taken from a JSON-Schema form library: those bring a UI framework's
+ * worth of code (well past the dashboard's size budget) to render the few shapes taskql types
+ * use — flat objects of strings, numbers, booleans and enums — and anything else is edited as
+ * JSON. The server checks the input either way and names each bad field.
+ */
+
+/** How a field is edited. */
+export type FieldKind = 'string' | 'number' | 'integer' | 'boolean' | 'enum' | 'json';
+
+/** One field of the form. */
+export interface FormField {
+  /** The input property; `WHOLE_INPUT` when the input is edited as one JSON document. */
+  name: string;
+  kind: FieldKind;
+  required: boolean;
+  description?: string;
+  /** What the field starts with, as typed. */
+  initial: string | boolean;
+  minimum?: number;
+  maximum?: number;
+  /** The choices of an `enum` field. */
+  options?: string[];
+}
+
+/** The name of the one field of a type whose input is not a flat object. */
+export const WHOLE_INPUT = '';
+
+/** What typed values turn into: the task input, or a message per field. */
+export type FormInput = { ok: true; input: unknown } | { ok: false; errors: Record<string, string> };
+
+/** The fields for `schema`; one JSON field when it is not an object with properties. */
+export function formFields(schema: unknown): FormField[] {
+  const properties = isObject(schema) && isObject(schema['properties']) ? schema['properties'] : null;
+  if (!properties || Object.keys(properties).length === 0) {
+    return [{ name: WHOLE_INPUT, kind: 'json', required: false, initial: '{}', description: describe(schema) }];
+  }
+  const required = new Set(isObject(schema) && Array.isArray(schema['required']) ? schema['required'].map(String) : []);
+  return Object.entries(properties).map(([name, property]) => fieldOf(name, isObject(property) ? property : {}, required.has(name)));
+}
+
+/** The task input from `values` (by field name); blank optional fields are left out. */
+export function inputFromForm(fields: readonly FormField[], values: Readonly<Record<string, string | boolean>>): FormInput {
+  const input: Record<string, unknown> = {};
+  const errors: Record<string, string> = {};
+  for (const field of fields) {
+    const raw = values[field.name] ?? field.initial;
+    if (typeof raw === 'boolean') {
+      input[field.name] = raw;
+      continue;
+    }
+    if (raw.trim() === '' && field.kind !== 'string') {
+      if (field.required) errors[field.name] = 'Required';
+      continue;
+    }
+    const parsed = parseValue(field.kind, raw);
+    if (parsed.ok) input[field.name] = parsed.value;
+    else errors[field.name] = parsed.message;
+  }
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, input: fields.length === 1 && fields[0]?.name === WHOLE_INPUT ? input[WHOLE_INPUT] : input };
+}
+
+/**
+ * Which field a server-side problem belongs to: the server names paths from the mutation's
+ * argument (`input.input.ms` is the task input's `ms`, `input.priority` an option). Returns the
+ * field name, `WHOLE_INPUT` for the input as a whole, or null for something else.
+ */
+export function fieldOfIssue(path: string, fields: readonly FormField[]): string | null {
+  const prefix = 'input.input';
+  if (path === prefix) return WHOLE_INPUT;
+  if (!path.startsWith(`${prefix}.`)) return null;
+  const name = path.slice(prefix.length + 1).split('.', 1)[0] ?? '';
+  return fields.some((f) => f.name === name) ? name : WHOLE_INPUT;
+}
+
+function fieldOf(name: string, property: Record<string, unknown>, required: boolean): FormField {
+  const kind = kindOf(property);
+  const base = {
+    name,
+    kind,
+    // A property with a default may be left out: the server fills it in.
+    required: required && !('default' in property),
+    description: describe(property),
+    initial: initialOf(kind, property['default']),
+  };
+  return {
+    ...base,
+    ...(typeof property['minimum'] === 'number' && { minimum: property['minimum'] }),
+    ...(typeof property['maximum'] === 'number' && { maximum: property['maximum'] }),
+    ...(kind === 'enum' && { options: (property['enum'] as unknown[]).map(String) }),
+  };
+}
+
+function kindOf(property: Record<string, unknown>): FieldKind {
+  if (Array.isArray(property['enum']) && property['enum'].every((v) => typeof v === 'string')) return 'enum';
+  const type = property['type'];
+  if (type === 'string' || type === 'number' || type === 'integer' || type === 'boolean') return type;
+  return 'json';
+}
+
+function initialOf(kind: FieldKind, value: unknown): string | boolean {
+  if (kind === 'boolean') return value === true;
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value, null, kind === 'json' ? 2 : undefined);
+}
+
+function parseValue(kind: FieldKind, raw: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  switch (kind) {
+    case 'number':
+    case 'integer': {
+      const value = Number(raw);
+      if (!Number.isFinite(value)) return { ok: false, message: 'Enter a number' };
+      if (kind === 'integer' && !Number.isInteger(value)) return { ok: false, message: 'Enter a whole number' };
+      return { ok: true, value };
+    }
+    case 'json':
+      try {
+        return { ok: true, value: JSON.parse(raw) as unknown };
+      } catch {
+        return { ok: false, message: 'Not valid JSON' };
+      }
+    default:
+      return { ok: true, value: raw };
+  }
+}
+
+function describe(schema: unknown): string | undefined {
+  return isObject(schema) && typeof schema['description'] === 'string' ? schema['description'] : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,184 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium), built as production builds it and served
+ * by a real API with authentication on, a real worker, MongoDB and Redis. Each test does what a
+ * person would and checks what they would see; screenshots land in test-artifacts/browser/.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EnqueueTaskDocument, type EnqueueTaskInput } from '../../schema/generated/graphql.ts';
+import { buildDashboard, launchBrowser, newPage, SCREENSHOTS } from '../support/browser.ts';
+import { startStack, type Stack } from '../support/stack.ts';
+import { jwt, newSecret } from '../support/tokens.ts';
+
+const DIST = join(import.meta.dirname, '../../test-artifacts/dashboard-dist');
+const secret = newSecret();
+let stack: Stack;
+let browser: Browser;
+let token: string;
+let url: string;
+let page: Page;
+let pageErrors: Error[];
+
+beforeAll(async () => {
+  await buildDashboard(DIST);
+  token = await jwt(secret, 'browser-user', ['tasks:read', 'tasks:write']);
+  stack = await startStack('browser', { env: { AUTH_DISABLED: 'false', AUTH_JWT_SECRET: secret, DASHBOARD_DIR: DIST }, token });
+  url = `http://127.0.0.1:${stack.server.port}/`;
+  browser = await launchBrowser();
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+/** A signed-in page: the token is where the sign-in form keeps it. */
+async function openSignedIn(hash = ''): Promise<Page> {
+  ({ page, pageErrors } = await newPage(browser));
+  await page.addInitScript((value) => localStorage.setItem('taskql.token', value), token);
+  await page.goto(url + hash);
+  await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
+  return page;
+}
+
+afterEach(async (context) => {
+  if (page && !page.isClosed()) {
+    await page.screenshot({ path: join(SCREENSHOTS, `${context.task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
+    await page.close();
+  }
+  expect(pageErrors).toEqual([]);
+});
+
+async function enqueue(input: EnqueueTaskInput): Promise<string> {
+  const { enqueueTask } = await stack.client.data(EnqueueTaskDocument, { input });
+  return enqueueTask.task.id;
+}
+
+describe('dashboard', () => {
+  it('asks for a token, refuses a bad one, and goes live with a good one', async () => {
+    ({ page, pageErrors } = await newPage(browser));
+    await page.goto(url);
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Signed out');
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('This server needs a token');
+
+    await page.getByLabel('Token (JWT or API key)').fill('not-a-token');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('refused this token');
+
+    await page.getByLabel('Token (JWT or API key)').fill(token);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
+    await page.getByRole('heading', { name: 'Enqueue a task' }).waitFor();
+  });
+
+  it('enqueues a sleep from the form; its bar moves through intermediate values to 100% and the chip turns SUCCEEDED', async () => {
+    await openSignedIn();
+    const card = page.getByRole('listitem', { name: 'Queue default' });
+    const succeededBefore = Number(await card.locator('.count-succeeded dd').textContent().catch(() => '0'));
+
+    const form = page.getByRole('region', { name: 'Enqueue a task' });
+    await form.getByLabel('Type').selectOption('sleep');
+    await form.getByLabel('ms', { exact: true }).fill('2000');
+    await form.getByLabel('steps', { exact: true }).fill('10');
+    await form.getByRole('button', { name: 'Enqueue' }).click();
+    const link = form.getByRole('link');
+    await link.waitFor();
+    const id = (await link.textContent()) ?? '';
+
+    // Every value the row's progress bar takes, recorded in the page as it changes.
+    const row = page.locator(`tr[data-task-id="${id}"]`);
+    await row.waitFor();
+    await row.evaluate((element) => {
+      const seen: number[] = [];
+      (window as unknown as { seen: number[] }).seen = seen;
+      const record = () => {
+        const value = element.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow');
+        if (value !== null && value !== undefined && seen.at(-1) !== Number(value)) seen.push(Number(value));
+      };
+      record();
+      new MutationObserver(record).observe(element, { subtree: true, childList: true, attributes: true });
+    });
+    await row.getByText('SUCCEEDED').waitFor({ timeout: 20_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen);
+
+    expect(seen.some((v) => v > 0 && v < 100), `values seen: ${seen.join(', ')}`).toBe(true);
+    expect(seen.at(-1)).toBe(100);
+    expect([...seen].sort((a, b) => a - b)).toEqual(seen);
+    await expect.poll(async () => Number(await card.locator('.count-succeeded dd').textContent())).toBeGreaterThan(succeededBefore);
+  });
+
+  it("shows the server's validation error next to the field it names", async () => {
+    await openSignedIn();
+    const form = page.getByRole('region', { name: 'Enqueue a task' });
+    await form.getByLabel('Type').selectOption('sleep');
+    const ms = form.getByLabel('ms', { exact: true });
+    await ms.fill('99999999');
+    await form.getByRole('button', { name: 'Enqueue' }).click();
+    await expect.poll(() => form.locator('#enqueue-input-ms-error').textContent()).toContain('Too big');
+    expect(await ms.getAttribute('aria-invalid')).toBe('true');
+    expect(await form.getByRole('link').count()).toBe(0);
+  });
+
+  it('cancels a running task from its page and shows CANCELLED', async () => {
+    const id = await enqueue({ type: 'sleep', input: { ms: 60_000, steps: 600 } });
+    await openSignedIn(`#/tasks/${id}`);
+    const head = page.locator('.task-head');
+    await head.getByText('RUNNING').waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await head.getByText('CANCELLED').waitFor();
+    await page.locator('.timeline').getByText('CANCELLED', { exact: true }).first().waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(1);
+  });
+
+  it("shows a failed task's attempts with their errors and stack traces", async () => {
+    const id = await enqueue({ type: 'fail', input: { message: 'disk on fire' }, maxAttempts: 2 });
+    await openSignedIn(`#/tasks/${id}`);
+    await page.locator('.task-head').getByText('FAILED').waitFor({ timeout: 20_000 });
+    const attempts = page.getByRole('listitem').filter({ has: page.locator('strong', { hasText: /^Attempt \d$/ }) });
+    await expect.poll(() => attempts.count()).toBe(2);
+    for (const attempt of await attempts.all()) {
+      expect(await attempt.textContent()).toContain('FAILED');
+      expect(await attempt.textContent()).toContain('Error: disk on fire');
+      await attempt.getByText('Stack trace').click();
+      expect(await attempt.locator('pre.stack').textContent()).toContain('disk on fire');
+    }
+    // The table, filtered to FAILED, lists it.
+    await page.getByRole('link', { name: '← Tasks' }).click();
+    await page.getByLabel('State').selectOption('FAILED');
+    await page.locator(`tr[data-task-id="${id}"]`).waitFor();
+    const states = await page.locator('tbody .chip').allTextContents();
+    expect(new Set(states)).toEqual(new Set(['FAILED']));
+  });
+
+  it('labels every control and fits a phone screen', async () => {
+    ({ page, pageErrors } = await newPage(browser, { width: 390, height: 844 }));
+    await page.addInitScript((value) => localStorage.setItem('taskql.token', value), token);
+    await page.goto(url);
+    await page.getByRole('heading', { name: 'Enqueue a task' }).waitFor();
+    await page.locator('tbody tr').first().waitFor();
+    const unlabelled = await page.evaluate(() =>
+      [...document.querySelectorAll('input, select, textarea, button')]
+        .filter((e) => !(e as HTMLInputElement).labels?.length && !e.getAttribute('aria-label') && !e.textContent?.trim())
+        .map((e) => e.outerHTML),
+    );
+    expect(unlabelled).toEqual([]);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+
+  it('loads under 150 KB of compressed JavaScript', async () => {
+    const html = await readFile(join(DIST, 'index.html'), 'utf8');
+    const scripts = [...html.matchAll(/src="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    // Everything a first load fetches: the entry scripts and whatever chunks they import.
+    const js = (await readdir(join(DIST, 'assets'))).filter((name) => name.endsWith('.js'));
+    let bytes = 0;
+    for (const name of js) bytes += gzipSync(await readFile(join(DIST, 'assets', name))).length;
+    console.log(`dashboard JavaScript: ${(bytes / 1024).toFixed(1)} KiB gzip in ${js.length} file(s)`);
+    expect(bytes).toBeLessThan(150 * 1024);
+  });
+});

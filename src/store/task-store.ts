@@ -5,6 +5,16 @@
  *
  * Tasks past their `expiresAt` are gone as far as readers are concerned, at once; the documents
  * themselves are deleted in batches by the worker's scheduled cleanup.
+ *
+ * FerretDB 1.x runs an update as a read followed by a separate write of the whole document, with
+ * nothing in between to stop another writer (handler `updateDocument` → `common.UpdateDocument`
+ * → the backend's `UpdateAll`, which writes by `_id` alone): two writers from one version both
+ * "match" and the later write silently replaces the earlier. The one thing it does atomically is
+ * an insert under a unique index. So on FerretDB a writer first claims the version it writes from
+ * with an insert into `task_claims` (`<id>@<version>`, unique `_id`), and only the claim's winner
+ * updates the task. Claims stay as long as their task: a writer holding a stale copy of the task
+ * finds its version already claimed and re-reads. The claim also carries the change, so a winner
+ * that died before its update is completed by the next writer (see `#awaitClaim`).
  */
 import {
   MongoBulkWriteError,
@@ -16,8 +26,10 @@ import {
   MongoTopologyClosedError,
   type Collection,
   type Db,
+  type UpdateFilter,
   type WriteError,
 } from 'mongodb';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DependencyUnavailableError } from '../errors.ts';
 import type { Transition } from '../model/state-machine.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
@@ -28,6 +40,7 @@ import {
   decodeTask,
   encodeEvent,
   encodeTask,
+  type EventDocument,
   type TaskDocument,
 } from './task-document.ts';
 import { afterQuery, filterQuery, LIST_INDEXES, sortOf, type Cursor, type TaskOrder } from './task-query.ts';
@@ -50,15 +63,62 @@ export type StateCounts = Record<TaskState, number>;
 /** What inserting a new task led to: stored, or an earlier live task with the same idempotency key. */
 export type Inserted = { inserted: true } | { inserted: false; existing: Task };
 
+/** Options of {@link TaskStore}. */
+export interface TaskStoreOptions {
+  /**
+   * How long a claimed version may stay unwritten before another writer completes the claimed
+   * change, taking its claimant for dead (FerretDB only). Far beyond any one write's duration:
+   * a claimant that is only slow would otherwise write the same change a second time (harmless
+   * while nobody has moved the task on since; see `#awaitClaim`). Claims are timed by the
+   * claimant's clock, so the processes' clocks must agree to well within this.
+   */
+  claimTimeoutMs?: number;
+  /** Reads of tasks this store runs at once; more wait their turn (see `#reads`). */
+  maxConcurrentReads?: number;
+}
+
+/** A claim of the change from one version of a task, as stored (FerretDB only; see the top). */
+export interface ClaimDocument {
+  /** `<task id>@<version the change is made from>` */
+  _id: string;
+  task: string;
+  at: Date;
+  /** The change: the fields it sets and the events it logs. */
+  set: Record<string, unknown>;
+  events: EventDocument[];
+}
+
 const DUPLICATE_KEY = 11000;
+const CLAIM_TIMEOUT_MS = 15_000;
+/** How often a writer that lost a claim looks whether the winner's change has landed. */
+const CLAIM_POLL_MS = 100;
+const MAX_CONCURRENT_READS = 8;
 
 export class TaskStore {
+  readonly #db: Db;
   readonly #tasks: Collection<TaskDocument>;
+  readonly #claims: Collection<ClaimDocument>;
   readonly #now: () => Date;
+  readonly #claimTimeoutMs: number;
+  /**
+   * The reads of tasks (by id, lists, counts), a few at a time. Every open subscription reads the
+   * record when it starts, after a gap and when idle, so a process with thousands of them can ask
+   * for more reads than the server serves; unbounded, they take every pooled connection and the
+   * server's CPU, and the writes that move tasks on (and enqueues) wait behind them — on FerretDB,
+   * where every read scans the collection, until nothing is answered at all. Bounded, the excess
+   * waits here and writes go straight through.
+   */
+  readonly #reads: Lane;
+  /** Whether writes claim their version first: the server is FerretDB (asked once, when known). */
+  #claimsVersions: Promise<boolean> | undefined;
 
-  constructor(db: Db, now: () => Date = () => new Date()) {
+  constructor(db: Db, now: () => Date = () => new Date(), options: TaskStoreOptions = {}) {
+    this.#db = db;
     this.#tasks = db.collection<TaskDocument>('tasks');
+    this.#claims = db.collection<ClaimDocument>('task_claims');
     this.#now = now;
+    this.#claimTimeoutMs = options.claimTimeoutMs ?? CLAIM_TIMEOUT_MS;
+    this.#reads = new Lane(options.maxConcurrentReads ?? MAX_CONCURRENT_READS);
   }
 
   /**
@@ -124,7 +184,7 @@ export class TaskStore {
 
   /** The task, without its log; null when unknown or expired. */
   async get(id: string): Promise<Task | null> {
-    const doc = await guard(() => this.#tasks.findOne({ _id: id }, { projection: { events: 0 } }));
+    const doc = await this.#read(() => this.#tasks.findOne({ _id: id }, { projection: { events: 0 } }));
     return this.#live(doc && decodeTask(doc));
   }
 
@@ -133,7 +193,7 @@ export class TaskStore {
    * event of a running attempt is included although it is not in the log yet.
    */
   async getWithEvents(id: string, afterVersion: number): Promise<TaskWithEvents | null> {
-    const doc = await guard(() => this.#tasks.findOne({ _id: id }));
+    const doc = await this.#read(() => this.#tasks.findOne({ _id: id }));
     const task = this.#live(doc && decodeTask(doc));
     if (!doc || !task) return null;
     const events = doc.events.map(decodeEvent);
@@ -146,18 +206,31 @@ export class TaskStore {
    * another writer got there first: re-read and decide again.
    */
   async commit(prev: Task, transition: Transition): Promise<boolean> {
-    const update = {
-      $set: changedFields(prev, transition.task),
-      ...(transition.logged.length > 0 && { $push: { events: { $each: transition.logged.map(encodeEvent) } } }),
-    };
-    const result = await guard(() => this.#tasks.updateOne({ _id: prev.id, version: prev.version }, update));
+    if (!(await this.#claimingVersions())) {
+      // MongoDB applies the filter and the update as one atomic step: the version is the guard.
+      const events = transition.logged.map(encodeEvent);
+      const update = { $set: changedFields(prev, transition.task), ...(events.length > 0 && { $push: { events: { $each: events } } }) };
+      const result = await guard(() => this.#tasks.updateOne({ _id: prev.id, version: prev.version }, update));
+      return result.matchedCount === 1;
+    }
+    const claim = claimOf(prev, transition, this.#now());
+    try {
+      await guard(() => this.#claims.insertOne(claim));
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      await this.#awaitClaim(prev, claim._id);
+      return false;
+    }
+    // The claim is the guard; a filter of `_id` alone is the only one FerretDB 1.x hands to SQLite
+    // (with any other field it reads and decodes every document of the collection).
+    const result = await guard(() => this.#tasks.updateOne({ _id: prev.id }, claimedUpdate(claim)));
     return result.matchedCount === 1;
   }
 
   /** Up to `first` tasks `filter` selects, in `order`, after `after` when given. */
   async list(filter: TaskFilter, order: TaskOrder, first: number, after: Cursor | null): Promise<TaskPage> {
     const query = filterQuery(filter, this.#now());
-    const docs = await guard(() =>
+    const docs = await this.#read(() =>
       this.#tasks
         .find(after ? { $and: [query, afterQuery(order, after)] } : query, { projection: { events: 0 } })
         .sort(sortOf(order))
@@ -169,7 +242,7 @@ export class TaskStore {
 
   /** How many tasks `filter` selects. */
   async count(filter: TaskFilter): Promise<number> {
-    return guard(() => this.#tasks.countDocuments(filterQuery(filter, this.#now())));
+    return this.#read(() => this.#tasks.countDocuments(filterQuery(filter, this.#now())));
   }
 
   /**
@@ -182,7 +255,7 @@ export class TaskStore {
     // Two groupings rather than one with a computed "due" field: FerretDB 1.24 has no
     // expression operators in $project.
     const [byState, due] = await Promise.all([
-      guard(() =>
+      this.#read(() =>
         this.#tasks
           .aggregate<{ _id: { queue: string; state: TaskState }; n: number }>([
             { $match: match },
@@ -190,7 +263,7 @@ export class TaskStore {
           ])
           .toArray(),
       ),
-      guard(() =>
+      this.#read(() =>
         this.#tasks
           .aggregate<{ _id: string; n: number }>([
             { $match: { $and: [match, { state: 'SCHEDULED', runAt: { $lte: now } }] } },
@@ -228,11 +301,54 @@ export class TaskStore {
       this.#tasks.find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } }).limit(limit).toArray(),
     );
     if (expired.length === 0) return 0;
+    const ids = expired.map((d) => d._id);
     // Re-check expiry in the delete: a `retryTask` may have revived one in between.
-    const result = await guard(() =>
-      this.#tasks.deleteMany({ _id: { $in: expired.map((d) => d._id) }, expiresAt: { $lte: now } }),
-    );
+    const result = await guard(() => this.#tasks.deleteMany({ _id: { $in: ids }, expiresAt: { $lte: now } }));
+    if (await this.#claimingVersions()) {
+      // Only the claims of tasks that are gone: a revived task's claims still fence its writers.
+      const left = await guard(() => this.#tasks.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray());
+      const kept = new Set(left.map((d) => d._id));
+      await guard(() => this.#claims.deleteMany({ task: { $in: ids.filter((id) => !kept.has(id)) } }));
+    }
     return result.deletedCount;
+  }
+
+  /** A read of tasks, in its turn (see `#reads`). */
+  #read<T>(call: () => Promise<T>): Promise<T> {
+    return this.#reads.run(() => guard(call));
+  }
+
+  /** Whether writes must claim their version first: FerretDB, whose updates are not atomic. */
+  #claimingVersions(): Promise<boolean> {
+    this.#claimsVersions ??= guard(() => this.#db.admin().command({ buildInfo: 1 })).then(
+      (info) => typeof info['ferretdbVersion'] === 'string',
+      (error: unknown) => {
+        this.#claimsVersions = undefined; // ask again next time
+        throw error;
+      },
+    );
+    return this.#claimsVersions;
+  }
+
+  /**
+   * Another writer has claimed the change from `prev.version`: wait until its change is in the
+   * task. A claim left unwritten for `claimTimeoutMs` is taken for its writer's death (killed
+   * between claim and update, or its update failed) and its change is written here instead,
+   * guarded by the version, so that the task moves on. Writing a change twice does nothing more
+   * than writing it once (`claimedUpdate`), which is what makes a slow claimant harmless here.
+   */
+  async #awaitClaim(prev: Task, id: string): Promise<void> {
+    for (;;) {
+      const current = await guard(() => this.#tasks.findOne({ _id: prev.id }, { projection: { version: 1 } }));
+      if (current?.version !== prev.version) return;
+      const claim = await guard(() => this.#claims.findOne({ _id: id }));
+      if (!claim) return;
+      if (this.#now().getTime() - claim.at.getTime() >= this.#claimTimeoutMs) {
+        await guard(() => this.#tasks.updateOne({ _id: prev.id, version: prev.version }, claimedUpdate(claim)));
+        return;
+      }
+      await sleep(CLAIM_POLL_MS);
+    }
   }
 
   #live(task: Task | null): Task | null {
@@ -248,6 +364,47 @@ export class TaskStore {
     await guard(() => this.#tasks.deleteOne({ _id: task.id, version: task.version }));
     return null;
   }
+}
+
+/** Runs at most `limit` calls at once; the others wait, first come first served. */
+class Lane {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(limit: number) {
+    this.#free = limit;
+  }
+
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await call();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
+}
+
+/** The claim, made at `at`, of the change `transition` makes from `prev` (FerretDB only). */
+export function claimOf(prev: Task, transition: Transition, at: Date): ClaimDocument {
+  return {
+    _id: `${prev.id}@${prev.version}`,
+    task: prev.id,
+    at,
+    set: changedFields(prev, transition.task),
+    events: transition.logged.map(encodeEvent),
+  };
+}
+
+/**
+ * The update that writes a claimed change. Idempotent, so that the claimant and a writer
+ * completing its claim may both apply it: `$set` of values, and events added only when absent.
+ */
+function claimedUpdate(claim: Pick<ClaimDocument, 'set' | 'events'>): UpdateFilter<TaskDocument> {
+  return { $set: claim.set, ...(claim.events.length > 0 && { $addToSet: { events: { $each: claim.events } } }) };
 }
 
 function emptyCounts(): StateCounts {

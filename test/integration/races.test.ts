@@ -5,11 +5,13 @@
  * story: never two final states, never a state going backwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancel, failAttempt, startAttempt, succeed } from '../../src/model/state-machine.ts';
+import { cancel, failAttempt, startAttempt, succeed, type TransitionResult } from '../../src/model/state-machine.ts';
 import type { Task } from '../../src/model/task.ts';
 import type { Runtime } from '../../src/runtime.ts';
+import { claimOf, TaskStore, type ClaimDocument } from '../../src/store/task-store.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
+import { TaskRecorder } from '../../src/service/task-recorder.ts';
 
 let runtime: Runtime;
 
@@ -80,5 +82,47 @@ describe('races', () => {
     const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
     expect(events?.map((e) => e.version)).toEqual([1, 2, 3, 4]);
     expect(events?.filter((e) => e.type === 'SUCCEEDED')).toHaveLength(1);
+  });
+
+  it('writers committing from one version at the same moment: exactly one wins, every time', async () => {
+    // Two stores, as two processes have: each its own connection to the server.
+    const rival = new TaskStore(runtime.db);
+    const ok = (result: TransitionResult) => {
+      if (!result.ok) throw new Error(result.reason);
+      return result;
+    };
+    const outcomes: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const pending = await stored();
+      const [started, cancelled] = await Promise.all([
+        runtime.store.commit(pending, ok(startAttempt(pending, 'w1', new Date()))),
+        rival.commit(pending, ok(cancel(pending, 'user', new Date()))),
+      ]);
+      outcomes.push(`${started}/${cancelled}`);
+      const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
+      expect(events?.map((e) => e.version)).toEqual([1, 2]);
+      expect((await runtime.store.get(pending.id))?.state).toBe(started ? 'RUNNING' : 'CANCELLED');
+    }
+    expect(outcomes.filter((o) => o === 'true/false' || o === 'false/true')).toHaveLength(20);
+  });
+
+  it('a writer that died between claiming a version and writing it: the next writer completes its change, then decides', async (ctx) => {
+    const info = await runtime.db.admin().command({ buildInfo: 1 });
+    // Claims exist only where updates are not atomic (FerretDB); MongoDB has nothing to leave behind.
+    if (typeof info['ferretdbVersion'] !== 'string') ctx.skip();
+    const pending = await stored();
+    const start = startAttempt(pending, 'dead worker', new Date());
+    if (!start.ok) throw new Error(start.reason);
+    // What a killed claimant leaves: its claim, and the task unchanged.
+    await runtime.db.collection<ClaimDocument>('task_claims').insertOne(claimOf(pending, start, new Date()));
+    const store = new TaskStore(runtime.db, () => new Date(), { claimTimeoutMs: 300 });
+    const recorder = new TaskRecorder(store, runtime.bus, runtime.logger);
+    const waited = performance.now();
+    const cancelled = await recorder.record(pending, (t, now) => cancel(t, 'user', now, t.attempt || undefined));
+    expect(performance.now() - waited).toBeGreaterThanOrEqual(250);
+    expect(cancelled).toMatchObject({ ok: true, task: { state: 'CANCELLED', version: 3 } });
+    const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
+    expect(events?.map((e) => `${e.version}:${e.type}`)).toEqual(['1:CREATED', '2:STARTED', '3:CANCELLED']);
+    expect((await runtime.store.get(pending.id))?.attempts.map((a) => [a.workerId, a.outcome])).toEqual([['dead worker', 'CANCELLED']]);
   });
 });

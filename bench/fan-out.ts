@@ -1,13 +1,17 @@
 /**
- * Scenario 4, fan-out: N graphql-ws subscribers on one API process, all watching one task, and
- * the time for one recorded change to reach all of them; against a raw `ws` server (one Redis
- * subscriber, each message sent as is to every socket) broadcasting the same payload to N
- * sockets. Subscribers live in forked processes; the API and the raw server are restarted for
- * each N, so the growth of their resident memory is what the N connections cost.
+ * Scenario 4, fan-out: N graphql-ws subscribers on one API process, all with the same
+ * subscription, and the time for one recorded change to reach all of them; against a raw `ws`
+ * server (one Redis subscriber, each message sent as is to every socket) broadcasting the same
+ * payload to N sockets. Two subscriptions: `taskUpdated` of one task, and `taskFeed` with a filter
+ * that matches 1 in 10 tasks while changes are spread over 10 tasks, so each matching change comes
+ * with 9 that every feed must test and drop. Subscribers live in forked processes; the API and the
+ * raw server are restarted for each subscription and N, so the growth of their resident memory
+ * is what the N connections cost.
  */
 import type { ChildProcess } from 'node:child_process';
-import { print } from 'graphql';
-import { TaskUpdatedDocument } from '../schema/generated/graphql.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse, print } from 'graphql';
+import { TaskFeedDocument, TaskUpdatedDocument } from '../schema/generated/graphql.ts';
 import { isMessage, type DeliveredMessage, type ListeningMessage, type ReadyMessage, type SubscribeCommand } from './children/protocol.ts';
 import { alternate } from './lib/alternate.ts';
 import { nextMessage, rssOf, stopChild, wallNow, within, type BenchContext } from './lib/context.ts';
@@ -22,11 +26,33 @@ const READY_TIMEOUT_MS = 180_000;
 /** Sockets per subscriber process: well under its file-descriptor limit. */
 const SOCKETS_PER_CHILD = 5_000;
 
-/**
- * A subscription to fan out. `taskFeed` (pending its issue) is one more entry: its document, a
- * filter matching 1 in 10 driven tasks, and a driver that spreads changes over 10 tasks.
- */
-const SUBSCRIPTIONS = [{ name: 'taskUpdated', field: 'taskUpdated', query: print(TaskUpdatedDocument), variables: (id: string) => ({ id }) }];
+/** The tag of the one driven task in ten that `taskFeed` subscribers ask for. */
+const MATCH_TAG = 'fan-out-match';
+
+/** A subscription to fan out. */
+interface FanOutSubscription {
+  name: string;
+  /** Its root field, whose `version` identifies an event. */
+  field: string;
+  query: string;
+  /** Its variables, given the task whose changes every subscriber receives. */
+  variables: (taskId: string) => Record<string, unknown>;
+  /** Tasks the changes are spread over; only the first (tagged MATCH_TAG) concerns subscribers. */
+  tasks: number;
+  /**
+   * Whether it sends a first result at once; if not, the runner records matching changes until
+   * every subscriber has had one, which is how it knows all are live.
+   */
+  immediate: boolean;
+}
+
+const SUBSCRIPTIONS: FanOutSubscription[] = [
+  { name: 'taskUpdated', field: 'taskUpdated', query: print(TaskUpdatedDocument), variables: (id) => ({ id }), tasks: 1, immediate: true },
+  { name: 'taskFeed', field: 'taskFeed', query: print(TaskFeedDocument), variables: () => ({ filter: { tags: [MATCH_TAG] } }), tasks: 10, immediate: false },
+];
+
+/** How often the runner records a matching change while feed subscribers wait for their first result. */
+const PROBE_INTERVAL_MS = 250;
 
 /** One round: time for each event to reach every subscriber (ms), p50 and p99 over the round's events. */
 interface Round {
@@ -90,23 +116,45 @@ export const fanOut: Scenario = {
   },
 };
 
-async function measure(ctx: BenchContext, subscription: (typeof SUBSCRIPTIONS)[number], n: number, eventsPerRound: number) {
-  const ns = ctx.namespace(`fanout${n}`);
+async function measure(ctx: BenchContext, subscription: FanOutSubscription, n: number, eventsPerRound: number) {
+  const ns = ctx.namespace(`fanout-${subscription.name}-${n}`);
   const api = await ctx.taskql('api', ns);
   const rawChannel = `${ns.prefix}.raw`;
   const rawServer = ctx.child('raw-ws-server', { REDIS_URL: ctx.servers.redisUrl, CHANNEL: rawChannel });
   const { port: rawPort } = await nextMessage(rawServer, isMessage<ListeningMessage>('listening'), 30_000);
   const driver = new ChangeDriver(ctx, ns);
-  const taskId = await driver.runningTask();
+  const taskId = await driver.runningTask([MATCH_TAG]);
+  const others = await Promise.all(Array.from({ length: subscription.tasks - 1 }, () => driver.runningTask()));
+  /** Record a change of every driven task, the matching one last; resolves with when that one was recorded. */
+  const change = async (data: unknown) => {
+    let at = 0;
+    const rest = others.map((id) => driver.progress(id, data));
+    await driver.progress(taskId, data, (_v, recordedAt) => (at = recordedAt));
+    await Promise.all(rest);
+    return at;
+  };
+  /** `ready`, recording changes every PROBE_INTERVAL_MS meanwhile unless the subscription sends at once. */
+  const probeUntil = async <T>(ready: Promise<T>): Promise<T> => {
+    if (subscription.immediate) return ready;
+    let settled = false;
+    const result = ready.finally(() => (settled = true));
+    while (!settled) {
+      await Promise.race([result, sleep(PROBE_INTERVAL_MS)]);
+      if (!settled) await change({ probe: true });
+    }
+    return result;
+  };
 
-  // The raw server broadcasts what a taskql subscriber receives for this task: the same bytes.
+  // The raw server broadcasts what a taskql subscriber receives for a change: the same bytes.
   const client = await connect(api.port);
-  const sample = await new Promise<unknown>((resolve) => {
-    const { unsubscribe } = subscribe(client, TaskUpdatedDocument, { id: taskId }, (data) => {
-      unsubscribe();
-      resolve(data);
-    });
-  });
+  const sample = await probeUntil(
+    new Promise<unknown>((resolve) => {
+      const { unsubscribe } = subscribe(client, parse(subscription.query), subscription.variables(taskId), (data) => {
+        unsubscribe();
+        resolve(data);
+      });
+    }),
+  );
   await client.dispose();
   const rawMessage = (version: number) => {
     const data = structuredClone(sample) as Record<string, { version: number }>;
@@ -129,7 +177,12 @@ async function measure(ctx: BenchContext, subscription: (typeof SUBSCRIPTIONS)[n
       } satisfies SubscribeCommand);
       children.push(child);
     }
-    await Promise.all(children.map((child) => nextMessage(child, isMessage<ReadyMessage>('ready'), READY_TIMEOUT_MS)));
+    const waitFor = (type: ReadyMessage['type']) =>
+      Promise.all(children.map((child) => nextMessage(child, (m): m is ReadyMessage => isMessage<ReadyMessage>(type)(m), READY_TIMEOUT_MS)));
+    const ready = waitFor('ready');
+    ready.catch(() => {});
+    await waitFor('opened');
+    await probeUntil(ready);
     return children;
   };
   const graphqlChildren = await open('graphql', api.port);
@@ -149,7 +202,6 @@ async function measure(ctx: BenchContext, subscription: (typeof SUBSCRIPTIONS)[n
   const summary = (times: number[]): Round => ({ p50: percentile(times, 50), p99: percentile(times, 99) });
   const publisher = ctx.redis();
   let rawVersion = 0;
-  let taskVersion = 2; // CREATED, STARTED
 
   const rounds = await alternate(roundsFor(ctx), {
     raw: async () => {
@@ -169,14 +221,7 @@ async function measure(ctx: BenchContext, subscription: (typeof SUBSCRIPTIONS)[n
     taskql: async () => {
       const times: number[] = [];
       for (let e = 0; e < eventsPerRound; e++) {
-        const version = ++taskVersion;
-        times.push(
-          await reachAll(graphqlChildren, version, async () => {
-            let at = 0;
-            await driver.progress(taskId, { e }, (_v, recordedAt) => (at = recordedAt));
-            return at;
-          }),
-        );
+        times.push(await reachAll(graphqlChildren, driver.version(taskId) + 1, () => change({ e })));
       }
       return summary(times);
     },

@@ -17,9 +17,14 @@ export interface SubscribeCommand {
   field: string;
 }
 
-/** subscribers → runner: every connection is open (graphql: and has had its first result). */
+/**
+ * subscribers → runner: `opened` once every connection is open (graphql: and has sent its
+ * subscription); `ready` once every connection has had its first result (raw: once open). A
+ * subscription that sends nothing at once (`taskFeed`) has its first result when the runner
+ * records a change it matches.
+ */
 export interface ReadyMessage {
-  type: 'ready';
+  type: 'opened' | 'ready';
 }
 
 /** subscribers → runner: event `version` reached every connection of this child; `last` is when the last got it. */

@@ -18,18 +18,20 @@ type Versioned = Record<string, { version: number }>;
 const received = new Map<number, number>();
 const closers: (() => void)[] = [];
 
+let closing = false;
+const fail = (error: unknown) => {
+  if (closing) return;
+  console.error('subscribers:', error);
+  process.exit(1);
+};
+
 process.once('message', (message) => {
   if (!isMessage<SubscribeCommand>('subscribe')(message)) return;
-  void open(message).then(
-    () => process.send?.({ type: 'ready' } satisfies ReadyMessage),
-    (error: unknown) => {
-      console.error('subscribers:', error);
-      process.exit(1);
-    },
-  );
+  void open(message).catch(fail);
 });
 
 process.once('SIGTERM', () => {
+  closing = true;
   for (const close of closers) close();
   process.exit(0);
 });
@@ -44,31 +46,48 @@ function arrived(version: number, count: number): void {
   }
 }
 
+/**
+ * Open every connection, a batch at a time; say `opened`, then `ready` once each has had its
+ * first result (that result is the state at subscription time, not a measured event).
+ */
 async function open(command: SubscribeCommand): Promise<void> {
-  for (let first = 0; first < command.count; first += CONNECT_BATCH) {
-    const batch = Math.min(CONNECT_BATCH, command.count - first);
-    await Promise.all(Array.from({ length: batch }, () => (command.kind === 'graphql' ? openGraphql(command) : openRaw(command))));
+  let first = 0;
+  let allFirst = () => {};
+  const firsts = new Promise<void>((resolve) => (allFirst = resolve));
+  const firstResult = () => {
+    if (++first === command.count) allFirst();
+  };
+  for (let opened = 0; opened < command.count; opened += CONNECT_BATCH) {
+    const batch = Math.min(CONNECT_BATCH, command.count - opened);
+    await Promise.all(Array.from({ length: batch }, () => (command.kind === 'graphql' ? openGraphql(command, firstResult) : openRaw(command, firstResult))));
   }
+  process.send?.({ type: 'opened' } satisfies ReadyMessage);
+  await firsts;
+  process.send?.({ type: 'ready' } satisfies ReadyMessage);
 }
 
-/** A graphql-ws subscription; resolves at its first result (the state at subscription time). */
-async function openGraphql(command: SubscribeCommand): Promise<void> {
+/** A graphql-ws subscription; resolves once the subscription is sent (not answered). */
+async function openGraphql(command: SubscribeCommand, firstResult: () => void): Promise<void> {
   const client = await connect(command.port);
   closers.push(() => void client.dispose());
   const document = parse(command.query!) as TypedDocumentNode<Versioned, Record<string, unknown>>;
-  await new Promise<void>((resolve) => {
-    let first = true;
-    subscribe(client, document, command.variables ?? {}, (data) => {
-      if (first) {
-        first = false;
-        resolve();
-      } else arrived(data[command.field]!.version, command.count);
-    });
+  let first = true;
+  const { done } = subscribe(client, document, command.variables ?? {}, (data) => {
+    if (first) {
+      first = false;
+      firstResult();
+    } else arrived(data[command.field]!.version, command.count);
   });
+  // A subscription the server ends (a feed closed for falling behind, say) would leave its events
+  // missing and the runner waiting: fail loudly instead.
+  done.then(
+    () => fail(new Error('the server completed a subscription')),
+    (error: unknown) => fail(error),
+  );
 }
 
-/** A plain socket; it parses each message as a graphql-ws client would. */
-async function openRaw(command: SubscribeCommand): Promise<void> {
+/** A plain socket; it parses each message as a graphql-ws client would. Open is its first result. */
+async function openRaw(command: SubscribeCommand, firstResult: () => void): Promise<void> {
   const socket = new WebSocket(`ws://127.0.0.1:${command.port}`);
   closers.push(() => socket.terminate());
   socket.on('message', (data: Buffer) => {
@@ -79,4 +98,5 @@ async function openRaw(command: SubscribeCommand): Promise<void> {
     socket.once('open', () => resolve());
     socket.once('error', reject);
   });
+  firstResult();
 }

@@ -33,7 +33,7 @@ export interface Namespace {
 /** Options of a whole run. */
 export interface RunOptions {
   quick: boolean;
-  /** Directory for `--cpu-prof` profiles of the taskql processes; none when unset. */
+  /** Directory for CPU profiles of the taskql processes (`cpu-profile.ts`); none when unset. */
   profileDir?: string;
 }
 
@@ -86,8 +86,12 @@ export class BenchContext {
 
   /** Start a taskql API or worker process in `ns`; it is stopped at `close` unless stopped before. */
   async taskql(kind: 'api' | 'worker', ns: Namespace, env: Record<string, string> = {}): Promise<TaskqlProcess> {
-    const profile: Record<string, string> = this.options.profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${this.options.profileDir}` } : {};
-    const started = await startProcess(kind, { ...ns.env, ...profile, ...env });
+    const { profileDir } = this.options;
+    const started = await startProcess(
+      kind,
+      { ...ns.env, ...(profileDir && { CPU_PROFILE_DIR: profileDir }), ...env },
+      profileDir ? { imports: ['bench/lib/cpu-profile.ts'] } : {},
+    );
     this.#cleanups.push(() => started.stop());
     return started;
   }

@@ -26,7 +26,7 @@ const RESULT_TTL_SECONDS = 604_800;
  * A new `echo` task as `enqueueTask(input: { type: "echo", input })` creates it for the caller the
  * benchmark's API sees (authentication is off there: the anonymous owner).
  */
-export function newEchoTask(input: Record<string, unknown>, now = new Date()): Transition {
+export function newEchoTask(input: Record<string, unknown>, now = new Date(), tags: readonly string[] = []): Transition {
   return createTask(
     {
       id: randomUUID(),
@@ -35,7 +35,7 @@ export function newEchoTask(input: Record<string, unknown>, now = new Date()): T
       input,
       maxAttempts: 1,
       priority: 0,
-      tags: [],
+      tags: [...tags],
       idempotencyKey: null,
       owner: ANONYMOUS.owner,
       runAt: null,
@@ -114,14 +114,24 @@ export class ChangeDriver {
     this.#bus = new EventBus(this.#connection, this.#connection, ns.prefix);
   }
 
-  /** Store a new `echo` task and start its attempt, as if a worker had taken it; returns its id. */
-  async runningTask(): Promise<string> {
-    const created = newEchoTask({});
+  /**
+   * Store a new `echo` task with `tags` and start its attempt, as if a worker had taken it;
+   * returns its id.
+   */
+  async runningTask(tags: readonly string[] = []): Promise<string> {
+    const created = newEchoTask({}, new Date(), tags);
     await this.#store.insert(created);
     const started = startAttempt(created.task, 'bench-driver', new Date());
     if (!started.ok || !(await this.#store.commit(created.task, started))) throw new Error('could not start a task');
     this.#tasks.set(started.task.id, { task: started.task, chain: Promise.resolve() });
     return started.task.id;
+  }
+
+  /** Task `id`'s version after the last change this driver recorded (none may be in flight to know the next). */
+  version(id: string): number {
+    const entry = this.#tasks.get(id);
+    if (!entry) throw new Error(`unknown driven task ${id}`);
+    return entry.task.version;
   }
 
   /**

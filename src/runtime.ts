@@ -10,6 +10,7 @@ import { CancelRequests } from './events/cancel-requests.ts';
 import { EventBus } from './events/event-bus.ts';
 import { QueueStatsFeeds } from './events/queue-stats-feeds.ts';
 import { TaskFeeds } from './events/task-feeds.ts';
+import { TaskStreams } from './events/task-stream.ts';
 import type { Logger } from './logger.ts';
 import { TaskQueues } from './queue/task-queues.ts';
 import { WorkerRegistry } from './queue/worker-registry.ts';
@@ -37,6 +38,7 @@ export interface Runtime {
   tasks: TaskService;
   queueService: QueueService;
   feeds: TaskFeeds;
+  streams: TaskStreams;
   queueStatsFeeds: QueueStatsFeeds;
   /** Whether MongoDB and Redis both answer now (readiness). */
   ping(): Promise<boolean>;
@@ -84,6 +86,11 @@ export async function startRuntime(
   const workers = new WorkerRegistry(commands, config.redisPrefix, 3 * config.workerHeartbeatMs);
   const queueService = new QueueService({ store, workers, types: registry });
   const feeds = new TaskFeeds(bus);
+  const streams = new TaskStreams(bus, async (id, withEvents) => {
+    if (withEvents) return store.getWithEvents(id, 0);
+    const task = await store.get(id);
+    return task && { task, events: [] };
+  });
   // At most two recounts a second per queue, as the contract promises; a slow refresh besides.
   const queueStatsFeeds = new QueueStatsFeeds(bus, (owner, queue) => queueService.count(owner, queue), {
     minIntervalMs: 500,
@@ -92,7 +99,7 @@ export async function startRuntime(
   const tasks = new TaskService({
     store,
     queues,
-    bus,
+    streams,
     cancels,
     recorder,
     types: registry,
@@ -120,6 +127,7 @@ export async function startRuntime(
     tasks,
     queueService,
     feeds,
+    streams,
     queueStatsFeeds,
     async ping() {
       try {

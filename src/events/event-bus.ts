@@ -7,13 +7,22 @@
 import { BSON } from 'mongodb';
 import type { Redis } from 'ioredis';
 import { DependencyUnavailableError } from '../errors.ts';
-import type { Task, TaskEvent } from '../model/task.ts';
+import type { Task, TaskEvent, TaskEventWithTask } from '../model/task.ts';
 import { decodeEvent, decodeTask, encodeEvent, encodeTask } from '../store/task-document.ts';
 
 /** One recorded change: the event and the task right after it. */
 export interface TaskChange {
   task: Task;
   event: TaskEvent;
+}
+
+const eventsWithTask = new WeakMap<TaskChange, TaskEventWithTask>();
+
+/** The change as its event with the task: one object per change, however many feeds and streams send it. */
+export function eventWithTask(change: TaskChange): TaskEventWithTask {
+  let event = eventsWithTask.get(change);
+  if (!event) eventsWithTask.set(change, (event = { ...change.event, task: change.task }));
+  return event;
 }
 
 /** Called for each change of a watched task, in the order messages arrive. */

@@ -7,7 +7,7 @@
 import { FixedBuffer, Repeater } from 'graphql-yoga';
 import { matchesFilter, type TaskFilter } from '../model/task-filter.ts';
 import type { Task, TaskEventWithTask } from '../model/task.ts';
-import type { EventBus, TaskChange } from './event-bus.ts';
+import { eventWithTask, type EventBus, type TaskChange } from './event-bus.ts';
 
 /**
  * Events a feed may fall behind by before it is ended with an error: a subscriber that cannot
@@ -63,7 +63,7 @@ export class TaskFeeds {
     for (const feed of this.#feeds) {
       if (!feed.visible(change.task) || !matchesFilter(change.task, feed.filter, now)) continue;
       this.delivered++;
-      feed.push({ ...change.event, task: change.task }).catch(() =>
+      feed.push(eventWithTask(change)).catch(() =>
         feed.fail(new Error(`the feed fell more than ${FEED_BACKLOG} events behind and was closed`)),
       );
     }

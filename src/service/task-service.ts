@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { canSee, hasScope, visibleTo, type Principal, type Scope } from '../auth/principal.ts';
 import { ForbiddenError, InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
 import type { CancelRequests } from '../events/cancel-requests.ts';
-import type { EventBus } from '../events/event-bus.ts';
+import { eventWithTask } from '../events/event-bus.ts';
 import type { TaskFeeds } from '../events/task-feeds.ts';
-import { openTaskStream } from '../events/task-stream.ts';
+import type { TaskStreams } from '../events/task-stream.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
 import { cancel, createTask, requeue, type Transition } from '../model/state-machine.ts';
 import { isFinalState, PRIORITY_RANGE, type Task, type TaskEvent, type TaskEventWithTask } from '../model/task.ts';
@@ -84,7 +84,7 @@ export interface TaskServiceSettings {
 export class TaskService {
   readonly #store: TaskStore;
   readonly #queues: TaskQueues;
-  readonly #bus: EventBus;
+  readonly #streams: TaskStreams;
   readonly #cancels: CancelRequests;
   readonly #recorder: TaskRecorder;
   readonly #types: TaskTypeRegistry;
@@ -94,7 +94,7 @@ export class TaskService {
   constructor(deps: {
     store: TaskStore;
     queues: TaskQueues;
-    bus: EventBus;
+    streams: TaskStreams;
     cancels: CancelRequests;
     recorder: TaskRecorder;
     types: TaskTypeRegistry;
@@ -103,7 +103,7 @@ export class TaskService {
   }) {
     this.#store = deps.store;
     this.#queues = deps.queues;
-    this.#bus = deps.bus;
+    this.#streams = deps.streams;
     this.#cancels = deps.cancels;
     this.#recorder = deps.recorder;
     this.#types = deps.types;
@@ -271,11 +271,10 @@ export class TaskService {
   /** The task now, then after each change, ending after a final state. */
   watchTask(principal: Principal, id: string): Promise<AsyncIterableIterator<Task>> {
     requireScope(principal, 'tasks:read');
-    return openTaskStream<Task>(this.#bus, id, 0, {
-      catchUp: async (after) => {
-        const task = this.#visible(principal, await this.#store.get(id));
-        return task && { items: task.version > after ? [task] : [], final: isFinalState(task.state) };
-      },
+    return this.#streams.open<Task>(id, 0, {
+      events: false,
+      fromRecord: ({ task }, after) =>
+        canSee(principal, task) ? { items: task.version > after ? [task] : [], final: isFinalState(task.state) } : null,
       fromChange: (change) => change.task,
       version: (task) => task.version,
       isFinal: (task) => isFinalState(task.state),
@@ -285,18 +284,13 @@ export class TaskService {
   /** The task's events after `afterVersion` from the record, then live, ending after the final event. */
   watchEvents(principal: Principal, id: string, afterVersion: number): Promise<AsyncIterableIterator<TaskEventWithTask>> {
     requireScope(principal, 'tasks:read');
-    return openTaskStream<TaskEventWithTask>(this.#bus, id, afterVersion, {
-      catchUp: async (after) => {
-        const found = await this.#store.getWithEvents(id, after);
-        return (
-          found &&
-          this.#visible(principal, found.task) && {
-            items: found.events.map((event) => ({ ...event, task: found.task })),
-            final: isFinalState(found.task.state),
-          }
-        );
-      },
-      fromChange: (change) => ({ ...change.event, task: change.task }),
+    return this.#streams.open<TaskEventWithTask>(id, afterVersion, {
+      events: true,
+      fromRecord: ({ task, events }, after) =>
+        canSee(principal, task)
+          ? { items: events.filter((event) => event.version > after).map((event) => ({ ...event, task })), final: isFinalState(task.state) }
+          : null,
+      fromChange: eventWithTask,
       version: (event) => event.version,
       isFinal: (event) => isFinalState(event.state),
     });

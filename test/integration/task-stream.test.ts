@@ -1,10 +1,11 @@
 /**
  * The ordering guarantees of per-task streams, on real Redis and the real MongoDB-compatible
  * server: changes that land between "watch" and "read", changes whose message never arrives,
- * and messages that arrive out of order.
+ * and messages that arrive out of order; and that the streams of one task share their reads
+ * without weakening any of that.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTaskStream, type StreamSource } from '../../src/events/task-stream.ts';
+import { TaskStreams, type ReadTask, type StreamSource, type TaskRecord } from '../../src/events/task-stream.ts';
 import { reportProgress, startAttempt, succeed } from '../../src/model/state-machine.ts';
 import type { Decision } from '../../src/service/task-recorder.ts';
 import { isFinalState, type Task } from '../../src/model/task.ts';
@@ -47,6 +48,21 @@ async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
   for await (const item of stream) items.push(item);
   return items;
 }
+
+/** The record as the API's streams read it, without events. */
+const readTask: ReadTask = async (id) => {
+  const task = await runtime.store.get(id);
+  return task && { task, events: [] };
+};
+
+/** Snapshots of the task, as `taskUpdated` streams them. */
+const snapshots: StreamSource<Task> = {
+  events: false,
+  fromRecord: ({ task }: TaskRecord, after) => ({ items: task.version > after ? [task] : [], final: isFinalState(task.state) }),
+  fromChange: (change) => change.task,
+  version: (t) => t.version,
+  isFinal: (t) => isFinalState(t.state),
+};
 
 const start: Decision = (t, now) => startAttempt(t, 'w', now);
 const progress = (percent: number): Decision => (t, now) => reportProgress(t, 1, { percent }, now);
@@ -91,30 +107,70 @@ describe('task streams', () => {
   it('keeps a change that lands between watching and reading, and drops what the read already had', async () => {
     const task = await newTask();
     const v2 = await recordSilently(task, start);
+    // The read happens while two changes are published: v2 (which the read includes) and v3
+    // (which it does not); v4 follows.
     let read = false;
-    const source: StreamSource<Task> = {
-      // The read happens while two changes are published: v2 (which the read will include) and
-      // v3 (which it will not).
-      catchUp: async (after) => {
-        if (!read) {
-          read = true;
-          const snapshot = await runtime.store.get(task.id);
-          const v3 = await recordSilently(v2.task, progress(30));
-          await runtime.bus.publish(v2);
-          await runtime.bus.publish(v3);
-          const v4 = await recordSilently(v3.task, finish);
-          await runtime.bus.publish(v4);
-          return snapshot && { items: [snapshot], final: false };
-        }
-        const now = await runtime.store.get(task.id);
-        return now && { items: now.version > after ? [now] : [], final: isFinalState(now.state) };
-      },
-      fromChange: (change) => change.task,
-      version: (t) => t.version,
-      isFinal: (t) => isFinalState(t.state),
-    };
-    const items = await drain(await openTaskStream(runtime.bus, task.id, 0, source));
+    const streams = new TaskStreams(runtime.bus, async (id) => {
+      const snapshot = await readTask(id, false);
+      if (!read) {
+        read = true;
+        const v3 = await recordSilently(v2.task, progress(30));
+        await runtime.bus.publish(v2);
+        await runtime.bus.publish(v3);
+        const v4 = await recordSilently(v3.task, finish);
+        await runtime.bus.publish(v4);
+      }
+      return snapshot;
+    });
+    const items = await drain(await streams.open(task.id, 0, snapshots));
     expect(items.map((t) => t.version)).toEqual([2, 3, 4]);
+  });
+
+  it('shares one read among the streams of a task that open together', async () => {
+    const task = await newTask();
+    const before = runtime.streams.reads;
+    const streams = await Promise.all(Array.from({ length: 50 }, () => runtime.tasks.watchTask(ANONYMOUS, task.id)));
+    expect(runtime.streams.reads - before).toBe(1);
+    const collected = streams.map(drain);
+    const v2 = await recordAndPublish(task, start);
+    await recordAndPublish(v2.task, finish);
+    for (const items of await Promise.all(collected)) expect(items.map((t) => t.version)).toEqual([1, 2, 3]);
+  });
+
+  it('never gives a stream a read that started before it watched', async () => {
+    const task = await newTask();
+    // While the first stream's read runs (and after it has read v1), v2 is recorded and published,
+    // then a second stream opens: it did not hear v2, so only a read of its own can give it v2.
+    let second: Promise<AsyncIterableIterator<Task>> | undefined;
+    const streams = new TaskStreams(runtime.bus, async (id) => {
+      const snapshot = await readTask(id, false);
+      if (!second) {
+        await recordAndPublish(task, start);
+        second = streams.open(task.id, 0, snapshots);
+      }
+      return snapshot;
+    });
+    const first = drain(await streams.open(task.id, 0, snapshots));
+    const late = drain(await second!);
+    const now = (await runtime.store.get(task.id))!;
+    await recordAndPublish(now, finish);
+    expect((await first).map((t) => t.version)).toEqual([1, 2, 3]);
+    expect((await late).map((t) => t.version)).toEqual([2, 3]);
+    expect(streams.reads).toBe(2);
+  });
+
+  it('reads a silent task once for all its streams, and so finds a change never published', async () => {
+    const task = await newTask();
+    const idleMs = 300;
+    const streams = new TaskStreams(runtime.bus, readTask, idleMs);
+    const open = await Promise.all(Array.from({ length: 20 }, () => streams.open(task.id, 0, snapshots)));
+    const collected = open.map(drain);
+    const v2 = await recordSilently(task, start);
+    await recordSilently(v2.task, finish);
+    for (const items of await Promise.all(collected)) expect(items.at(-1)).toMatchObject({ version: 3, state: 'SUCCEEDED' });
+    // The opening read and one read per silent period, however many streams: never one each.
+    expect(streams.reads).toBeGreaterThanOrEqual(2);
+    expect(streams.reads).toBeLessThan(open.length);
   });
 
   it('fails at once for an unknown task and leaves no watcher behind', async () => {

@@ -2,16 +2,20 @@
  * GraphQL subscriptions over WebSocket (graphql-ws on ws), sharing the HTTP server's port and
  * path and running through yoga's envelop, so both transports share schema, plugins and errors.
  *
+ * graphql-ws's protocol server (`makeServer`) runs on ws sockets through a small transport of our
+ * own rather than its `use/ws` starter, which keeps each socket's upgrade request, a ping timer
+ * per socket, and each subscribe message's buffer for as long as the subscription lives — a few
+ * kilobytes per subscriber that matter at ten thousand of them. One timer pings every socket.
+ *
  * The caller authenticates once, in `connection_init` (`connectionParams.authorization`): a bad or
  * missing token closes the socket with 4403 before any operation runs, and a token that expires
  * while connected closes it then. Limits: subscriptions per socket, sockets per owner.
  */
 import type { Server } from 'node:http';
-import type { ExecutionArgs, GraphQLSchema, parse, validate } from 'graphql';
+import type { ExecutionArgs, ExecutionResult, GraphQLSchema, parse, validate } from 'graphql';
 import { GraphQLError } from 'graphql';
-import { CloseCode } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
-import type { YogaServerInstance } from 'graphql-yoga';
+import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -31,9 +35,16 @@ interface Enveloped extends ExecuteFns {
 
 /** Per-socket state graphql-ws carries for us in `ctx.extra`. */
 type SocketState = {
+  socket: WebSocket;
   principal?: Principal;
   expiry?: NodeJS.Timeout;
 };
+
+/**
+ * How often every socket is pinged; one that has not answered the previous ping by then is
+ * dropped (graphql-ws's own default period).
+ */
+const KEEP_ALIVE_MS = 12_000;
 
 /** The close code of "too many sockets for this caller" (graphql-ws leaves 4400–4499 to apps). */
 export const TOO_MANY_SOCKETS = 4429;
@@ -56,73 +67,116 @@ export function serveWebSockets(
   const open = new Set<{ subscriptions: Record<string, unknown> }>();
   const wss = new WebSocketServer({ server: http, path: yoga.graphqlEndpoint });
 
-  const disposable = useServer<Record<string, unknown> | undefined, SocketState>(
-    {
-      onConnect: async (ctx) => {
-        const socket: WebSocket = ctx.extra.socket;
-        let principal: Principal;
-        try {
-          const authorization = ctx.connectionParams?.['authorization'];
-          principal = await auth.authenticate(typeof authorization === 'string' ? authorization : null);
-        } catch {
-          return false; // graphql-ws closes with 4403 Forbidden
-        }
-        const held = socketsPerOwner.get(principal.owner) ?? 0;
-        if (held >= limits.socketsPerOwner) {
-          socket.close(TOO_MANY_SOCKETS, `at most ${limits.socketsPerOwner} WebSockets per caller`);
-          return false;
-        }
-        socketsPerOwner.set(principal.owner, held + 1);
-        ctx.extra.principal = principal;
-        open.add(ctx);
-        if (principal.expiresAt) {
-          const ms = principal.expiresAt.getTime() - Date.now();
-          ctx.extra.expiry = setTimeout(() => socket.close(CloseCode.Forbidden, 'token expired'), Math.max(0, ms));
-        }
-        return true;
-      },
-      onClose: (ctx) => {
-        const { principal, expiry } = ctx.extra;
-        clearTimeout(expiry);
-        open.delete(ctx);
-        if (!principal) return;
-        const left = (socketsPerOwner.get(principal.owner) ?? 1) - 1;
-        if (left > 0) socketsPerOwner.set(principal.owner, left);
-        else socketsPerOwner.delete(principal.owner);
-      },
-      execute: (args) => (args.rootValue as ExecuteFns).execute(args) as never,
-      subscribe: (args) => (args.rootValue as ExecuteFns).subscribe(args) as never,
-      onSubscribe: async (ctx, _id, payload) => {
-        if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
-          return [new GraphQLError(`at most ${limits.subscriptionsPerSocket} subscriptions per WebSocket`, { extensions: { code: 'RATE_LIMITED' } })];
-        }
-        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params: payload,
-          principal: ctx.extra.principal,
-        }) as Enveloped;
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [toContractError(error)];
-        }
-        const errors = validate(schema, document);
-        if (errors.length > 0) return errors.map(toContractError);
-        let contextValue: unknown;
-        try {
-          contextValue = await contextFactory();
-        } catch (error) {
-          return [toContractError(error)]; // a rate limit, for one
-        }
-        return { schema, operationName: payload.operationName, document, variableValues: payload.variables, contextValue, rootValue: { execute, subscribe } };
-      },
+  const server = makeServer<Record<string, unknown> | undefined, SocketState>({
+    onConnect: async (ctx) => {
+      const socket = ctx.extra.socket;
+      let principal: Principal;
+      try {
+        const authorization = ctx.connectionParams?.['authorization'];
+        principal = await auth.authenticate(typeof authorization === 'string' ? authorization : null);
+      } catch {
+        return false; // graphql-ws closes with 4403 Forbidden
+      }
+      const held = socketsPerOwner.get(principal.owner) ?? 0;
+      if (held >= limits.socketsPerOwner) {
+        socket.close(TOO_MANY_SOCKETS, `at most ${limits.socketsPerOwner} WebSockets per caller`);
+        return false;
+      }
+      socketsPerOwner.set(principal.owner, held + 1);
+      ctx.extra.principal = principal;
+      open.add(ctx);
+      if (principal.expiresAt) {
+        const ms = principal.expiresAt.getTime() - Date.now();
+        ctx.extra.expiry = setTimeout(() => socket.close(CloseCode.Forbidden, 'token expired'), Math.max(0, ms));
+      }
+      return true;
     },
-    wss,
-  );
+    onClose: (ctx) => {
+      const { principal, expiry } = ctx.extra;
+      clearTimeout(expiry);
+      open.delete(ctx);
+      if (!principal) return;
+      const left = (socketsPerOwner.get(principal.owner) ?? 1) - 1;
+      if (left > 0) socketsPerOwner.set(principal.owner, left);
+      else socketsPerOwner.delete(principal.owner);
+    },
+    execute: (args) => (args.rootValue as ExecuteFns).execute(args) as never,
+    subscribe: (args) => (args.rootValue as ExecuteFns).subscribe(args) as never,
+    onSubscribe: async (ctx, id, payload) => {
+      if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
+        return [new GraphQLError(`at most ${limits.subscriptionsPerSocket} subscriptions per WebSocket`, { extensions: { code: 'RATE_LIMITED' } })];
+      }
+      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+        ...ctx,
+        socket: ctx.extra.socket,
+        params: payload,
+        principal: ctx.extra.principal,
+      }) as Enveloped;
+      let document;
+      try {
+        document = parse(payload.query);
+        // yoga caches documents by their text: its copy of the text stands in for this message's,
+        // which graphql-ws keeps for as long as the subscription lives.
+        if (document.loc) (payload as { query: string }).query = document.loc.source.body;
+      } catch (error) {
+        return [toContractError(error)];
+      }
+      const errors = validate(schema, document);
+      if (errors.length > 0) return errors.map(toContractError);
+      let contextValue: unknown;
+      try {
+        contextValue = await contextFactory();
+      } catch (error) {
+        return [toContractError(error)]; // a rate limit, for one
+      }
+      const socket = ctx.extra.socket;
+      const subscribeAndSend = async (args: ExecutionArgs) => {
+        const results = await subscribe(args);
+        return isAsyncIterable(results) ? sendEach(results as AsyncIterable<ExecutionResult>, socket, id) : results;
+      };
+      return {
+        schema,
+        operationName: payload.operationName,
+        document,
+        variableValues: payload.variables,
+        contextValue,
+        rootValue: { execute, subscribe: subscribeAndSend },
+      };
+    },
+  });
+
+  wss.options.handleProtocols = handleProtocols;
   wss.on('error', (err) => logger.warn({ err }, 'WebSocket server error'));
+  const unanswered = new WeakSet<WebSocket>();
+  const keepAlive = setInterval(() => {
+    for (const socket of wss.clients) {
+      if (socket.readyState !== socket.OPEN) continue;
+      if (unanswered.has(socket)) socket.terminate();
+      else {
+        unanswered.add(socket);
+        socket.ping();
+      }
+    }
+  }, KEEP_ALIVE_MS);
+  wss.on('connection', (socket) => {
+    const failed = (err: unknown) => {
+      logger.error({ err }, 'WebSocket failure');
+      socket.close(CloseCode.InternalServerError, 'Internal server error');
+    };
+    socket.on('pong', () => unanswered.delete(socket));
+    socket.once('error', failed);
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) => send(socket, data),
+        close: (code, reason) => socket.close(code, reason),
+        // Not an async listener: the message's buffer is dropped as soon as it is read.
+        onMessage: (handle) => socket.on('message', (data: Buffer) => void handle(data.toString()).catch(failed)),
+      },
+      { socket },
+    );
+    socket.once('close', (code, reason) => void closed(code, reason.toString()));
+  });
 
   return {
     load: () => ({
@@ -130,9 +184,52 @@ export function serveWebSockets(
       subscriptions: [...open].reduce((n, ctx) => n + Object.values(ctx.subscriptions).filter(Boolean).length, 0),
     }),
     async close() {
-      // graphql-ws closes every socket with 1001 "Going away": clients reconnect elsewhere.
-      await disposable.dispose();
+      // 1001 "Going away": clients reconnect elsewhere.
+      clearInterval(keepAlive);
+      for (const socket of wss.clients) socket.close(1001, 'Going away');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
+
+/** Send `data` on `socket`; resolves once written (at once if the socket is no longer open). */
+function send(socket: WebSocket, data: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (socket.readyState !== socket.OPEN) resolve();
+    else socket.send(data, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
+/** The JSON of results sent, so a result shared by many subscriptions is serialised once. */
+const serialised = new WeakMap<ExecutionResult, string>();
+
+/**
+ * Send each of a subscription's results to `socket` as its `next` message, and end when they
+ * end. graphql-ws would serialise each result whole for every subscription; here the result's
+ * JSON is made once however many subscriptions share the result (`shared-subscriptions.ts`),
+ * and each message is only its id and type around it. Sends are awaited one by one, as graphql-ws does, so
+ * its `complete` or `error` message still follows the last result.
+ */
+function sendEach(results: AsyncIterable<ExecutionResult>, socket: WebSocket, id: string): AsyncIterableIterator<never> {
+  const iterator = results[Symbol.asyncIterator]();
+  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  // Plain promise chains, not async functions: a suspended async function keeps its whole frame
+  // for as long as the subscription waits, and every subscription waits most of its life.
+  const next = (): Promise<IteratorResult<never>> =>
+    iterator.next().then((step) => {
+      if (step.done) return { done: true, value: undefined };
+      let json = serialised.get(step.value);
+      if (json === undefined) serialised.set(step.value, (json = JSON.stringify(step.value)));
+      return send(socket, `${head}${json}}`).then(next);
+    });
+  return {
+    next,
+    async return() {
+      await iterator.return?.();
+      return { done: true, value: undefined };
+    },
+    [Symbol.asyncIterator]() {
+      return this;
     },
   };
 }

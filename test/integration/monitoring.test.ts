@@ -135,7 +135,11 @@ describe('feeds, queue statistics and workers', () => {
   });
 
   it('sends each feed only the events its filter matches, doing no work for the others', async () => {
-    const feeds = Array.from({ length: 20 }, () => client.watch(TaskFeedDocument, { filter: { types: ['sleep'] } }));
+    // Twenty different filters, all matching the sleep task: identical subscriptions would be
+    // served by one shared feed (see shared-subscriptions.ts).
+    const feeds = Array.from({ length: 20 }, (_, i) =>
+      client.watch(TaskFeedDocument, { filter: { types: ['sleep'], createdAfter: new Date(Date.UTC(2000, 0, 1 + i)).toISOString() } }),
+    );
     const everything = client.watch(TaskFeedDocument, {});
     await new Promise<void>((resolve) => {
       const check = () => (runtime.feeds.size >= 21 ? resolve() : setTimeout(check, 5));

@@ -1,0 +1,210 @@
+/**
+ * Subscribers who asked for the same thing share one subscription: one source stream, one
+ * execution per event, one result object (which the WebSocket side then serialises once:
+ * `websocket.ts`).
+ *
+ * graphql-ws runs one subscription per subscriber: for each, the executor opens the field's
+ * stream (for `taskUpdated`, a task stream with its own reads) and executes the selection again
+ * on every event — a thousand subscribers of one task cost a thousand executions per change and
+ * hold a thousand pipelines. Here, subscribers with the same document, operation, variables and
+ * caller (resolvers may answer differently per caller) join one shared subscription instead; each
+ * keeps only a queue of the results it has not taken yet. Everything before the subscribe
+ * function — validation, the rate limit on new subscriptions, error masking of what is sent —
+ * still runs for each subscriber.
+ *
+ * Only root fields whose results a late subscriber can be served from are shared:
+ * - `latest`: a snapshot stream — the newest result is the state, so a subscriber that joins is
+ *   sent it first, then what follows (`taskUpdated`: the shared stream watched the bus before it
+ *   read, so nothing between the newest result and the next is missed);
+ * - `live`: a feed with no replay — a subscriber that joins gets what follows (`taskFeed`).
+ * `taskEvents` replays from the subscriber's own `afterVersion`, and `queueStatsUpdated` starts
+ * with one result per queue, so neither is shared.
+ *
+ * Each subscriber still reports its own deliveries (`delivered`, the delivery-latency metric):
+ * the shared execution notes what it was told and every subscriber repeats it.
+ */
+import { createSourceEventStream, execute, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
+import type { SchemaContext } from '../../schema/builder.ts';
+import type { Principal } from '../auth/principal.ts';
+
+/** How a subscriber joining a shared subscription late is served (see above). */
+export type Joining = 'latest' | 'live';
+
+/** taskql's shared root fields. */
+export const SHARED_FIELDS: ReadonlyMap<string, Joining> = new Map([
+  ['taskUpdated', 'latest'],
+  ['taskFeed', 'live'],
+]);
+
+/**
+ * Results a subscriber may fall behind by before it is ended with an error: one slow socket
+ * must not make the process hold an unbounded backlog for it (as `taskFeed` does per feed).
+ */
+export const SUBSCRIBER_BACKLOG = 1000;
+
+/** One event's result, and the deliveries its execution reported. */
+interface Delivery {
+  result: ExecutionResult;
+  delivered: Date[];
+}
+
+/** One subscriber of a shared subscription: what it has not taken yet. */
+interface Member {
+  queue: Delivery[];
+  wake: (() => void) | null;
+  /** Set once the shared subscription has ended: done, or failed with this error. */
+  end: { error?: Error } | null;
+}
+
+interface SharedSubscription {
+  key: string;
+  joining: Joining;
+  members: Set<Member>;
+  /** The newest result, for `latest` joiners. */
+  latest: Delivery | null;
+  /** Resolves once the source stream is open: null, or the errors that ended it before it began. */
+  opened: Promise<ExecutionResult | null>;
+  source: AsyncIterator<unknown> | null;
+  ended: boolean;
+}
+
+/** An envelop plugin: subscriptions to `fields` are shared (see above); others run as usual. */
+export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SHARED_FIELDS): Plugin<SchemaContext> {
+  const documents = new WeakMap<DocumentNode, number>();
+  let documentCount = 0;
+  const shared = new Map<string, SharedSubscription>();
+
+  const keyOf = (args: ExecutionArgs): string => {
+    let document = documents.get(args.document);
+    if (document === undefined) documents.set(args.document, (document = documentCount++));
+    const { principal } = args.contextValue as SchemaContext;
+    return JSON.stringify([document, args.operationName ?? null, args.variableValues ?? null, callerOf(principal)]);
+  };
+
+  const subscribe = async (args: ExecutionArgs, joining: Joining): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> => {
+    const key = keyOf(args);
+    let subscription = shared.get(key);
+    if (!subscription) shared.set(key, (subscription = open(args, key, joining)));
+    const failed = await subscription.opened;
+    if (failed) return failed;
+    // Ended while this subscriber waited for it to open: start afresh.
+    if (subscription.ended) return subscribe(args, joining);
+    return join(subscription, args.contextValue as SchemaContext);
+  };
+
+  const open = (args: ExecutionArgs, key: string, joining: Joining): SharedSubscription => {
+    const subscription: SharedSubscription = { key, joining, members: new Set(), latest: null, opened: Promise.resolve(null), source: null, ended: false };
+    subscription.opened = (async () => {
+      const stream = await createSourceEventStream(args);
+      if (!isAsyncIterable(stream)) {
+        close(subscription);
+        return stream;
+      }
+      subscription.source = stream[Symbol.asyncIterator]();
+      void pump(subscription, args);
+      return null;
+    })();
+    return subscription;
+  };
+
+  /** Execute each event once and hand the result to every member, in order, until the source ends. */
+  const pump = async (subscription: SharedSubscription, args: ExecutionArgs) => {
+    const context = args.contextValue as SchemaContext;
+    let error: Error | undefined;
+    try {
+      for (;;) {
+        const step = await subscription.source!.next();
+        if (step.done || subscription.ended) break;
+        const delivered: Date[] = [];
+        const result = await execute({ ...args, rootValue: step.value, contextValue: { ...context, delivered: (at: Date) => delivered.push(at) } });
+        const delivery = { result, delivered };
+        subscription.latest = delivery;
+        for (const member of subscription.members) offer(member, delivery);
+      }
+    } catch (caught) {
+      error = caught instanceof Error ? caught : new Error(String(caught));
+    }
+    close(subscription);
+    for (const member of subscription.members) finish(member, error === undefined ? {} : { error });
+  };
+
+  const join = (subscription: SharedSubscription, context: SchemaContext): AsyncIterableIterator<ExecutionResult> => {
+    const member: Member = { queue: subscription.joining === 'latest' && subscription.latest ? [subscription.latest] : [], wake: null, end: null };
+    subscription.members.add(member);
+    const leave = () => {
+      subscription.members.delete(member);
+      if (subscription.members.size > 0) return;
+      close(subscription);
+      void subscription.source?.return?.();
+    };
+    // A plain promise, not an async function: a suspended async function keeps its whole frame
+    // for as long as the subscriber waits, and most subscribers wait most of their lives.
+    const next = (): Promise<IteratorResult<ExecutionResult>> => {
+      const delivery = member.queue.shift();
+      if (delivery) {
+        for (const at of delivery.delivered) context.delivered(at);
+        return Promise.resolve({ done: false, value: delivery.result });
+      }
+      if (member.end) {
+        leave();
+        const { error } = member.end;
+        return error ? Promise.reject(error) : Promise.resolve({ done: true, value: undefined });
+      }
+      return new Promise<void>((resolve) => (member.wake = resolve)).then(next);
+    };
+    return {
+      next,
+      async return() {
+        finish(member, {});
+        member.queue.length = 0;
+        leave();
+        return { done: true, value: undefined };
+      },
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+    };
+  };
+
+  const close = (subscription: SharedSubscription) => {
+    subscription.ended = true;
+    if (shared.get(subscription.key) === subscription) shared.delete(subscription.key);
+  };
+
+  return {
+    onSubscribe({ args, setSubscribeFn }) {
+      const joining = fields.get(rootFieldOf(args));
+      if (joining) setSubscribeFn((subscribeArgs) => subscribe(subscribeArgs, joining));
+    },
+  };
+}
+
+function offer(member: Member, delivery: Delivery): void {
+  if (member.end) return;
+  if (member.queue.length >= SUBSCRIBER_BACKLOG) {
+    member.queue.length = 0;
+    finish(member, { error: new Error(`the subscriber fell more than ${SUBSCRIBER_BACKLOG} results behind and was ended`) });
+    return;
+  }
+  member.queue.push(delivery);
+  member.wake?.();
+  member.wake = null;
+}
+
+function finish(member: Member, end: { error?: Error }): void {
+  member.end ??= end;
+  member.wake?.();
+  member.wake = null;
+}
+
+/** The name of the operation's root field, when it is a plain field (not a fragment). */
+function rootFieldOf(args: ExecutionArgs): string {
+  const selection = getOperationAST(args.document, args.operationName)?.selectionSet.selections[0];
+  return selection?.kind === Kind.FIELD ? selection.name.value : '';
+}
+
+/** What resolvers may answer differently on: the caller's owner, scopes and task-token tasks. */
+function callerOf(principal: Principal): unknown {
+  return [principal.owner, [...principal.scopes].sort(), principal.taskIds && [...principal.taskIds].sort()];
+}

@@ -86,10 +86,13 @@ export async function startRuntime(
   const workers = new WorkerRegistry(commands, config.redisPrefix, 3 * config.workerHeartbeatMs);
   const queueService = new QueueService({ store, workers, types: registry });
   const feeds = new TaskFeeds(bus);
-  const streams = new TaskStreams(bus, async (id, withEvents) => {
-    if (withEvents) return store.getWithEvents(id, 0);
-    const task = await store.get(id);
-    return task && { task, events: [] };
+  const streams = new TaskStreams(bus, {
+    read: async (id, withEvents) => {
+      if (withEvents) return store.getWithEvents(id, 0);
+      const task = await store.get(id);
+      return task && { task, events: [] };
+    },
+    versions: (ids) => store.versions(ids),
   });
   // At most two recounts a second per queue, as the contract promises; a slow refresh besides.
   const queueStatsFeeds = new QueueStatsFeeds(bus, (owner, queue) => queueService.count(owner, queue), {

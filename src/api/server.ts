@@ -21,6 +21,7 @@ import { toContractError, useContractErrorCodes } from './errors.ts';
 import { GRAPHIQL_DEFAULT_QUERY, renderGraphiQL } from './graphiql.ts';
 import { ApiMetrics } from './metrics.ts';
 import { RateLimits, useRateLimits } from './rate-limits.ts';
+import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import { serveWebSockets } from './websocket.ts';
 
 /** A running API server. */
@@ -89,6 +90,7 @@ export async function startApiServer(runtime: Runtime, port = runtime.config.por
         blockFieldSuggestion: { enabled: true },
       }),
       useRateLimits(rateLimits),
+      useSharedSubscriptions(),
       useContractErrorCodes(),
     ],
   });

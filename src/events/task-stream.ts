@@ -10,13 +10,17 @@
  *
  * A change whose publish never happened (its writer died between the MongoDB write and the
  * publish, or Redis failed just then) announces no gap until the task's next change — and a final
- * change has none. So a task that has been silent for a while is read again.
+ * change has none. So the tasks that have been silent for a while are looked at again: one query
+ * every period asks for the stored versions of all of them, and only a task whose stored version
+ * is ahead of what the bus announced is read. (A read per silent task per period instead costs a
+ * process watching thousands of long-queued tasks hundreds of reads a second, which on FerretDB,
+ * where every read scans the collection, leaves no time for the writes that move tasks on.)
  *
  * The streams of one task in one process share that work, so that a thousand subscribers of a
- * task cost about what one does: one bus watcher, one silence timer, and their reads. A stream
- * that needs a read joins the task's next read if it has not started yet — it then starts after
- * the stream began watching, which is all the order above asks — and at most one read of a task
- * runs at a time, so subscribers arriving together while one runs share the one after it.
+ * task cost about what one does: one bus watcher and their reads. A stream that needs a read
+ * joins the task's next read if it has not started yet — it then starts after the stream began
+ * watching, which is all the order above asks — and at most one read of a task runs at a time,
+ * so subscribers arriving together while one runs share the one after it.
  */
 import { Repeater } from 'graphql-yoga';
 import { TaskNotFoundError } from '../errors.ts';
@@ -29,8 +33,13 @@ export interface TaskRecord {
   events: TaskEvent[];
 }
 
-/** Reads task `taskId`'s record, with its events or without; null when there is no such task. */
-export type ReadTask = (taskId: string, withEvents: boolean) => Promise<TaskRecord | null>;
+/** Where streams read tasks' records (the store, as streams need it). */
+export interface TaskRecords {
+  /** Task `taskId`'s record, with its events or without; null when there is no such task. */
+  read(taskId: string, withEvents: boolean): Promise<TaskRecord | null>;
+  /** The stored version of each of `taskIds` that exists. */
+  versions(taskIds: readonly string[]): Promise<Map<string, number>>;
+}
 
 /** What the stream has not delivered yet, taken from the record. */
 export interface CatchUp<T> {
@@ -54,11 +63,20 @@ export interface StreamSource<T> {
 }
 
 /**
- * How long a watched task may be silent before it is read again anyway: the longest a subscriber
- * waits for a change that was recorded but never published. One read per silent watched task per
- * period, however many streams watch it.
+ * How often the versions of silent watched tasks are looked at: a task that heard nothing for a
+ * whole period is checked at the end of the next, so a subscriber waits about two periods for a
+ * change that was recorded but never published (longer while checks are slow: see below). One
+ * query per period for all silent tasks.
  */
-export const IDLE_CATCH_UP_MS = 5_000;
+export const IDLE_CATCH_UP_MS = 2_500;
+
+/**
+ * The share of the time silence checks may take: after a check that took d ms, the next one waits
+ * at least d / share. On MongoDB a check is one indexed query and the period stays as set; on a
+ * server that answers it by scanning every task (FerretDB), checks space out instead of eating
+ * the time the writes need.
+ */
+const SILENCE_CHECK_SHARE = 0.1;
 
 /** One stream's inbox: the changes heard since it last looked, and whether to read the record instead. */
 interface Inbox {
@@ -70,6 +88,8 @@ interface Inbox {
 /** A read not started yet, which callers may still join. */
 interface PendingRead {
   withEvents: boolean;
+  /** The streams that take their catch-up from this read. */
+  joined: Set<Inbox>;
   start: () => void;
   result: Promise<TaskRecord | null>;
 }
@@ -78,8 +98,14 @@ interface PendingRead {
 interface TaskWatch {
   inboxes: Set<Inbox>;
   unwatch: () => void;
-  /** Marks every stream for a read once the task has been silent for the idle period. */
-  silence: NodeJS.Timeout;
+  /**
+   * The newest version every stream has been given or will be: announced on the bus (each stream
+   * has it in its inbox or reads past it), or found by a read that all of them take. A stored
+   * version beyond it may have been recorded without being published.
+   */
+  known: number;
+  /** Whether the bus announced a change (or the watch began) since the last silence check. */
+  heard: boolean;
   next: PendingRead | null;
   reading: boolean;
 }
@@ -89,18 +115,29 @@ function signal(inbox: Inbox): void {
   inbox.wake = null;
 }
 
+/** Mark every stream of `watch` for a read of the record. */
+function resync(watch: TaskWatch): void {
+  for (const inbox of watch.inboxes) {
+    inbox.resync = true;
+    signal(inbox);
+  }
+}
+
 /** Ordered streams of tasks' changes for one process. */
 export class TaskStreams {
   readonly #bus: EventBus;
-  readonly #read: ReadTask;
+  readonly #records: TaskRecords;
   readonly #idleCatchUpMs: number;
   readonly #watches = new Map<string, TaskWatch>();
+  /** The next silence check, pending while any task is watched and no check runs. */
+  #silenceTimer: NodeJS.Timeout | null = null;
+  #checkingSilence = false;
   /** Reads of the record started since start (for tests and metrics). */
   reads = 0;
 
-  constructor(bus: EventBus, read: ReadTask, idleCatchUpMs = IDLE_CATCH_UP_MS) {
+  constructor(bus: EventBus, records: TaskRecords, idleCatchUpMs = IDLE_CATCH_UP_MS) {
     this.#bus = bus;
-    this.#read = read;
+    this.#records = records;
     this.#idleCatchUpMs = idleCatchUpMs;
   }
 
@@ -116,7 +153,7 @@ export class TaskStreams {
 
     let initial: CatchUp<T> | null;
     try {
-      const record = await this.#readFor(taskId, watch, source.events);
+      const record = await this.#readFor(taskId, watch, inbox, source.events);
       initial = record && source.fromRecord(record, afterVersion);
     } catch (error) {
       leave();
@@ -161,7 +198,7 @@ export class TaskStreams {
             // A gap, a reconnect or silence: the record decides. The read starts after what
             // prompted it arrived, so it covers it.
             inbox.resync = false;
-            const record = await this.#readFor(taskId, watch, source.events);
+            const record = await this.#readFor(taskId, watch, inbox, source.events);
             const caught = record && source.fromRecord(record, last);
             if (!caught) break; // deleted while watched: nothing more will come
             await deliver(caught.items, caught.final);
@@ -177,31 +214,26 @@ export class TaskStreams {
   #watch(taskId: string): TaskWatch {
     const existing = this.#watches.get(taskId);
     if (existing) return existing;
-    const inboxes = new Set<Inbox>();
-    const resyncAll = () => {
-      for (const inbox of inboxes) {
-        inbox.resync = true;
-        signal(inbox);
-      }
-    };
     const watch: TaskWatch = {
-      inboxes,
-      // Re-armed by every message and read: it fires only after a whole period of silence.
-      silence: setInterval(resyncAll, this.#idleCatchUpMs),
+      inboxes: new Set(),
+      known: 0,
+      heard: true,
       next: null,
       reading: false,
       unwatch: this.#bus.watch(taskId, {
         onChange: (change) => {
-          watch.silence.refresh();
-          for (const inbox of inboxes) {
+          watch.heard = true;
+          watch.known = Math.max(watch.known, change.task.version);
+          for (const inbox of watch.inboxes) {
             inbox.changes.push(change);
             signal(inbox);
           }
         },
-        onResync: resyncAll,
+        onResync: () => resync(watch),
       }),
     };
     this.#watches.set(taskId, watch);
+    if (!this.#silenceTimer && !this.#checkingSilence) this.#scheduleSilenceCheck(this.#idleCatchUpMs);
     return watch;
   }
 
@@ -209,30 +241,78 @@ export class TaskStreams {
     watch.inboxes.delete(inbox);
     if (watch.inboxes.size > 0) return;
     watch.unwatch();
-    clearInterval(watch.silence);
     if (this.#watches.get(taskId) === watch) this.#watches.delete(taskId);
+    if (this.#watches.size === 0 && this.#silenceTimer) {
+      clearTimeout(this.#silenceTimer);
+      this.#silenceTimer = null;
+    }
+  }
+
+  #scheduleSilenceCheck(delayMs: number): void {
+    this.#silenceTimer = setTimeout(() => {
+      this.#silenceTimer = null;
+      this.#checkingSilence = true;
+      const started = performance.now();
+      void this.#checkSilence().finally(() => {
+        this.#checkingSilence = false;
+        const tookMs = performance.now() - started;
+        if (this.#watches.size > 0) this.#scheduleSilenceCheck(Math.max(this.#idleCatchUpMs, tookMs / SILENCE_CHECK_SHARE));
+      });
+    }, delayMs).unref();
+  }
+
+  /**
+   * Look at the tasks that heard nothing for a whole period: one query for their stored versions,
+   * and a read for the streams of each task that is ahead of what they know (or gone).
+   */
+  async #checkSilence(): Promise<void> {
+    const silent: [string, TaskWatch][] = [];
+    for (const entry of this.#watches) {
+      if (!entry[1].heard) silent.push(entry);
+      entry[1].heard = false;
+    }
+    if (silent.length === 0) return;
+    try {
+      const versions = await this.#records.versions(silent.map(([taskId]) => taskId));
+      for (const [taskId, watch] of silent) {
+        const stored = versions.get(taskId);
+        if (this.#watches.get(taskId) !== watch || (stored !== undefined && stored <= watch.known)) continue;
+        // Every stream reads after this, so each will have been given the stored version.
+        if (stored !== undefined) watch.known = stored;
+        resync(watch);
+      }
+    } catch {
+      // The server is unreachable: the same tasks are still silent at the next check.
+    }
   }
 
   /**
    * A read of `taskId`'s record that starts after this call: the task's next read, joined if it
    * has not started, else a new one that starts once the running one (if any) has ended.
    */
-  #readFor(taskId: string, watch: TaskWatch, withEvents: boolean): Promise<TaskRecord | null> {
+  #readFor(taskId: string, watch: TaskWatch, inbox: Inbox, withEvents: boolean): Promise<TaskRecord | null> {
     if (watch.next) {
       watch.next.withEvents ||= withEvents;
+      watch.next.joined.add(inbox);
       return watch.next.result;
     }
     let start = () => {};
     const started = new Promise<void>((resolve) => (start = resolve));
     const pending: PendingRead = {
       withEvents,
+      joined: new Set([inbox]),
       start,
       result: started.then(async () => {
         watch.next = null;
         watch.reading = true;
         this.reads++;
         try {
-          return await this.#read(taskId, pending.withEvents);
+          const record = await this.#records.read(taskId, pending.withEvents);
+          // Taken by every stream of the task: none of them is behind what it found.
+          if (record && [...watch.inboxes].every((other) => pending.joined.has(other))) {
+            watch.known = Math.max(watch.known, record.task.version);
+          }
+          return record;
         } finally {
           this.#readDone(watch);
         }
@@ -244,10 +324,9 @@ export class TaskStreams {
     return pending.result;
   }
 
-  /** A read of `watch`'s task ended: its silence starts now, and the read callers queued meanwhile starts. */
+  /** A read of `watch`'s task ended: the read callers queued meanwhile starts. */
   #readDone(watch: TaskWatch): void {
     watch.reading = false;
-    watch.silence.refresh();
     if (watch.next) setImmediate(watch.next.start);
   }
 }

@@ -93,6 +93,8 @@ const CLAIM_TIMEOUT_MS = 15_000;
 /** How often a writer that lost a claim looks whether the winner's change has landed. */
 const CLAIM_POLL_MS = 100;
 const MAX_CONCURRENT_READS = 8;
+/** Ids per query of `versions`: a query stays small however many tasks a process watches. */
+const VERSIONS_PER_QUERY = 1000;
 
 export class TaskStore {
   readonly #db: Db;
@@ -199,6 +201,23 @@ export class TaskStore {
     const events = doc.events.map(decodeEvent);
     if (task.pendingProgressEvent) events.push(task.pendingProgressEvent);
     return { task, events: events.filter((e) => e.version > afterVersion) };
+  }
+
+  /**
+   * The stored version of each of `ids` that exists and has not expired; one query per
+   * {@link VERSIONS_PER_QUERY} ids, so watching many tasks costs a few reads, not one each.
+   */
+  async versions(ids: readonly string[]): Promise<Map<string, number>> {
+    const now = this.#now();
+    const versions = new Map<string, number>();
+    for (let i = 0; i < ids.length; i += VERSIONS_PER_QUERY) {
+      const chunk = ids.slice(i, i + VERSIONS_PER_QUERY);
+      const docs = await this.#read(() =>
+        this.#tasks.find({ _id: { $in: chunk } }, { projection: { _id: 1, version: 1, expiresAt: 1 } }).toArray(),
+      );
+      for (const doc of docs) if (!isExpired(doc, now)) versions.set(doc._id, doc.version);
+    }
+    return versions;
   }
 
   /**
@@ -320,13 +339,10 @@ export class TaskStore {
 
   /** Whether writes must claim their version first: FerretDB, whose updates are not atomic. */
   #claimingVersions(): Promise<boolean> {
-    this.#claimsVersions ??= guard(() => this.#db.admin().command({ buildInfo: 1 })).then(
-      (info) => typeof info['ferretdbVersion'] === 'string',
-      (error: unknown) => {
-        this.#claimsVersions = undefined; // ask again next time
-        throw error;
-      },
-    );
+    this.#claimsVersions ??= guard(() => isFerretDB(this.#db)).catch((error: unknown) => {
+      this.#claimsVersions = undefined; // ask again next time
+      throw error;
+    });
     return this.#claimsVersions;
   }
 
@@ -364,6 +380,12 @@ export class TaskStore {
     await guard(() => this.#tasks.deleteOne({ _id: task.id, version: task.version }));
     return null;
   }
+}
+
+/** Whether `db` is served by FerretDB rather than MongoDB. */
+export async function isFerretDB(db: Db): Promise<boolean> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  return typeof info['ferretdbVersion'] === 'string';
 }
 
 /** Runs at most `limit` calls at once; the others wait, first come first served. */

@@ -4,8 +4,8 @@
  * and messages that arrive out of order; and that the streams of one task share their reads
  * without weakening any of that.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskStreams, type ReadTask, type StreamSource, type TaskRecord } from '../../src/events/task-stream.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { TaskStreams, type StreamSource, type TaskRecord, type TaskRecords } from '../../src/events/task-stream.ts';
 import { reportProgress, startAttempt, succeed } from '../../src/model/state-machine.ts';
 import type { Decision } from '../../src/service/task-recorder.ts';
 import { isFinalState, type Task } from '../../src/model/task.ts';
@@ -50,10 +50,15 @@ async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** The record as the API's streams read it, without events. */
-const readTask: ReadTask = async (id) => {
+async function readTask(id: string): Promise<TaskRecord | null> {
   const task = await runtime.store.get(id);
   return task && { task, events: [] };
-};
+}
+
+/** The store, as streams see it, with `read` replaced when given. */
+function records(read: TaskRecords['read'] = readTask): TaskRecords {
+  return { read, versions: (ids) => runtime.store.versions(ids) };
+}
 
 /** Snapshots of the task, as `taskUpdated` streams them. */
 const snapshots: StreamSource<Task> = {
@@ -110,8 +115,8 @@ describe('task streams', () => {
     // The read happens while two changes are published: v2 (which the read includes) and v3
     // (which it does not); v4 follows.
     let read = false;
-    const streams = new TaskStreams(runtime.bus, async (id) => {
-      const snapshot = await readTask(id, false);
+    const streams = new TaskStreams(runtime.bus, records(async (id) => {
+      const snapshot = await readTask(id);
       if (!read) {
         read = true;
         const v3 = await recordSilently(v2.task, progress(30));
@@ -121,7 +126,7 @@ describe('task streams', () => {
         await runtime.bus.publish(v4);
       }
       return snapshot;
-    });
+    }));
     const items = await drain(await streams.open(task.id, 0, snapshots));
     expect(items.map((t) => t.version)).toEqual([2, 3, 4]);
   });
@@ -142,14 +147,14 @@ describe('task streams', () => {
     // While the first stream's read runs (and after it has read v1), v2 is recorded and published,
     // then a second stream opens: it did not hear v2, so only a read of its own can give it v2.
     let second: Promise<AsyncIterableIterator<Task>> | undefined;
-    const streams = new TaskStreams(runtime.bus, async (id) => {
-      const snapshot = await readTask(id, false);
+    const streams = new TaskStreams(runtime.bus, records(async (id) => {
+      const snapshot = await readTask(id);
       if (!second) {
         await recordAndPublish(task, start);
         second = streams.open(task.id, 0, snapshots);
       }
       return snapshot;
-    });
+    }));
     const first = drain(await streams.open(task.id, 0, snapshots));
     const late = drain(await second!);
     const now = (await runtime.store.get(task.id))!;
@@ -162,7 +167,7 @@ describe('task streams', () => {
   it('reads a silent task once for all its streams, and so finds a change never published', async () => {
     const task = await newTask();
     const idleMs = 300;
-    const streams = new TaskStreams(runtime.bus, readTask, idleMs);
+    const streams = new TaskStreams(runtime.bus, records(), idleMs);
     const open = await Promise.all(Array.from({ length: 20 }, () => streams.open(task.id, 0, snapshots)));
     const collected = open.map(drain);
     const v2 = await recordSilently(task, start);
@@ -171,6 +176,40 @@ describe('task streams', () => {
     // The opening read and one read per silent period, however many streams: never one each.
     expect(streams.reads).toBeGreaterThanOrEqual(2);
     expect(streams.reads).toBeLessThan(open.length);
+  });
+
+  it('looks at all silent tasks in one query per period, and reads only the one that moved unannounced', async () => {
+    let versionQueries = 0;
+    const streams = new TaskStreams(
+      runtime.bus,
+      {
+        read: readTask,
+        versions: (ids) => {
+          versionQueries++;
+          return runtime.store.versions(ids);
+        },
+      },
+      200,
+    );
+    const quiet = await Promise.all(Array.from({ length: 30 }, newTask));
+    const quietStreams = await Promise.all(quiet.map((task) => streams.open(task.id, 0, snapshots)));
+    const moving = await newTask();
+    const collected = drain(await streams.open(moving.id, 0, snapshots));
+    const opening = streams.reads;
+    expect(opening).toBe(quiet.length + 1);
+
+    const v2 = await recordSilently(moving, start);
+    await recordSilently(v2.task, finish);
+    expect((await collected).at(-1)).toMatchObject({ version: 3, state: 'SUCCEEDED' });
+    const caughtUp = streams.reads - opening;
+    expect(caughtUp).toBeGreaterThanOrEqual(1);
+    expect(caughtUp).toBeLessThanOrEqual(2);
+
+    // Three more silent periods: the quiet tasks are looked at, one query each time, never read.
+    const queries = versionQueries;
+    await vi.waitFor(() => expect(versionQueries).toBeGreaterThanOrEqual(queries + 3), { timeout: 5_000, interval: 50 });
+    expect(streams.reads - opening).toBe(caughtUp);
+    for (const stream of quietStreams) await stream.return?.();
   });
 
   it('fails at once for an unknown task and leaves no watcher behind', async () => {

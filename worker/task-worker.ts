@@ -223,8 +223,10 @@ export class TaskWorker {
       throw new WaitingError();
     }
     if (outcome.ok === 'cancelled') {
-      await recorder.record(current, (t, now) => cancel(t, running.reason, now, attempt));
-      await cancels.clear(current.id);
+      const cancelled = await recorder.record(current, (t, now) => cancel(t, running.reason, now, attempt));
+      // Refused when the attempt is no longer ours (after a stall another worker runs the next):
+      // the request then stands for that worker's attempt.
+      if (cancelled.ok) await cancels.clear(current.id);
       return;
     }
     if (outcome.ok) {

@@ -17,6 +17,7 @@ import {
   TaskUpdatedDocument,
   type EnqueueTaskInput,
 } from '../../schema/generated/graphql.ts';
+import { startAttempt } from '../../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../../src/model/task.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
@@ -174,6 +175,20 @@ describe('cancellation', () => {
     expect(cancelTask).toMatchObject({ state: 'CANCELLED' });
     expect(cancelTask.attempts.map((a) => a.outcome)).toEqual(['CANCELLED']);
     expect((await watched.completed).at(-1)?.data?.taskUpdated.state).toBe('CANCELLED');
+  });
+
+  it('keeps a cancel request for the attempt that took over when the stalled one stops for it', async () => {
+    const { task } = await enqueue({ type: 'sleep', input: { ms: 30_000, steps: 300 } });
+    await client.watch(TaskUpdatedDocument, { id: task.id }).until((r) => r.data?.taskUpdated.state === 'RUNNING');
+    // Another worker took the job over (this worker's lock ran out): attempt 1 STALLED, attempt 2 runs there.
+    const running = (await runtime.store.get(task.id))!;
+    const takenOver = await runtime.recorder.record(running, (t, now) => startAttempt(t, 'elsewhere', now));
+    expect(takenOver).toMatchObject({ ok: true, task: { attempt: 2, state: 'RUNNING' } });
+    // This worker stops attempt 1 for the request, and may not record it: the request must stand
+    // for attempt 2, whose worker reads it when it looks.
+    const { cancelTask } = await client.data(CancelTaskDocument, { id: task.id, reason: 'stop it' });
+    expect(cancelTask).toMatchObject({ state: 'RUNNING', attempt: 2 });
+    expect(await runtime.cancels.pending(task.id)).toEqual({ reason: 'stop it' });
   });
 
   it('abandons a handler that ignores its signal after the grace period and drops its late result', async () => {

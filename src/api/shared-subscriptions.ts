@@ -22,6 +22,9 @@
  *
  * Each subscriber still reports its own deliveries (`delivered`, the delivery-latency metric):
  * the shared execution notes what it was told and every subscriber repeats it.
+ *
+ * A subscriber's side is a class rather than closures, as in `websocket.ts`: under tsx each
+ * closure made from a named function carries its own `name`, which ten thousand subscribers feel.
  */
 import { createSourceEventStream, execute, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
@@ -49,18 +52,12 @@ interface Delivery {
   delivered: Date[];
 }
 
-/** One subscriber of a shared subscription: what it has not taken yet. */
-interface Member {
-  queue: Delivery[];
-  wake: (() => void) | null;
-  /** Set once the shared subscription has ended: done, or failed with this error. */
-  end: { error?: Error } | null;
-}
-
 interface SharedSubscription {
+  /** The subscriptions open now, by key, this one among them until it ends. */
+  registry: Map<string, SharedSubscription>;
   key: string;
   joining: Joining;
-  members: Set<Member>;
+  members: Set<MemberStream>;
   /** The newest result, for `latest` joiners. */
   latest: Delivery | null;
   /** Resolves once the source stream is open: null, or the errors that ended it before it began. */
@@ -90,11 +87,20 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
     if (failed) return failed;
     // Ended while this subscriber waited for it to open: start afresh.
     if (subscription.ended) return subscribe(args, joining);
-    return join(subscription, args.contextValue as SchemaContext);
+    return new MemberStream(subscription, (args.contextValue as SchemaContext).delivered);
   };
 
   const open = (args: ExecutionArgs, key: string, joining: Joining): SharedSubscription => {
-    const subscription: SharedSubscription = { key, joining, members: new Set(), latest: null, opened: Promise.resolve(null), source: null, ended: false };
+    const subscription: SharedSubscription = {
+      registry: shared,
+      key,
+      joining,
+      members: new Set(),
+      latest: null,
+      opened: Promise.resolve(null),
+      source: null,
+      ended: false,
+    };
     subscription.opened = (async () => {
       const stream = await createSourceEventStream(args);
       if (!isAsyncIterable(stream)) {
@@ -120,56 +126,13 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
         const result = await execute({ ...args, rootValue: step.value, contextValue: { ...context, delivered: (at: Date) => delivered.push(at) } });
         const delivery = { result, delivered };
         subscription.latest = delivery;
-        for (const member of subscription.members) offer(member, delivery);
+        for (const member of subscription.members) member.offer(delivery);
       }
     } catch (caught) {
       error = caught instanceof Error ? caught : new Error(String(caught));
     }
     close(subscription);
-    for (const member of subscription.members) finish(member, error === undefined ? {} : { error });
-  };
-
-  const join = (subscription: SharedSubscription, context: SchemaContext): AsyncIterableIterator<ExecutionResult> => {
-    const member: Member = { queue: subscription.joining === 'latest' && subscription.latest ? [subscription.latest] : [], wake: null, end: null };
-    subscription.members.add(member);
-    const leave = () => {
-      subscription.members.delete(member);
-      if (subscription.members.size > 0) return;
-      close(subscription);
-      void subscription.source?.return?.();
-    };
-    // A plain promise, not an async function: a suspended async function keeps its whole frame
-    // for as long as the subscriber waits, and most subscribers wait most of their lives.
-    const next = (): Promise<IteratorResult<ExecutionResult>> => {
-      const delivery = member.queue.shift();
-      if (delivery) {
-        for (const at of delivery.delivered) context.delivered(at);
-        return Promise.resolve({ done: false, value: delivery.result });
-      }
-      if (member.end) {
-        leave();
-        const { error } = member.end;
-        return error ? Promise.reject(error) : Promise.resolve({ done: true, value: undefined });
-      }
-      return new Promise<void>((resolve) => (member.wake = resolve)).then(next);
-    };
-    return {
-      next,
-      async return() {
-        finish(member, {});
-        member.queue.length = 0;
-        leave();
-        return { done: true, value: undefined };
-      },
-      [Symbol.asyncIterator]() {
-        return this;
-      },
-    };
-  };
-
-  const close = (subscription: SharedSubscription) => {
-    subscription.ended = true;
-    if (shared.get(subscription.key) === subscription) shared.delete(subscription.key);
+    for (const member of subscription.members) member.finish(error === undefined ? {} : { error });
   };
 
   return {
@@ -180,22 +143,87 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
   };
 }
 
-function offer(member: Member, delivery: Delivery): void {
-  if (member.end) return;
-  if (member.queue.length >= SUBSCRIBER_BACKLOG) {
-    member.queue.length = 0;
-    finish(member, { error: new Error(`the subscriber fell more than ${SUBSCRIBER_BACKLOG} results behind and was ended`) });
-    return;
-  }
-  member.queue.push(delivery);
-  member.wake?.();
-  member.wake = null;
+/** The shared subscription has ended (or failed before it began): no one may join it any more. */
+function close(subscription: SharedSubscription): void {
+  subscription.ended = true;
+  if (subscription.registry.get(subscription.key) === subscription) subscription.registry.delete(subscription.key);
 }
 
-function finish(member: Member, end: { error?: Error }): void {
-  member.end ??= end;
-  member.wake?.();
-  member.wake = null;
+/** One subscriber of a shared subscription: the results it has not taken yet, as its stream. */
+class MemberStream implements AsyncIterableIterator<ExecutionResult> {
+  readonly #subscription: SharedSubscription;
+  readonly #delivered: SchemaContext['delivered'];
+  #queue: Delivery[];
+  #wake: (() => void) | null = null;
+  /** Set once the shared subscription has ended: done, or failed with this error. */
+  #end: { error?: Error } | null = null;
+
+  constructor(subscription: SharedSubscription, delivered: SchemaContext['delivered']) {
+    this.#subscription = subscription;
+    this.#delivered = delivered;
+    this.#queue = subscription.joining === 'latest' && subscription.latest ? [subscription.latest] : [];
+    subscription.members.add(this);
+  }
+
+  /** A result for this subscriber; one that has fallen too far behind is ended instead. */
+  offer(delivery: Delivery): void {
+    if (this.#end) return;
+    if (this.#queue.length >= SUBSCRIBER_BACKLOG) {
+      this.#queue = [];
+      this.finish({ error: new Error(`the subscriber fell more than ${SUBSCRIBER_BACKLOG} results behind and was ended`) });
+      return;
+    }
+    this.#queue.push(delivery);
+    this.#signal();
+  }
+
+  /** The shared subscription ended: once its queue is taken, this stream ends (with the error, if any). */
+  finish(end: { error?: Error }): void {
+    this.#end ??= end;
+    this.#signal();
+  }
+
+  // A plain promise chain, not an async method: a suspended async function keeps its whole frame
+  // for as long as the subscriber waits, and most subscribers wait most of their lives.
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    const delivery = this.#queue.shift();
+    if (delivery) {
+      // A fresh array once drained: a drained one keeps the room it grew to.
+      if (this.#queue.length === 0) this.#queue = [];
+      for (const at of delivery.delivered) this.#delivered(at);
+      return Promise.resolve({ done: false, value: delivery.result });
+    }
+    if (this.#end) {
+      this.#leave();
+      const { error } = this.#end;
+      return error ? Promise.reject(error) : Promise.resolve({ done: true, value: undefined });
+    }
+    return new Promise<void>((resolve) => (this.#wake = resolve)).then(() => this.next());
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.finish({});
+    this.#queue = [];
+    this.#leave();
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  #signal(): void {
+    this.#wake?.();
+    this.#wake = null;
+  }
+
+  #leave(): void {
+    const subscription = this.#subscription;
+    subscription.members.delete(this);
+    if (subscription.members.size > 0) return;
+    close(subscription);
+    void subscription.source?.return?.();
+  }
 }
 
 /** The name of the operation's root field, when it is a plain field (not a fragment). */

@@ -7,6 +7,11 @@
  * per socket, and each subscribe message's buffer for as long as the subscription lives — a few
  * kilobytes per subscriber that matter at ten thousand of them. One timer pings every socket.
  *
+ * What lives as long as a socket or a subscription is written as classes, not closures: tsx
+ * (esbuild with `keepNames`) gives every closure made from a named function or object-literal
+ * method its own `name` property, about 300 bytes each — four kilobytes per subscriber at
+ * ten thousand, where a class's methods are named once.
+ *
  * The caller authenticates once, in `connection_init` (`connectionParams.authorization`): a bad or
  * missing token closes the socket with 4403 before any operation runs, and a token that expires
  * while connected closes it then. Limits: subscriptions per socket, sockets per owner.
@@ -14,7 +19,7 @@
 import type { Server } from 'node:http';
 import type { ExecutionArgs, ExecutionResult, GraphQLSchema, parse, validate } from 'graphql';
 import { GraphQLError } from 'graphql';
-import { CloseCode, handleProtocols, makeServer } from 'graphql-ws';
+import { CloseCode, handleProtocols, makeServer, type WebSocket as ProtocolSocket } from 'graphql-ws';
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/authenticator.ts';
@@ -100,8 +105,8 @@ export function serveWebSockets(
       if (left > 0) socketsPerOwner.set(principal.owner, left);
       else socketsPerOwner.delete(principal.owner);
     },
-    execute: (args) => (args.rootValue as ExecuteFns).execute(args) as never,
-    subscribe: (args) => (args.rootValue as ExecuteFns).subscribe(args) as never,
+    execute: (args) => (args.rootValue as Executor).execute(args) as never,
+    subscribe: (args) => (args.rootValue as Executor).subscribe(args) as never,
     onSubscribe: async (ctx, id, payload) => {
       if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
         return [new GraphQLError(`at most ${limits.subscriptionsPerSocket} subscriptions per WebSocket`, { extensions: { code: 'RATE_LIMITED' } })];
@@ -129,18 +134,13 @@ export function serveWebSockets(
       } catch (error) {
         return [toContractError(error)]; // a rate limit, for one
       }
-      const socket = ctx.extra.socket;
-      const subscribeAndSend = async (args: ExecutionArgs) => {
-        const results = await subscribe(args);
-        return isAsyncIterable(results) ? sendEach(results as AsyncIterable<ExecutionResult>, socket, id) : results;
-      };
       return {
         schema,
         operationName: payload.operationName,
         document,
         variableValues: payload.variables,
         contextValue,
-        rootValue: { execute, subscribe: subscribeAndSend },
+        rootValue: new Executor(execute, subscribe, ctx.extra.socket, id),
       };
     },
   });
@@ -159,22 +159,10 @@ export function serveWebSockets(
     }
   }, KEEP_ALIVE_MS);
   wss.on('connection', (socket) => {
-    const failed = (err: unknown) => {
-      logger.error({ err }, 'WebSocket failure');
-      socket.close(CloseCode.InternalServerError, 'Internal server error');
-    };
+    const transport = new Transport(socket, logger);
     socket.on('pong', () => unanswered.delete(socket));
-    socket.once('error', failed);
-    const closed = server.opened(
-      {
-        protocol: socket.protocol,
-        send: (data) => send(socket, data),
-        close: (code, reason) => socket.close(code, reason),
-        // Not an async listener: the message's buffer is dropped as soon as it is read.
-        onMessage: (handle) => socket.on('message', (data: Buffer) => void handle(data.toString()).catch(failed)),
-      },
-      { socket },
-    );
+    socket.once('error', (err) => transport.fail(err));
+    const closed = server.opened(transport, { socket });
     socket.once('close', (code, reason) => void closed(code, reason.toString()));
   });
 
@@ -192,6 +180,40 @@ export function serveWebSockets(
   };
 }
 
+/** One ws socket as graphql-ws's protocol server drives it. */
+class Transport implements ProtocolSocket {
+  readonly #socket: WebSocket;
+  readonly #logger: Logger;
+
+  constructor(socket: WebSocket, logger: Logger) {
+    this.#socket = socket;
+    this.#logger = logger;
+  }
+
+  get protocol(): string {
+    return this.#socket.protocol;
+  }
+
+  send(data: string): Promise<void> {
+    return send(this.#socket, data);
+  }
+
+  close(code?: number, reason?: string): void {
+    this.#socket.close(code, reason);
+  }
+
+  onMessage(handle: (data: string) => Promise<void>): void {
+    // Not an async listener: the message's buffer is dropped as soon as it is read.
+    this.#socket.on('message', (data: Buffer) => void handle(data.toString()).catch((err: unknown) => this.fail(err)));
+  }
+
+  /** Something failed unexpectedly: log it and close the socket. */
+  fail(err: unknown): void {
+    this.#logger.error({ err }, 'WebSocket failure');
+    this.#socket.close(CloseCode.InternalServerError, 'Internal server error');
+  }
+}
+
 /** Send `data` on `socket`; resolves once written (at once if the socket is no longer open). */
 function send(socket: WebSocket, data: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -200,36 +222,72 @@ function send(socket: WebSocket, data: string): Promise<void> {
   });
 }
 
+/**
+ * One operation's execute and subscribe, as envelop made them for its caller; graphql-ws calls
+ * them with the arguments `onSubscribe` returned. A subscription's results are sent by a
+ * {@link ResultSender}.
+ */
+class Executor implements ExecuteFns {
+  readonly #execute: ExecuteFns['execute'];
+  readonly #subscribe: ExecuteFns['subscribe'];
+  readonly #socket: WebSocket;
+  readonly #id: string;
+
+  constructor(execute: ExecuteFns['execute'], subscribe: ExecuteFns['subscribe'], socket: WebSocket, id: string) {
+    this.#execute = execute;
+    this.#subscribe = subscribe;
+    this.#socket = socket;
+    this.#id = id;
+  }
+
+  execute(args: ExecutionArgs): unknown {
+    return this.#execute(args);
+  }
+
+  async subscribe(args: ExecutionArgs): Promise<unknown> {
+    const results = await this.#subscribe(args);
+    return isAsyncIterable(results) ? new ResultSender(results as AsyncIterable<ExecutionResult>, this.#socket, this.#id) : results;
+  }
+}
+
 /** The JSON of results sent, so a result shared by many subscriptions is serialised once. */
 const serialised = new WeakMap<ExecutionResult, string>();
 
 /**
- * Send each of a subscription's results to `socket` as its `next` message, and end when they
+ * Sends each of a subscription's results to its socket as the `next` message, and ends when they
  * end. graphql-ws would serialise each result whole for every subscription; here the result's
  * JSON is made once however many subscriptions share the result (`shared-subscriptions.ts`),
- * and each message is only its id and type around it. Sends are awaited one by one, as graphql-ws does, so
- * its `complete` or `error` message still follows the last result.
+ * and each message is only its id and type around it. Sends are awaited one by one, as
+ * graphql-ws does, so its `complete` or `error` message still follows the last result.
  */
-function sendEach(results: AsyncIterable<ExecutionResult>, socket: WebSocket, id: string): AsyncIterableIterator<never> {
-  const iterator = results[Symbol.asyncIterator]();
-  const head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
-  // Plain promise chains, not async functions: a suspended async function keeps its whole frame
+class ResultSender implements AsyncIterableIterator<never> {
+  readonly #results: AsyncIterator<ExecutionResult>;
+  readonly #socket: WebSocket;
+  readonly #head: string;
+
+  constructor(results: AsyncIterable<ExecutionResult>, socket: WebSocket, id: string) {
+    this.#results = results[Symbol.asyncIterator]();
+    this.#socket = socket;
+    this.#head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  }
+
+  // A plain promise chain, not an async method: a suspended async function keeps its whole frame
   // for as long as the subscription waits, and every subscription waits most of its life.
-  const next = (): Promise<IteratorResult<never>> =>
-    iterator.next().then((step) => {
+  next(): Promise<IteratorResult<never>> {
+    return this.#results.next().then((step) => {
       if (step.done) return { done: true, value: undefined };
       let json = serialised.get(step.value);
       if (json === undefined) serialised.set(step.value, (json = JSON.stringify(step.value)));
-      return send(socket, `${head}${json}}`).then(next);
+      return send(this.#socket, `${this.#head}${json}}`).then(() => this.next());
     });
-  return {
-    next,
-    async return() {
-      await iterator.return?.();
-      return { done: true, value: undefined };
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  }
+
+  async return(): Promise<IteratorResult<never>> {
+    await this.#results.return?.();
+    return { done: true, value: undefined };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
 }

@@ -264,6 +264,8 @@ class ResultSender implements AsyncIterableIterator<never> {
   readonly #results: AsyncIterator<ExecutionResult>;
   readonly #socket: WebSocket;
   readonly #head: string;
+  #ended: (step: IteratorResult<never>) => void = () => {};
+  #failed: (error: unknown) => void = () => {};
 
   constructor(results: AsyncIterable<ExecutionResult>, socket: WebSocket, id: string) {
     this.#results = results[Symbol.asyncIterator]();
@@ -271,15 +273,29 @@ class ResultSender implements AsyncIterableIterator<never> {
     this.#head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
   }
 
-  // A plain promise chain, not an async method: a suspended async function keeps its whole frame
-  // for as long as the subscription waits, and every subscription waits most of its life.
+  /** Resolves once every result has been sent (graphql-ws calls it once). */
   next(): Promise<IteratorResult<never>> {
-    return this.#results.next().then((step) => {
-      if (step.done) return { done: true, value: undefined };
-      let json = serialised.get(step.value);
-      if (json === undefined) serialised.set(step.value, (json = JSON.stringify(step.value)));
-      return send(this.#socket, `${this.#head}${json}}`).then(() => this.next());
+    return new Promise((resolve, reject) => {
+      this.#ended = resolve;
+      this.#failed = reject;
+      this.#sendNext();
     });
+  }
+
+  // Each step starts the next and returns nothing, so no promise is left waiting on the one
+  // after it: a chain of promises each resolved with the next would keep one per result sent for
+  // the subscription's whole life. Nor an async loop: its suspended frame is larger than the one
+  // pending promise here, and every subscription waits most of its life.
+  #sendNext(): void {
+    this.#results
+      .next()
+      .then((step) => {
+        if (step.done) return this.#ended({ done: true, value: undefined });
+        let json = serialised.get(step.value);
+        if (json === undefined) serialised.set(step.value, (json = JSON.stringify(step.value)));
+        return send(this.#socket, `${this.#head}${json}}`).then(() => this.#sendNext());
+      })
+      .catch(this.#failed);
   }
 
   async return(): Promise<IteratorResult<never>> {

@@ -90,7 +90,7 @@ export class BenchContext {
     const started = await startProcess(
       kind,
       { ...ns.env, ...(profileDir && { CPU_PROFILE_DIR: profileDir }), ...env },
-      profileDir ? { imports: ['bench/lib/cpu-profile.ts'] } : {},
+      { imports: ['bench/lib/gc-on-signal.ts', ...(profileDir ? ['bench/lib/cpu-profile.ts'] : [])] },
     );
     this.#cleanups.push(() => started.stop());
     return started;
@@ -102,7 +102,8 @@ export class BenchContext {
    */
   child(name: string, env: Record<string, string> = {}): ChildProcess {
     const script = fileURLToPath(new URL(`../children/${name}.ts`, import.meta.url));
-    const child = fork(script, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const gcOnSignal = fileURLToPath(new URL('gc-on-signal.ts', import.meta.url));
+    const child = fork(script, [], { execArgv: ['--import', 'tsx', '--import', gcOnSignal], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.#cleanups.push(() => stopChild(child));
     return child;
   }
@@ -167,8 +168,18 @@ export function nextMessage<T>(child: ChildProcess, accept: (message: unknown) =
   });
 }
 
-/** Resident memory of process `pid` in bytes (Linux `/proc`). */
+/** How long `rssOf` waits after asking a process to collect its garbage. */
+const GC_SETTLE_MS = 1_000;
+
+/**
+ * Resident memory of process `pid` in bytes (Linux `/proc`), once it has collected its garbage:
+ * the process must have loaded `gc-on-signal.ts` (SIGUSR2 would end it otherwise).
+ */
 export async function rssOf(pid: number): Promise<number> {
+  // Collect the process's garbage first (`gc-on-signal.ts`), and give it a moment to return the
+  // freed pages: a full collection of a few hundred megabytes takes well under a second.
+  process.kill(pid, 'SIGUSR2');
+  await sleep(GC_SETTLE_MS);
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
   if (!kb) throw new Error(`no VmRSS for process ${pid}`);

@@ -111,9 +111,8 @@ export function serveWebSockets(
       if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
         return [new GraphQLError(`at most ${limits.subscriptionsPerSocket} subscriptions per WebSocket`, { extensions: { code: 'RATE_LIMITED' } })];
       }
+      // Only what the context is made from: the operation's context lives as long as it does.
       const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-        ...ctx,
-        socket: ctx.extra.socket,
         params: payload,
         principal: ctx.extra.principal,
       }) as Enveloped;
@@ -161,9 +160,10 @@ export function serveWebSockets(
   wss.on('connection', (socket) => {
     const transport = new Transport(socket, logger);
     socket.on('pong', () => unanswered.delete(socket));
-    socket.once('error', (err) => transport.fail(err));
+    // `on`, not `once`: each event comes at most once, and `once` keeps a wrapper per listener.
+    socket.on('error', (err) => transport.fail(err));
     const closed = server.opened(transport, { socket });
-    socket.once('close', (code, reason) => void closed(code, reason.toString()));
+    socket.on('close', (code, reason) => void closed(code, reason.toString()));
   });
 
   return {

@@ -155,7 +155,11 @@ export class TaskService {
     });
     if (problems.length > 0) throw new InvalidInputError(problems.join('; '));
 
-    const stored = await this.#store.insertMany(created);
+    const stored = await this.#store.insertMany(created).catch(async (error: unknown) => {
+      // Some may have been written before the write failed: none may stay, waiting for a job.
+      await this.#store.removeMany(created.map((c) => c.task.id)).catch(() => {});
+      throw error;
+    });
     const fresh = created.filter((_, i) => stored[i]?.inserted);
     try {
       await this.#queues.addMany(fresh.map((c) => c.task));

@@ -165,7 +165,11 @@ export class TaskStore {
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw error;
       const errors = ([] as WriteError[]).concat(error.writeErrors);
-      if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+      // Only duplicates, with every other document inserted, is an outcome to go on from. The
+      // driver also reports a bulk write that failed as a whole (server unreachable, a command
+      // error) as a bulk error, with no write errors: then which documents were written is unknown.
+      const onlyDuplicates = errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
+      if (!onlyDuplicates || error.insertedCount + errors.length !== docs.length) throw unwrapBulkFailure(error);
       // The few duplicates go one by one, as `insert` handles them (including expired holders).
       for (const { index } of errors) {
         results[index] = await this.insert(transitions[index]!);
@@ -439,6 +443,17 @@ function isDuplicateKey(error: unknown): boolean {
 }
 
 /** Run a driver call, turning "cannot reach the server" into `DependencyUnavailableError`. */
+/**
+ * What a bulk write that failed as a whole means. The driver wraps whatever stopped it in a bulk
+ * error; one with neither write errors nor a server error code never got an answer from the
+ * server (connection refused, reset or timed out): MongoDB is unreachable.
+ */
+function unwrapBulkFailure(error: MongoBulkWriteError): Error {
+  const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
+  if (writeErrors.length === 0 && error.code === undefined) return new DependencyUnavailableError('MongoDB', { cause: error });
+  return error;
+}
+
 async function guard<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();

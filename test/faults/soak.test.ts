@@ -34,8 +34,11 @@ const BATCHES = 60;
 const MAX_IN_FLIGHT = 8;
 /** The longest enqueueing may take when the machine is slower than the plan. */
 const MAX_TRAFFIC_MS = 120_000;
-/** How long the accepted tasks may take to finish once enqueueing is over. */
-const MAX_DRAIN_MS = 180_000;
+/**
+ * How long the accepted tasks may take to finish once enqueueing is over: SOAK_DRAIN_MS, else
+ * three minutes (FerretDB needs far longer for 2,100 tasks: README, "Guarantees").
+ */
+const MAX_DRAIN_MS = Number(process.env['SOAK_DRAIN_MS'] ?? 180_000);
 const SUBSCRIBER_SOCKETS = 200;
 
 /** The kinds of task in the mix, what each is enqueued as, and the final state it must reach. */
@@ -172,4 +175,4 @@ it('keeps every task’s record, event log and subscriber stream in agreement th
   }
   fleet.log(`outcomes: ${[...summary].map(([kind, counts]) => `${kind} ${[...counts].map(([s, n]) => `${n} ${s}`).join('/')}`).join('; ')}; ${stalled} STALLED attempts`);
   expect(wrong, 'tasks that did not end as their kind must').toEqual([]);
-}, 420_000);
+}, MAX_DRAIN_MS + 240_000);

@@ -4,7 +4,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { EnqueueTaskDocument, TaskDocument } from '../../schema/generated/graphql.ts';
+import { EnqueueTaskDocument, EnqueueTasksDocument, TaskDocument } from '../../schema/generated/graphql.ts';
 import { startApiServer, type ApiServer } from '../../src/api/server.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
@@ -71,5 +71,21 @@ describe('a dependency is unreachable during enqueueTask', () => {
 
     const read = await client.request(TaskDocument, { id: 'any' });
     expect(read.errors?.[0]?.extensions?.['code']).toBe('SERVICE_UNAVAILABLE');
+  });
+
+  it('MongoDB down: enqueueTasks answers SERVICE_UNAVAILABLE too, and queues no job', async () => {
+    const { servers, runtime, client } = await apiWithOwn('MongoDB');
+    const queue = new Queue(bullQueueName('default'), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
+    cleanup.push(() => queue.close());
+    await servers.stop();
+
+    // The driver reports a bulk insert that failed as a whole as a bulk error without write
+    // errors: that must not read as "inserted, no duplicates".
+    const inputs = [{ type: 'echo' }, { type: 'echo' }, { type: 'echo' }];
+    const { result, ms } = await timed(() => client.request(EnqueueTasksDocument, { inputs }));
+    expect(result.data).toBeNull();
+    expect(result.errors?.[0]?.extensions?.['code']).toBe('SERVICE_UNAVAILABLE');
+    expect(ms).toBeLessThan(TIMEOUT_MS + 2000);
+    expect(await queue.count()).toBe(0);
   });
 });

@@ -107,7 +107,10 @@ it('keeps every task’s record, event log and subscriber stream in agreement th
         cancels.push(
           sleep(300 + (j % 4) * 400)
             .then(() => enqueuers[(batch + 1) % 2]!.request(CancelTaskDocument, { id, reason: 'soak' }))
-            .then((answer) => cancelAnswers.set(id, answer.data?.cancelTask.state ?? JSON.stringify(answer.errors))),
+            .then(
+              (answer) => cancelAnswers.set(id, answer.data?.cancelTask.state ?? JSON.stringify(answer.errors)),
+              (error: unknown) => cancelAnswers.set(id, `no answer: ${String(error)}`),
+            ),
         );
       }
     });

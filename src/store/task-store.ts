@@ -169,7 +169,7 @@ export class TaskStore {
       // driver also reports a bulk write that failed as a whole (server unreachable, a command
       // error) as a bulk error, with no write errors: then which documents were written is unknown.
       const onlyDuplicates = errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
-      if (!onlyDuplicates || error.insertedCount + errors.length !== docs.length) throw unwrapBulkFailure(error);
+      if (!onlyDuplicates || error.insertedCount + errors.length !== docs.length) throw bulkFailure(error, errors);
       // The few duplicates go one by one, as `insert` handles them (including expired holders).
       for (const { index } of errors) {
         results[index] = await this.insert(transitions[index]!);
@@ -442,18 +442,17 @@ function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 }
 
-/** Run a driver call, turning "cannot reach the server" into `DependencyUnavailableError`. */
 /**
- * What a bulk write that failed as a whole means. The driver wraps whatever stopped it in a bulk
- * error; one with neither write errors nor a server error code never got an answer from the
- * server (connection refused, reset or timed out): MongoDB is unreachable.
+ * What a bulk write that failed with `writeErrors` means. The driver wraps whatever stopped a bulk
+ * write as a whole in a bulk error; one with neither write errors nor a server error code never
+ * got an answer from the server (connection refused, reset or timed out): MongoDB is unreachable.
  */
-function unwrapBulkFailure(error: MongoBulkWriteError): Error {
-  const writeErrors = ([] as WriteError[]).concat(error.writeErrors);
+function bulkFailure(error: MongoBulkWriteError, writeErrors: WriteError[]): Error {
   if (writeErrors.length === 0 && error.code === undefined) return new DependencyUnavailableError('MongoDB', { cause: error });
   return error;
 }
 
+/** Run a driver call, turning "cannot reach the server" into `DependencyUnavailableError`. */
 async function guard<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();

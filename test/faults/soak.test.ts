@@ -18,8 +18,8 @@ import { assertStories, describeStory, receivedEvents, StoredTasks, type Subscri
 /**
  * How many tasks the soak enqueues: SOAK_TASKS, else 2,100 on MongoDB and 700 on FerretDB. On
  * FerretDB (SQLite) every update scans and parses the whole collection, so a task's writes cost
- * in proportion to the tasks stored: 2,100 tasks take it most of ten minutes to finish on two
- * cores, against seconds for MongoDB (README, "Guarantees"). Everything else — the mix, the two
+ * in proportion to the tasks stored: 2,100 tasks took it 20 minutes to finish on two cores
+ * (README, "Guarantees"). Everything else — the mix, the two
  * APIs and workers, the 200 sockets, the kill — is the same at either size.
  */
 async function soakTasks(stored: StoredTasks): Promise<number> {

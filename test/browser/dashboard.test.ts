@@ -149,6 +149,8 @@ describe('dashboard', () => {
     // The table, filtered to FAILED, lists it.
     await page.getByRole('link', { name: '← Tasks' }).click();
     await page.getByLabel('State').selectOption('FAILED');
+    // Until the filtered page arrives, the unfiltered one stays on screen, marked busy.
+    await page.locator('table.tasks[aria-busy="false"]').waitFor();
     await page.locator(`tr[data-task-id="${id}"]`).waitFor();
     const states = await page.locator('tbody .chip').allTextContents();
     expect(new Set(states)).toEqual(new Set(['FAILED']));

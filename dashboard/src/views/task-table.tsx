@@ -28,10 +28,13 @@ export function TaskTable({ types }: { types: TaskTypeInfo[] }) {
   const [filters, setFilters] = useState<Filters>({ state: '', type: '', queue: '', tag: '' });
   // The cursors of the pages before this one; empty on the first page.
   const [cursors, setCursors] = useState<(string | null)[]>([]);
-  const [page, setPage] = useState<TaskRows & { endCursor: string | null; hasNextPage: boolean }>();
+  // `read` names the filters and cursor the page was read for: until the page for the current
+  // ones arrives, the old one stays on screen marked busy rather than passing for the new one.
+  const [page, setPage] = useState<TaskRows & { endCursor: string | null; hasNextPage: boolean; read: string }>();
   const [error, setError] = useState<string | null>(null);
   const [reads, setReads] = useState(0);
   const after = cursors.at(-1) ?? null;
+  const read = JSON.stringify([filters, after, reads]);
   const now = useNow(1000, page?.rows.some((row) => row.state === 'RUNNING') ?? false);
 
   useEffect(() => api.onReconnect(() => setReads((n) => n + 1)), [api]);
@@ -63,11 +66,11 @@ export function TaskTable({ types }: { types: TaskTypeInfo[] }) {
         for (const event of early ?? []) rows = applyEvent(rows, event, states);
         early = null;
         setError(null);
-        setPage({ ...rows, endCursor: tasks.pageInfo.endCursor, hasNextPage: tasks.pageInfo.hasNextPage });
+        setPage({ ...rows, endCursor: tasks.pageInfo.endCursor, hasNextPage: tasks.pageInfo.hasNextPage, read });
       })
       .catch((e: ApiError) => setError(e.message));
     return stop;
-  }, [api, filters, after, reads]);
+  }, [api, filters, after, reads, read]);
 
   const change = (next: Partial<Filters>) => {
     setFilters({ ...filters, ...next });
@@ -93,7 +96,7 @@ export function TaskTable({ types }: { types: TaskTypeInfo[] }) {
         </p>
       )}
       <div class="table-wrap">
-        <table class="tasks" aria-describedby="tasks-range">
+        <table class="tasks" aria-describedby="tasks-range" aria-busy={page?.read !== read}>
           <thead>
             <tr>
               <th scope="col">Task</th>

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the servers `npm test` and `npm run dev` start when MONGO_URL / REDIS_URL are unset:
-# redis-server (with apt-get, when it is missing) and FerretDB v1.24.2, built from the Go module
-# proxy into $(go env GOPATH)/bin (when that is not already there). Safe to run again: it only
-# checks when both are installed. .ci/run runs it; developers can too.
+# redis-server and sqlite3 (with apt-get, when missing) and FerretDB v1.24.2, built from the Go
+# module proxy into $(go env GOPATH)/bin (when that is not already there). Safe to run again: it
+# only checks when all are installed. .ci/run runs it; developers can too.
 set -euo pipefail
 
 FERRETDB_VERSION=v1.24.2
@@ -14,24 +14,28 @@ as_root() { if [[ $EUID -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
 # Undone on exit, however the script ends.
 build_dir=''
 policy_added=''
+apt_updated=''
 trap '[[ -z $build_dir ]] || rm -rf "$build_dir"; [[ -z $policy_added ]] || as_root rm -f /usr/sbin/policy-rc.d' EXIT
 
-install_redis() {
-  if command -v redis-server >/dev/null; then
-    log "redis-server is installed: $(redis-server --version | cut -d' ' -f1-3)"
+# apt_install <command> <package> <how to install it elsewhere>: installs the package when the
+# command is missing.
+apt_install() {
+  local command=$1 package=$2 elsewhere=$3
+  if command -v "$command" >/dev/null; then
+    log "$command is installed: $(command -v "$command")"
     return
   fi
-  command -v apt-get >/dev/null || fail 'redis-server is missing: install Redis (brew install redis, or your package manager)'
-  log 'installing redis-server with apt-get'
+  command -v apt-get >/dev/null || fail "$command is missing: $elsewhere"
+  log "installing $package with apt-get"
   # Tests start redis-server themselves: keep the package from starting a system service too.
   if [[ ! -e /usr/sbin/policy-rc.d ]]; then
     policy_added=yes
     printf '#!/bin/sh\nexit 101\n' | as_root tee /usr/sbin/policy-rc.d >/dev/null
     as_root chmod +x /usr/sbin/policy-rc.d
   fi
-  as_root apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server
-  log "installed: $(redis-server --version | cut -d' ' -f1-3)"
+  [[ -n $apt_updated ]] || { as_root apt-get update -q; apt_updated=yes; }
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$package"
+  log "installed $package: $(command -v "$command")"
 }
 
 install_ferretdb() {
@@ -39,7 +43,9 @@ install_ferretdb() {
   local gopath bin
   gopath=$(go env GOPATH)
   bin="${gopath%%:*}/bin" # where `go install` would put it
-  if "$bin/ferretdb" --version 2>/dev/null | grep -qx "version: $FERRETDB_VERSION"; then
+  # Not `ferretdb --version | grep -q`: grep exits at the match, and under pipefail the SIGPIPE
+  # that ferretdb may then get fails the test.
+  if grep -qx "version: $FERRETDB_VERSION" <<<"$("$bin/ferretdb" --version 2>/dev/null)"; then
     log "FerretDB $FERRETDB_VERSION is installed: $bin/ferretdb"
     return
   fi
@@ -57,10 +63,12 @@ install_ferretdb() {
   echo "$FERRETDB_VERSION" >"$build_dir/build/version/version.txt"
   mkdir -p "$bin"
   (cd "$build_dir" && go build -trimpath -o "$bin/ferretdb" ./cmd/ferretdb)
-  "$bin/ferretdb" --version | grep -qx "version: $FERRETDB_VERSION" ||
+  grep -qx "version: $FERRETDB_VERSION" <<<"$("$bin/ferretdb" --version)" ||
     fail "the built $bin/ferretdb does not say version $FERRETDB_VERSION"
   log "built $bin/ferretdb"
 }
 
-install_redis
+apt_install redis-server redis-server 'install Redis (brew install redis, or your package manager)'
+# FerretDB's missing _id index is added with the sqlite3 shell: scripts/ferretdb-id-indexes.ts.
+apt_install sqlite3 sqlite3 'install sqlite3 (brew install sqlite, or your package manager)'
 install_ferretdb

@@ -2,6 +2,7 @@
  * Throwaway MongoDB and Redis servers for `npm run dev` and `npm test`: each is taken from
  * MONGO_URL / REDIS_URL when set, otherwise started on a free 127.0.0.1 port in a fresh temporary
  * directory — `redis-server`, and FerretDB (SQLite) or else `mongod` through mongodb-memory-server.
+ * A FerretDB started here gets the `_id` index its queries use (`ferretdb-id-indexes.ts`).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -13,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
+import { FerretDbIdIndexes } from './ferretdb-id-indexes.ts';
 
 /** The MongoDB and Redis servers to use, and how to stop the ones that were started. */
 export interface LocalServers {
@@ -72,6 +74,7 @@ const KILL_AFTER_MS = 3_000;
 const OUTPUT_TAIL_CHARS = 4_000;
 
 const INSTALL_REDIS = 'Install Redis (apt-get install redis-server / brew install redis) or set REDIS_URL';
+const INSTALL_SQLITE3 = 'Install it (apt-get install sqlite3 / brew install sqlite): see scripts/ferretdb-id-indexes.ts';
 const INSTALL_MONGO =
   'Install FerretDB (.ci/install-servers.sh builds v1.24.2 with Go, see README "Servers for development") ' +
   'or MongoDB (mongod on the PATH), or set MONGO_URL';
@@ -164,7 +167,18 @@ async function startFerretdb(binary: string, log: (line: string) => void, watchd
     '--log-level=warn',
   ];
   const { stop, control } = await startProcess('FerretDB', binary, args, dir, watchdog, () => pingMongo(url));
-  return { url, describe: `FerretDB ${version} (SQLite) on 127.0.0.1:${port}`, stop, control };
+  const sqlite3 = findOnPath('sqlite3');
+  if (!sqlite3) log(`sqlite3 not found: FerretDB will scan its whole collection on every lookup by _id. ${INSTALL_SQLITE3}.`);
+  const idIndexes = sqlite3 ? new FerretDbIdIndexes(dir, sqlite3, log) : undefined;
+  return {
+    url,
+    describe: `FerretDB ${version} (SQLite${idIndexes ? ', with the _id index its queries use' : ''}) on 127.0.0.1:${port}`,
+    stop: async () => {
+      await idIndexes?.stop();
+      await stop();
+    },
+    control,
+  };
 }
 
 /**

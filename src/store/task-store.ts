@@ -387,7 +387,7 @@ export class TaskStore {
 }
 
 /** Whether `db` is served by FerretDB rather than MongoDB. */
-export async function isFerretDB(db: Db): Promise<boolean> {
+async function isFerretDB(db: Db): Promise<boolean> {
   const info = await db.admin().command({ buildInfo: 1 });
   return typeof info['ferretdbVersion'] === 'string';
 }

@@ -15,18 +15,8 @@ import { FAULT_TYPES } from './support/fault-types.ts';
 import { Fleet, waitUntil, within } from './support/fleet.ts';
 import { assertStories, describeStory, receivedEvents, StoredTasks, type Subscriber } from './support/stories.ts';
 
-/**
- * How many tasks the soak enqueues: SOAK_TASKS, else 2,100 on MongoDB and 700 on FerretDB. On
- * FerretDB (SQLite) every update scans and parses the whole collection, so a task's writes cost
- * in proportion to the tasks stored: 2,100 tasks took it 20 minutes to finish on two cores
- * (README, "Guarantees"). Everything else — the mix, the two
- * APIs and workers, the 200 sockets, the kill — is the same at either size.
- */
-async function soakTasks(stored: StoredTasks): Promise<number> {
-  const set = process.env['SOAK_TASKS'];
-  if (set) return Number(set);
-  return (await stored.isFerretDB()) ? 700 : 2_100;
-}
+/** How many tasks the soak enqueues: SOAK_TASKS, else 2,100. */
+const SOAK_TASKS = Number(process.env['SOAK_TASKS'] ?? 2_100);
 /** Batches are enqueued this often, so that the tasks arrive over about 45 s when the servers keep up. */
 const BATCH_EVERY_MS = 750;
 const BATCHES = 60;
@@ -34,10 +24,7 @@ const BATCHES = 60;
 const MAX_IN_FLIGHT = 8;
 /** The longest enqueueing may take when the machine is slower than the plan. */
 const MAX_TRAFFIC_MS = 120_000;
-/**
- * How long the accepted tasks may take to finish once enqueueing is over: SOAK_DRAIN_MS, else
- * three minutes (FerretDB needs far longer for 2,100 tasks: README, "Guarantees").
- */
+/** How long the accepted tasks may take to finish once enqueueing is over: SOAK_DRAIN_MS, else three minutes. */
 const MAX_DRAIN_MS = Number(process.env['SOAK_DRAIN_MS'] ?? 180_000);
 const SUBSCRIBER_SOCKETS = 200;
 
@@ -73,15 +60,14 @@ it('keeps every task’s record, event log and subscriber stream in agreement th
   });
   const stored = new StoredTasks(env);
   fleet.onClose(() => stored.close());
-  const tasks = await soakTasks(stored);
-  const batchSize = Math.ceil(tasks / BATCHES);
+  const batchSize = Math.ceil(SOAK_TASKS / BATCHES);
   const imports = { imports: [FAULT_TYPES] };
   const apis = await Promise.all([fleet.start('api', env, imports), fleet.start('api', env, imports)]);
   const workers: TaskqlProcess[] = await Promise.all([fleet.start('worker', env, imports), fleet.start('worker', env, imports)]);
   const enqueuers = await Promise.all(apis.map((api) => fleet.client(api.port)));
   const sockets: TestClient[] = [];
   for (let i = 0; i < SUBSCRIBER_SOCKETS; i++) sockets.push(await fleet.client(apis[i % 2]!.port));
-  fleet.log(`started 2 APIs, 2 workers and ${SUBSCRIBER_SOCKETS} subscriber sockets (half on each API); ${tasks} tasks to enqueue`);
+  fleet.log(`started 2 APIs, 2 workers and ${SUBSCRIBER_SOCKETS} subscriber sockets (half on each API); ${SOAK_TASKS} tasks to enqueue`);
 
   const kindOf = new Map<string, (typeof KINDS)[number]>();
   const watched = new Map<string, Watched<TaskEventsSubscription>>();
@@ -117,12 +103,12 @@ it('keeps every task’s record, event log and subscriber stream in agreement th
   };
   let killed = false;
   const started = Date.now();
-  for (let batch = 0; batch * batchSize < tasks && Date.now() - started < MAX_TRAFFIC_MS; batch++) {
+  for (let batch = 0; batch * batchSize < SOAK_TASKS && Date.now() - started < MAX_TRAFFIC_MS; batch++) {
     while (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
     const sent: Promise<void> = enqueueBatch(batch).finally(() => inFlight.delete(sent));
     inFlight.add(sent);
     if (batch % 20 === 19) fleet.log(`${Math.round((Date.now() - started) / 1000)} s: ${kindOf.size} tasks accepted, ${inFlight.size} batches in flight`);
-    if (!killed && batch * batchSize >= tasks / 2) {
+    if (!killed && batch * batchSize >= SOAK_TASKS / 2) {
       killed = true;
       const victim = workers[0]!;
       await fleet.kill(victim);
@@ -136,7 +122,7 @@ it('keeps every task’s record, event log and subscriber stream in agreement th
   const accepted = [...kindOf.keys()];
   fleet.log(`enqueued for ${Math.round((Date.now() - started) / 1000)} s: ${accepted.length} tasks accepted, ${refused.length} batches refused`);
   expect(refused, 'refused batches').toEqual([]);
-  expect(accepted.length).toBeGreaterThanOrEqual(tasks);
+  expect(accepted.length).toBeGreaterThanOrEqual(SOAK_TASKS);
 
   // Each subscription completes after its task's final event: awaited here rather than polling
   // the database, whose every query but a lookup by id scans all tasks on FerretDB.

@@ -7,7 +7,7 @@ import type { ExecutionResult } from 'graphql';
 import { MongoClient, type Db } from 'mongodb';
 import type { TaskEventsSubscription } from '../../../schema/generated/graphql.ts';
 import { FINAL_STATES, isFinalState } from '../../../src/model/task.ts';
-import { isFerretDB, TaskStore, type TaskWithEvents } from '../../../src/store/task-store.ts';
+import { TaskStore, type TaskWithEvents } from '../../../src/store/task-store.ts';
 
 /** One event as a subscriber received it. */
 export interface ReceivedEvent {
@@ -58,11 +58,6 @@ export class StoredTasks {
     if (filter.final !== undefined) query['state'] = { [filter.final ? '$in' : '$nin']: [...FINAL_STATES] };
     const docs = await this.#db.collection<{ _id: string }>('tasks').find(query, { projection: { _id: 1 } }).toArray();
     return docs.map((d) => d._id);
-  }
-
-  /** Whether the server is FerretDB rather than MongoDB. */
-  isFerretDB(): Promise<boolean> {
-    return isFerretDB(this.#db);
   }
 
   close(): Promise<void> {

@@ -90,6 +90,8 @@ export async function startApiServer(runtime: Runtime, port = runtime.config.por
         blockFieldSuggestion: { enabled: true },
       }),
       useRateLimits(rateLimits),
+      // It ends the subscribe phase of shared subscriptions itself: a plugin whose `onSubscribe`
+      // must run for every subscriber goes before it.
       useSharedSubscriptions(),
       useContractErrorCodes(),
     ],

@@ -8,9 +8,16 @@
  * on every event — a thousand subscribers of one task cost a thousand executions per change and
  * hold a thousand pipelines. Here, subscribers with the same document, operation, variables and
  * caller (resolvers may answer differently per caller) join one shared subscription instead; each
- * keeps only a queue of the results it has not taken yet. Everything before the subscribe
- * function — validation, the rate limit on new subscriptions, error masking of what is sent —
- * still runs for each subscriber.
+ * keeps only a queue of the results it has not taken yet. Everything before this plugin's
+ * `onSubscribe` — parsing, validation, the rate limit on new subscriptions (plugins listed before
+ * it) — still runs for each subscriber.
+ *
+ * The plugin answers the subscribe phase itself (`setResultAndStopExecution`), so the hooks of the
+ * plugins after it do not run for shared subscribers. Those are yoga's error masking, whose
+ * per-subscriber result wrapping (two async-iterator layers, a dozen closures with their contexts
+ * and feedback vectors) was a quarter of a subscriber's heap. The masking is done here instead,
+ * once per shared result and for an error that ends a subscriber, with the same `toContractError`
+ * yoga's `maskError` uses.
  *
  * Only root fields whose results a late subscriber can be served from are shared:
  * - `latest`: a snapshot stream — the newest result is the state, so a subscriber that joins is
@@ -30,6 +37,7 @@ import { createSourceEventStream, execute, getOperationAST, Kind, type DocumentN
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { SchemaContext } from '../../schema/builder.ts';
 import type { Principal } from '../auth/principal.ts';
+import { toContractError } from './errors.ts';
 
 /** How a subscriber joining a shared subscription late is served (see above). */
 export type Joining = 'latest' | 'live';
@@ -105,7 +113,7 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
       const stream = await createSourceEventStream(args);
       if (!isAsyncIterable(stream)) {
         close(subscription);
-        return stream;
+        return masked(stream);
       }
       subscription.source = stream[Symbol.asyncIterator]();
       void pump(subscription, args);
@@ -124,7 +132,7 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
         if (step.done || subscription.ended) break;
         const delivered: Date[] = [];
         const result = await execute({ ...args, rootValue: step.value, contextValue: { ...context, delivered: (at: Date) => delivered.push(at) } });
-        const delivery = { result, delivered };
+        const delivery = { result: masked(result), delivered };
         subscription.latest = delivery;
         for (const member of subscription.members) member.offer(delivery);
       }
@@ -136,11 +144,16 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
   };
 
   return {
-    onSubscribe({ args, setSubscribeFn }) {
+    onSubscribe({ args, setResultAndStopExecution }) {
       const joining = fields.get(rootFieldOf(args));
-      if (joining) setSubscribeFn((subscribeArgs) => subscribe(subscribeArgs, joining));
+      if (joining) return subscribe(args, joining).then(setResultAndStopExecution);
     },
   };
+}
+
+/** `result` with its errors as clients may see them (what yoga's masking would have made of them). */
+function masked(result: ExecutionResult): ExecutionResult {
+  return result.errors ? { ...result, errors: result.errors.map(toContractError) } : result;
 }
 
 /** The shared subscription has ended (or failed before it began): no one may join it any more. */
@@ -194,17 +207,18 @@ class MemberStream implements AsyncIterableIterator<ExecutionResult> {
       return Promise.resolve({ done: false, value: delivery.result });
     }
     if (this.#end) {
-      this.#leave();
+      void this.#leave();
       const { error } = this.#end;
-      return error ? Promise.reject(error) : Promise.resolve({ done: true, value: undefined });
+      return error ? Promise.reject(toContractError(error)) : Promise.resolve({ done: true, value: undefined });
     }
     return new Promise<void>((resolve) => (this.#wake = resolve)).then(() => this.next());
   }
 
+  /** Leaves the shared subscription; resolves once its source is closed, when this was the last member. */
   async return(): Promise<IteratorResult<ExecutionResult>> {
     this.finish({});
     this.#queue = [];
-    this.#leave();
+    await this.#leave();
     return { done: true, value: undefined };
   }
 
@@ -217,12 +231,13 @@ class MemberStream implements AsyncIterableIterator<ExecutionResult> {
     this.#wake = null;
   }
 
-  #leave(): void {
+  /** Leaves the shared subscription, closing its source when this was the last member. */
+  async #leave(): Promise<void> {
     const subscription = this.#subscription;
     subscription.members.delete(this);
     if (subscription.members.size > 0) return;
     close(subscription);
-    void subscription.source?.return?.();
+    await subscription.source?.return?.();
   }
 }
 

@@ -2,8 +2,8 @@
  * Shared subscriptions (`useSharedSubscriptions`) through yoga's own envelop: subscribers with the
  * same operation, variables and caller share one source stream and one execution per event, a
  * late subscriber is served as its field's joining rule says, another caller gets its own
- * subscription, every subscriber reports its deliveries, and the source stops with the last
- * subscriber.
+ * subscription, every subscriber reports its deliveries, errors are masked once per shared result,
+ * and the source stops with the last subscriber.
  */
 import type { DocumentNode, ExecutionArgs, ExecutionResult } from 'graphql';
 import { createSchema, createYoga, Repeater } from 'graphql-yoga';
@@ -56,7 +56,12 @@ const schema = createSchema<Context>({
         },
       ]),
     ),
-    Item: { seenBy: (_item: Item, _args: unknown, { principal }: Context) => principal.owner },
+    Item: {
+      seenBy: (item: Item, _args: unknown, { principal }: Context) => {
+        if (item.n < 0) throw new Error('connection to 10.0.0.7 reset');
+        return principal.owner;
+      },
+    },
   },
 });
 const yoga = createYoga<Context>({
@@ -129,6 +134,19 @@ describe('shared subscriptions', () => {
     expect(await lateSnapshots.take(2)).toEqual([2, 3]);
     expect(await lateLive.take(1)).toEqual([3]);
     for (const s of [snapshots, live, lateSnapshots, lateLive]) await s.results.return?.();
+    expect(sources.size).toBe(0);
+  });
+
+  it("masks a shared result's errors once, as the API masks every error", async () => {
+    const [a, b] = [await subscriber(`subscription { live ${fields} }`), await subscriber(`subscription { live ${fields} }`)];
+    await push(-1);
+    const [result, other] = [(await a.results.next()).value as ExecutionResult, (await b.results.next()).value as ExecutionResult];
+    expect(result.data).toBeNull();
+    expect(result.errors?.map((e) => ({ message: e.message, code: e.extensions['code'], path: e.path }))).toEqual([
+      { message: 'Internal server error', code: 'INTERNAL_SERVER_ERROR', path: ['live', 'seenBy'] },
+    ]);
+    expect(other).toBe(result);
+    for (const s of [a, b]) await s.results.return?.();
     expect(sources.size).toBe(0);
   });
 

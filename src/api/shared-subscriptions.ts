@@ -167,7 +167,8 @@ class MemberStream implements AsyncIterableIterator<ExecutionResult> {
   readonly #subscription: SharedSubscription;
   readonly #delivered: SchemaContext['delivered'];
   #queue: Delivery[];
-  #wake: (() => void) | null = null;
+  /** Settles the `next()` waiting for a result, if one is. */
+  #waiting: ((step: Promise<IteratorResult<ExecutionResult>>) => void) | null = null;
   /** Set once the shared subscription has ended: done, or failed with this error. */
   #end: { error?: Error } | null = null;
 
@@ -196,22 +197,12 @@ class MemberStream implements AsyncIterableIterator<ExecutionResult> {
     this.#signal();
   }
 
-  // A plain promise chain, not an async method: a suspended async function keeps its whole frame
-  // for as long as the subscriber waits, and most subscribers wait most of their lives.
+  // Not an async method: a suspended async function keeps its whole frame for as long as the
+  // subscriber waits, and most subscribers wait most of their lives. A waiting `next()` holds one
+  // promise and its resolve function, nothing else.
   next(): Promise<IteratorResult<ExecutionResult>> {
-    const delivery = this.#queue.shift();
-    if (delivery) {
-      // A fresh array once drained: a drained one keeps the room it grew to.
-      if (this.#queue.length === 0) this.#queue = [];
-      for (const at of delivery.delivered) this.#delivered(at);
-      return Promise.resolve({ done: false, value: delivery.result });
-    }
-    if (this.#end) {
-      void this.#leave();
-      const { error } = this.#end;
-      return error ? Promise.reject(toContractError(error)) : Promise.resolve({ done: true, value: undefined });
-    }
-    return new Promise<void>((resolve) => (this.#wake = resolve)).then(() => this.next());
+    if (this.#queue.length > 0 || this.#end) return this.#step();
+    return new Promise((resolve) => (this.#waiting = resolve));
   }
 
   /** Leaves the shared subscription; resolves once its source is closed, when this was the last member. */
@@ -226,9 +217,25 @@ class MemberStream implements AsyncIterableIterator<ExecutionResult> {
     return this;
   }
 
+  /** A result or the end has come: settle the waiting `next()`, if any. */
   #signal(): void {
-    this.#wake?.();
-    this.#wake = null;
+    const waiting = this.#waiting;
+    this.#waiting = null;
+    waiting?.(this.#step());
+  }
+
+  /** The step to answer now, with a result taken from the queue or else the end. */
+  #step(): Promise<IteratorResult<ExecutionResult>> {
+    const delivery = this.#queue.shift();
+    if (delivery) {
+      // A fresh array once drained: a drained one keeps the room it grew to.
+      if (this.#queue.length === 0) this.#queue = [];
+      for (const at of delivery.delivered) this.#delivered(at);
+      return Promise.resolve({ done: false, value: delivery.result });
+    }
+    void this.#leave();
+    const { error } = this.#end!;
+    return error ? Promise.reject(toContractError(error)) : Promise.resolve({ done: true, value: undefined });
   }
 
   /** Leaves the shared subscription, closing its source when this was the last member. */

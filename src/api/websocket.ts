@@ -10,7 +10,8 @@
  * What lives as long as a socket or a subscription is written as classes, not closures: tsx
  * (esbuild with `keepNames`) gives every closure made from a named function or object-literal
  * method its own `name` property, about 300 bytes each — four kilobytes per subscriber at
- * ten thousand, where a class's methods are named once.
+ * ten thousand, where a class's methods are named once. For the same reason a socket's listeners
+ * are functions shared by every socket, which find their socket's state through `this`.
  *
  * The caller authenticates once, in `connection_init` (`connectionParams.authorization`): a bad or
  * missing token closes the socket with 4403 before any operation runs, and a token that expires
@@ -21,7 +22,7 @@ import type { ExecutionArgs, ExecutionResult, GraphQLSchema, parse, validate } f
 import { GraphQLError } from 'graphql';
 import { CloseCode, handleProtocols, makeServer, type WebSocket as ProtocolSocket } from 'graphql-ws';
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config.ts';
@@ -70,7 +71,7 @@ export function serveWebSockets(
   const { auth, limits, logger } = deps;
   const socketsPerOwner = new Map<string, number>();
   const open = new Set<{ subscriptions: Record<string, unknown> }>();
-  const wss = new WebSocketServer({ server: http, path: yoga.graphqlEndpoint });
+  const wss = new WebSocketServer<typeof ServedSocket>({ server: http, path: yoga.graphqlEndpoint, WebSocket: ServedSocket });
 
   const server = makeServer<Record<string, unknown> | undefined, SocketState>({
     onConnect: async (ctx) => {
@@ -146,24 +147,23 @@ export function serveWebSockets(
 
   wss.options.handleProtocols = handleProtocols;
   wss.on('error', (err) => logger.warn({ err }, 'WebSocket server error'));
-  const unanswered = new WeakSet<WebSocket>();
   const keepAlive = setInterval(() => {
     for (const socket of wss.clients) {
       if (socket.readyState !== socket.OPEN) continue;
-      if (unanswered.has(socket)) socket.terminate();
+      if (socket.transport.awaitingPong) socket.terminate();
       else {
-        unanswered.add(socket);
+        socket.transport.awaitingPong = true;
         socket.ping();
       }
     }
   }, KEEP_ALIVE_MS);
   wss.on('connection', (socket) => {
-    const transport = new Transport(socket, logger);
-    socket.on('pong', () => unanswered.delete(socket));
+    socket.transport = new Transport(socket, logger);
     // `on`, not `once`: each event comes at most once, and `once` keeps a wrapper per listener.
-    socket.on('error', (err) => transport.fail(err));
-    const closed = server.opened(transport, { socket });
-    socket.on('close', (code, reason) => void closed(code, reason.toString()));
+    socket.on('pong', onPong);
+    socket.on('error', onError);
+    socket.transport.closed = server.opened(socket.transport, { socket });
+    socket.on('close', onClose);
   });
 
   return {
@@ -180,12 +180,43 @@ export function serveWebSockets(
   };
 }
 
+/**
+ * A ws socket that knows its transport, so that one listener function (below) serves every socket
+ * instead of a closure per socket and event.
+ */
+class ServedSocket extends WebSocket {
+  transport!: Transport;
+}
+
+// ws calls listeners with the socket as `this`; its typings say WebSocket, the class is ServedSocket.
+function onPong(this: WebSocket): void {
+  (this as ServedSocket).transport.awaitingPong = false;
+}
+
+function onError(this: WebSocket, err: Error): void {
+  (this as ServedSocket).transport.fail(err);
+}
+
+function onClose(this: WebSocket, code: number, reason: Buffer): void {
+  void (this as ServedSocket).transport.closed?.(code, reason.toString());
+}
+
+function onMessage(this: WebSocket, data: Buffer): void {
+  (this as ServedSocket).transport.receive(data.toString());
+}
+
 /** One ws socket as graphql-ws's protocol server drives it. */
 class Transport implements ProtocolSocket {
-  readonly #socket: WebSocket;
+  readonly #socket: ServedSocket;
   readonly #logger: Logger;
+  /** Pinged, and not answered yet: the next keep-alive round drops the socket. */
+  awaitingPong = false;
+  /** Tells graphql-ws the socket closed (what its `opened` returned). */
+  closed: ((code: number, reason: string) => Promise<void>) | null = null;
+  /** graphql-ws's handler of the client's messages. */
+  #handle: ((data: string) => Promise<void>) | null = null;
 
-  constructor(socket: WebSocket, logger: Logger) {
+  constructor(socket: ServedSocket, logger: Logger) {
     this.#socket = socket;
     this.#logger = logger;
   }
@@ -203,8 +234,13 @@ class Transport implements ProtocolSocket {
   }
 
   onMessage(handle: (data: string) => Promise<void>): void {
-    // Not an async listener: the message's buffer is dropped as soon as it is read.
-    this.#socket.on('message', (data: Buffer) => void handle(data.toString()).catch((err: unknown) => this.fail(err)));
+    this.#handle = handle;
+    this.#socket.on('message', onMessage);
+  }
+
+  /** A message from the client, for graphql-ws (not an async method: the message is dropped once read). */
+  receive(data: string): void {
+    this.#handle?.(data).catch((err: unknown) => this.fail(err));
   }
 
   /** Something failed unexpectedly: log it and close the socket. */

@@ -6,7 +6,8 @@
  * that matches 1 in 10 tasks while changes are spread over 10 tasks, so each matching change comes
  * with 9 that every feed must test and drop. Subscribers live in forked processes; the API and the
  * raw server are restarted for each subscription and N, so the growth of their resident memory
- * is what the N connections cost.
+ * is what the N connections cost. Their heap and buffers (`process.memoryUsage()`) are read too:
+ * a steadier figure, since freed pages blur resident memory from run to run.
  */
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,7 +15,7 @@ import { parse, print } from 'graphql';
 import { TaskFeedDocument, TaskUpdatedDocument } from '../schema/generated/graphql.ts';
 import { isMessage, type DeliveredMessage, type ListeningMessage, type ReadyMessage, type SubscribeCommand } from './children/protocol.ts';
 import { alternate } from './lib/alternate.ts';
-import { nextMessage, rssOf, stopChild, wallNow, within, type BenchContext } from './lib/context.ts';
+import { memoryOf, nextMessage, stopChild, wallNow, within, type BenchContext, type MemoryReading } from './lib/context.ts';
 import { ChangeDriver } from './lib/direct.ts';
 import { connect, subscribe } from './lib/graphql.ts';
 import type { Row } from './lib/report.ts';
@@ -108,6 +109,15 @@ export const fanOut: Scenario = {
             compare: 'ratio',
             ...(big && { goal: { text: '≤ 3×', met: result.rssPerConnection.taskql <= 3 * result.rssPerConnection.raw } }),
           },
+          {
+            scenario,
+            measure: measureOf('server heap + buffers per connection'),
+            baseline,
+            baselineValue: result.heapPerConnection.raw / 1024,
+            taskql: result.heapPerConnection.taskql / 1024,
+            unit: 'KiB',
+            compare: 'ratio',
+          },
         );
       }
     }
@@ -162,7 +172,7 @@ async function measure(ctx: BenchContext, subscription: FanOutSubscription, n: n
     return JSON.stringify({ id: 'b1d3c0de-0000-4000-8000-000000000000', type: 'next', payload: { data } });
   };
 
-  const before = { taskql: await rssOf(api.child.pid!), raw: await rssOf(rawServer.pid!) };
+  const before = { taskql: await memoryOf(api.child.pid!), raw: await memoryOf(rawServer.pid!) };
   const open = async (kind: SubscribeCommand['kind'], port: number) => {
     const children: ChildProcess[] = [];
     for (let first = 0; first < n; first += SOCKETS_PER_CHILD) {
@@ -187,8 +197,13 @@ async function measure(ctx: BenchContext, subscription: FanOutSubscription, n: n
   };
   const graphqlChildren = await open('graphql', api.port);
   const rawChildren = await open('raw', rawPort);
-  const after = { taskql: await rssOf(api.child.pid!), raw: await rssOf(rawServer.pid!) };
-  const rssPerConnection = { taskql: (after.taskql - before.taskql) / n, raw: (after.raw - before.raw) / n };
+  const after = { taskql: await memoryOf(api.child.pid!), raw: await memoryOf(rawServer.pid!) };
+  const perConnection = (reading: keyof MemoryReading) => ({
+    taskql: (after.taskql[reading] - before.taskql[reading]) / n,
+    raw: (after.raw[reading] - before.raw[reading]) / n,
+  });
+  const rssPerConnection = perConnection('rss');
+  const heapPerConnection = perConnection('heap');
 
   /** Time from `trigger` (which says when it fired) to the last child reporting event `version`. */
   const reachAll = async (children: ChildProcess[], version: number, trigger: () => Promise<number>) => {
@@ -229,5 +244,5 @@ async function measure(ctx: BenchContext, subscription: FanOutSubscription, n: n
 
   await Promise.all([...graphqlChildren, ...rawChildren].map(stopChild));
   await Promise.all([api.stop(), stopChild(rawServer)]);
-  return { rounds, medians: { raw: medianOf(rounds.raw), taskql: medianOf(rounds.taskql) }, rss: { before, after }, rssPerConnection };
+  return { rounds, medians: { raw: medianOf(rounds.raw), taskql: medianOf(rounds.taskql) }, memory: { before, after }, rssPerConnection, heapPerConnection };
 }

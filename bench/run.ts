@@ -25,7 +25,7 @@ const METHOD = [
   'Baselines use the same servers, the same documents (taskql\'s `createTask` + `encodeTask`) and the same BullMQ queue names and job options (`bullQueueName`, `jobOptions`).',
   'Latency runs on one clock: a driver in the runner records a PROGRESS change the way a worker does (version-guarded write, then publish) and notes the time the write was acknowledged; the runner\'s own graphql-ws client times the arrival. Raw Redis and raw ws baselines publish/send and receive within the runner too.',
   'Fan-out subscribers live in forked processes (≤ 5,000 sockets each) and report when an event reached all of them; times there are `performance.timeOrigin + performance.now()` wall time, which agrees across processes of one machine.',
-  'RSS per connection is the growth of the server process\'s resident memory from before connecting to after all subscriptions are live, divided by their number; each reading follows a full garbage collection in that process (through its inspector), so garbage from delivering while subscribers connect is not counted as what the connections hold.',
+  'RSS per connection is the growth of the server process\'s resident memory from before connecting to after all subscriptions are live, divided by their number; each reading follows a full garbage collection in that process (through its inspector), so garbage from delivering while subscribers connect is not counted as what the connections hold. Heap + buffers per connection is the same growth of V8\'s heap and of memory outside it (`heapUsed + external`), read at the same moments: steadier than resident memory, which freed pages blur from run to run.',
   'Each scenario has its own MongoDB database and Redis prefix, dropped afterwards.',
 ];
 

@@ -4,7 +4,7 @@
  * the few load-shaping helpers (bounded concurrency, a fixed rate) all scenarios use.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import type { LocalServers } from '../../scripts/local-servers.ts';
 import { startProcess, type TaskqlProcess } from '../../test/support/processes.ts';
+import { memoryReportOf } from './memory-report.ts';
 
 /**
  * Wall-clock time in milliseconds with sub-millisecond resolution. Within one process it is
@@ -168,22 +169,38 @@ export function nextMessage<T>(child: ChildProcess, accept: (message: unknown) =
   });
 }
 
-/** How long `rssOf` waits after asking a process to collect its garbage. */
+/** How long `memoryOf` waits, once a process has collected its garbage, for it to return the freed pages. */
 const GC_SETTLE_MS = 1_000;
+/** How long a process may take to collect its garbage and say so. */
+const GC_TIMEOUT_MS = 30_000;
+
+/** What a server holds: resident memory, and V8's heap plus memory outside it (buffers), in bytes. */
+export interface MemoryReading {
+  rss: number;
+  heap: number;
+}
 
 /**
- * Resident memory of process `pid` in bytes (Linux `/proc`), once it has collected its garbage:
- * the process must have loaded `gc-on-signal.ts` (SIGUSR2 would end it otherwise).
+ * The memory of process `pid` once it has collected its garbage: the process must have loaded
+ * `gc-on-signal.ts` (SIGUSR2 would end it otherwise). Resident memory comes from Linux `/proc`.
  */
-export async function rssOf(pid: number): Promise<number> {
-  // Collect the process's garbage first (`gc-on-signal.ts`), and give it a moment to return the
-  // freed pages: a full collection of a few hundred megabytes takes well under a second.
+export async function memoryOf(pid: number): Promise<MemoryReading> {
+  const report = memoryReportOf(pid);
+  await rm(report, { force: true });
   process.kill(pid, 'SIGUSR2');
+  const deadline = Date.now() + GC_TIMEOUT_MS;
+  let usage: NodeJS.MemoryUsage | undefined;
+  while (!usage) {
+    usage = await readFile(report, 'utf8').then((text) => JSON.parse(text) as NodeJS.MemoryUsage, () => undefined);
+    if (!usage && Date.now() > deadline) throw new Error(`process ${pid} did not report its memory within ${GC_TIMEOUT_MS / 1000} s`);
+    if (!usage) await sleep(50);
+  }
+  await rm(report, { force: true });
   await sleep(GC_SETTLE_MS);
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
   if (!kb) throw new Error(`no VmRSS for process ${pid}`);
-  return Number(kb) * 1024;
+  return { rss: Number(kb) * 1024, heap: usage.heapUsed + usage.external };
 }
 
 /** Run `task(0 … count-1)` with at most `concurrency` at a time; resolves when all have ended. */

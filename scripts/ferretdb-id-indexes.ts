@@ -69,10 +69,11 @@ export class FerretDbIdIndexes {
   }
 
   async #look(): Promise<void> {
-    const files = (await readdir(this.#dir)).filter((name) => name.endsWith('.sqlite'));
-    for (const name of files) {
+    const paths = (await readdir(this.#dir)).filter((name) => name.endsWith('.sqlite')).map((name) => join(this.#dir, name));
+    // Forget the databases dropped since.
+    for (const path of this.#seen.keys()) if (!paths.includes(path)) this.#seen.delete(path);
+    for (const path of paths) {
       if (this.#stopped) return;
-      const path = join(this.#dir, name);
       const state = await fileState(path);
       if (state === undefined || this.#seen.get(path) === state) continue;
       const missing = await this.#sql(path, MISSING_SQL);

@@ -11,7 +11,8 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { startLocalServers } from '../../scripts/local-servers.ts';
 import { bullQueueName, type TaskJobData } from '../../src/queue/task-queues.ts';
 import { testEnv } from '../support/runtime.ts';
-import { Fleet, waitUntil } from './support/fleet.ts';
+import { Fleet } from './support/fleet.ts';
+import { waitUntil } from '../support/wait.ts';
 import { assertStories, StoredTasks } from './support/stories.ts';
 import { enqueueSteadily, mixedTask } from './support/traffic.ts';
 
@@ -72,7 +73,7 @@ it('answers SERVICE_UNAVAILABLE fast while MongoDB is down, leaves no job withou
   expect(traffic.accepted.length, 'the API accepts tasks again after MongoDB is back').toBeGreaterThan(acceptedBefore);
   expect(new Set(await stored.ids()), 'every accepted task is stored, nothing else').toEqual(new Set(traffic.accepted));
 
-  await waitUntil('every accepted task is final', 60_000, async () => (await stored.ids({ final: false, among: traffic.accepted })).length === 0, 500);
+  await waitUntil('every accepted task is final', async () => (await stored.ids({ final: false, among: traffic.accepted })).length === 0, { timeoutMs: 60_000, everyMs: 500 });
   const checked = await assertStories(stored, new Map(traffic.accepted.map((id) => [id, []])));
   const leftJobs = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'paused');
   fleet.log(`checked ${checked} stories: every accepted task final with a coherent record; jobs left in BullMQ: ${JSON.stringify(leftJobs)}`);

@@ -10,7 +10,8 @@ import { startLocalServers } from '../../scripts/local-servers.ts';
 import type { TaskEventsSubscription } from '../../schema/generated/graphql.ts';
 import type { Watched } from '../support/graphql-client.ts';
 import { testEnv } from '../support/runtime.ts';
-import { Fleet, waitUntil, within } from './support/fleet.ts';
+import { Fleet, within } from './support/fleet.ts';
+import { waitUntil } from '../support/wait.ts';
 import { assertStories, receivedEvents, StoredTasks, type Subscriber } from './support/stories.ts';
 import { enqueueSteadily, mixedTask } from './support/traffic.ts';
 
@@ -66,7 +67,7 @@ it('reconnects API and workers after a Redis restart; every accepted task finish
   const resumed = new Map([...seenBefore].map(([id, events]) => [id, returning.follow(id, events.at(-1)?.version ?? 0)]));
   fleet.log(`${traffic.accepted.length} tasks accepted in all; a second subscriber resumes ${resumed.size} of them with afterVersion`);
 
-  await waitUntil('every accepted task is final', 60_000, async () => (await stored.ids({ final: false, among: traffic.accepted })).length === 0, 500);
+  await waitUntil('every accepted task is final', async () => (await stored.ids({ final: false, among: traffic.accepted })).length === 0, { timeoutMs: 60_000, everyMs: 500 });
   const all = async (watched: Iterable<Watched<TaskEventsSubscription>>) => Promise.all([...watched].map((w) => w.completed));
   await within('every subscription completes', 20_000, Promise.all([all(live.values()), all(resumed.values())]));
 

@@ -12,7 +12,8 @@ import type { TestClient, Watched } from '../support/graphql-client.ts';
 import type { TaskqlProcess } from '../support/processes.ts';
 import { testEnv } from '../support/runtime.ts';
 import { FAULT_TYPES } from './support/fault-types.ts';
-import { Fleet, waitUntil, within } from './support/fleet.ts';
+import { Fleet, within } from './support/fleet.ts';
+import { waitUntil } from '../support/wait.ts';
 import { assertStories, describeStory, receivedEvents, StoredTasks, type Subscriber } from './support/stories.ts';
 
 /** How many tasks the soak enqueues: SOAK_TASKS, else 2,100. */
@@ -129,7 +130,7 @@ it('keeps every task’s record, event log and subscriber stream in agreement th
   let completed = 0;
   for (const id of accepted) void watched.get(id)!.completed.then(() => completed++, () => {});
   try {
-    await waitUntil('every subscription has completed', MAX_DRAIN_MS, () => completed === accepted.length, 500);
+    await waitUntil('every subscription has completed', () => completed === accepted.length, { timeoutMs: MAX_DRAIN_MS, everyMs: 500 });
   } catch (error) {
     const open = await stored.ids({ final: false, among: accepted });
     fleet.log(`${completed} of ${accepted.length} subscriptions completed; ${open.length} tasks not final: ${open.slice(0, 20).join(', ')}`);

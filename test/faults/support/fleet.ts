@@ -3,7 +3,6 @@
  * `close` stops every one of them whatever happened; plus the test's log lines and bounded waits
  * that fail with a message saying what was awaited.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { TestClient, type TestClientOptions } from '../../support/graphql-client.ts';
 import { startProcess, type StartProcessOptions, type TaskqlProcess } from '../../support/processes.ts';
 
@@ -70,15 +69,6 @@ export async function within<T>(what: string, ms: number, promise: Promise<T>): 
     return await Promise.race([promise, timeout]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-/** Poll `check` every `everyMs` until it is true; an error saying what was awaited after `ms`. */
-export async function waitUntil(what: string, ms: number, check: () => Promise<boolean> | boolean, everyMs = 200): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting until ${what}`);
-    await sleep(everyMs);
   }
 }
 

@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'schema/generated/', 'coverage/', 'test-artifacts/', 'bench/results/', 'dashboard/dist/', 'dashboard/src/generated/'] },
+  { ignores: ['node_modules/', 'dist/', 'schema/generated/', 'coverage/', 'test-artifacts/', 'bench/results/', 'dashboard/dist/', 'dashboard/src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

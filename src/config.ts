@@ -2,10 +2,11 @@
  * Configuration, read once from the environment and validated, so a typo fails at start with a
  * message naming the variable instead of misbehaving later. README's "Configuration" lists them.
  */
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
 import type { AuthSettings } from './auth/authenticator.ts';
 import { SCOPES } from './auth/principal.ts';
+import { PACKAGE_ROOT } from './package-root.ts';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -38,7 +39,7 @@ const schema = z.object({
   BUILTIN_TASK_TYPES: flag.default(true),
   GRAPHIQL: flag.optional(),
   DASHBOARD: z.enum(['built', 'dev', 'off']).default('built'),
-  DASHBOARD_DIR: z.string().default(fileURLToPath(new URL('../dashboard/dist', import.meta.url))),
+  DASHBOARD_DIR: z.string().default(join(PACKAGE_ROOT, 'dashboard', 'dist')),
   INTROSPECTION: flag.optional(),
   AUTH_DISABLED: flag.default(false),
   AUTH_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),

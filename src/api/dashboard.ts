@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import sirv from 'sirv';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
+import { PACKAGE_ROOT } from '../package-root.ts';
 
 /** Node's request handler shape, with the handler to fall through to. */
 export type Middleware = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
@@ -77,5 +78,5 @@ async function filesMiddleware(config: Config['dashboard'], logger: Logger): Pro
 }
 
 function fileInDashboard(name: string): string {
-  return new URL(`../../dashboard/${name}`, import.meta.url).pathname;
+  return join(PACKAGE_ROOT, 'dashboard', name);
 }

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancel, failAttempt, startAttempt, succeed, type TransitionResult } from '../../src/model/state-machine.ts';
 import type { Task } from '../../src/model/task.ts';
 import type { Runtime } from '../../src/runtime.ts';
-import { claimOf, TaskStore, type ClaimDocument } from '../../src/store/task-store.ts';
+import type { Db, Document, InsertOneResult } from 'mongodb';
+import { claimOf, type ClaimDocument } from '../../src/store/ferretdb-claims.ts';
+import { TaskStore } from '../../src/store/task-store.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 import { TaskRecorder } from '../../src/service/task-recorder.ts';
@@ -27,6 +29,44 @@ const timeout = { name: 'TimeoutError', message: 'attempt 1 timed out', stack: n
 /** A stored task (with no worker in this file, it only moves when a test moves it). */
 async function stored(maxAttempts = 1): Promise<Task> {
   return (await runtime.tasks.enqueue(ANONYMOUS, { type: 'echo', maxAttempts })).task;
+}
+
+/** Whether the server is FerretDB, where writes claim their version first (`ferretdb-claims.ts`). */
+async function claimsVersions(): Promise<boolean> {
+  const info = await runtime.db.admin().command({ buildInfo: 1 });
+  return typeof info['ferretdbVersion'] === 'string';
+}
+
+function ok(result: TransitionResult) {
+  if (!result.ok) throw new Error(result.reason);
+  return result;
+}
+
+/**
+ * `db` as a claimant sees it that stalls right after its claim is stored: each claim insert
+ * reports `claimed`, then answers only once `resume` resolves.
+ */
+function stallingAfterClaim(db: Db, claimed: () => void, resume: Promise<void>): Db {
+  return new Proxy(db, {
+    get(target, key, receiver) {
+      if (key !== 'collection') return Reflect.get(target, key, receiver) as unknown;
+      return (name: string) => {
+        const collection = target.collection(name);
+        if (name !== 'task_claims') return collection;
+        return new Proxy(collection, {
+          get(c, k, r) {
+            if (k !== 'insertOne') return Reflect.get(c, k, r) as unknown;
+            return async (doc: Document): Promise<InsertOneResult> => {
+              const result = await c.insertOne(doc);
+              claimed();
+              await resume;
+              return result;
+            };
+          },
+        });
+      };
+    },
+  });
 }
 
 async function record(task: Task, decide: Parameters<Runtime['recorder']['record']>[1]) {
@@ -87,10 +127,6 @@ describe('races', () => {
   it('writers committing from one version at the same moment: exactly one wins, every time', async () => {
     // Two stores, as two processes have: each its own connection to the server.
     const rival = new TaskStore(runtime.db);
-    const ok = (result: TransitionResult) => {
-      if (!result.ok) throw new Error(result.reason);
-      return result;
-    };
     const outcomes: string[] = [];
     for (let i = 0; i < 20; i++) {
       const pending = await stored();
@@ -107,12 +143,10 @@ describe('races', () => {
   });
 
   it('a writer that died between claiming a version and writing it: the next writer completes its change, then decides', async (ctx) => {
-    const info = await runtime.db.admin().command({ buildInfo: 1 });
     // Claims exist only where updates are not atomic (FerretDB); MongoDB has nothing to leave behind.
-    if (typeof info['ferretdbVersion'] !== 'string') ctx.skip();
+    if (!(await claimsVersions())) ctx.skip();
     const pending = await stored();
-    const start = startAttempt(pending, 'dead worker', new Date());
-    if (!start.ok) throw new Error(start.reason);
+    const start = ok(startAttempt(pending, 'dead worker', new Date()));
     // What a killed claimant leaves: its claim, and the task unchanged.
     await runtime.db.collection<ClaimDocument>('task_claims').insertOne(claimOf(pending, start, new Date()));
     const store = new TaskStore(runtime.db, () => new Date(), { claimTimeoutMs: 300 });
@@ -124,5 +158,35 @@ describe('races', () => {
     const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
     expect(events?.map((e) => `${e.version}:${e.type}`)).toEqual(['1:CREATED', '2:STARTED', '3:CANCELLED']);
     expect((await runtime.store.get(pending.id))?.attempts.map((a) => [a.workerId, a.outcome])).toEqual([['dead worker', 'CANCELLED']]);
+  });
+
+  it('a claimant slower than the claim timeout: its late write cannot overwrite the writers who completed its claim and moved on', async (ctx) => {
+    // The window exists only where writers claim versions (FerretDB); MongoDB's guard is atomic.
+    if (!(await claimsVersions())) ctx.skip();
+    const claimTimeoutMs = 1_000;
+    let aheadMs = 0;
+    const clock = () => new Date(Date.now() + aheadMs);
+    const pending = await stored();
+
+    let claimed!: () => void;
+    const claimStored = new Promise<void>((resolve) => (claimed = resolve));
+    let resume!: () => void;
+    const resumed = new Promise<void>((resolve) => (resume = resolve));
+    const slow = new TaskStore(stallingAfterClaim(runtime.db, claimed, resumed), clock, { claimTimeoutMs });
+    const late = slow.commit(pending, ok(startAttempt(pending, 'slow worker', clock())));
+    await claimStored;
+
+    // The claim outlives the timeout: the next writer completes its change and moves the task on.
+    aheadMs += claimTimeoutMs;
+    const recorder = new TaskRecorder(new TaskStore(runtime.db, clock, { claimTimeoutMs }), runtime.bus, runtime.logger, clock);
+    const cancelled = await recorder.record(pending, (t, now) => cancel(t, 'user', now, t.attempt || undefined));
+    expect(cancelled).toMatchObject({ ok: true, task: { state: 'CANCELLED', version: 3 } });
+
+    resume();
+    // Its change is in the record (the other writer wrote it), so the claimant's commit stands.
+    expect(await late).toBe(true);
+    expect(await runtime.store.get(pending.id)).toMatchObject({ state: 'CANCELLED', version: 3 });
+    const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
+    expect(events?.map((e) => `${e.version}:${e.type}`)).toEqual(['1:CREATED', '2:STARTED', '3:CANCELLED']);
   });
 });

@@ -1,0 +1,29 @@
+/**
+ * How a change reaches a task's document so that, of the writers deciding from one version, exactly
+ * one succeeds. The way differs by server and is chosen once, when the server is known: MongoDB
+ * checks the version and writes in one atomic step ({@link AtomicWrites}); FerretDB 1.x does not,
+ * so its writers first claim the version they write from ({@link FerretDbClaims}).
+ */
+import type { Db } from 'mongodb';
+import type { Transition } from '../model/state-machine.ts';
+import type { Task } from '../model/task.ts';
+import { AtomicWrites } from './atomic-writes.ts';
+import { FerretDbClaims, type ClaimOptions } from './ferretdb-claims.ts';
+
+/** Version-guarded writes of tasks, as one server needs them done. */
+export interface TaskWrites {
+  /**
+   * Write `transition`, made from `prev`, if the stored task is still at `prev.version`. False
+   * when another writer got there first (or the task is gone): re-read and decide again.
+   */
+  commit(prev: Task, transition: Transition): Promise<boolean>;
+  /** Tasks among `ids` have just been deleted: drop what these writes kept for the ones now gone. */
+  afterDelete(ids: readonly string[]): Promise<void>;
+}
+
+/** The writes `db`'s server needs (asks the server which it is: one `buildInfo`). */
+export async function taskWritesFor(db: Db, now: () => Date, options: ClaimOptions): Promise<TaskWrites> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  const ferretdb = typeof info['ferretdbVersion'] === 'string';
+  return ferretdb ? new FerretDbClaims(db, now, options) : new AtomicWrites(db);
+}

@@ -1,30 +1,13 @@
 /**
  * The Pothos schema builder every schema file adds to, with the scalars of the contract and the
- * context resolvers receive.
+ * context resolvers receive (`RequestContext`, which the API server makes).
  */
 import SchemaBuilder from '@pothos/core';
 import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
-import type { Authenticator } from '../src/auth/authenticator.ts';
-import type { Principal } from '../src/auth/principal.ts';
-import type { QueueStatsFeeds } from '../src/events/queue-stats-feeds.ts';
-import type { QueueService } from '../src/service/queue-service.ts';
-import type { TaskService } from '../src/service/task-service.ts';
-import type { TaskTypeRegistry } from '../src/tasks/registry.ts';
-
-/** What every resolver gets: who is calling, and the services it may call on their behalf. */
-export interface SchemaContext {
-  principal: Principal;
-  auth: Authenticator;
-  /** Called as a subscription sends something recorded at `recordedAt` (delivery latency). */
-  delivered: (recordedAt: Date) => void;
-  tasks: TaskService;
-  taskTypes: TaskTypeRegistry;
-  queues: QueueService;
-  queueStats: QueueStatsFeeds;
-}
+import type { RequestContext } from '../src/api/context.ts';
 
 export const builder = new SchemaBuilder<{
-  Context: SchemaContext;
+  Context: RequestContext;
   DefaultFieldNullability: false;
   Scalars: {
     DateTime: { Input: Date; Output: Date };

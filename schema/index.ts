@@ -9,6 +9,4 @@ import './task-list.ts';
 import './queue.ts';
 import './task-token.ts';
 
-export type { SchemaContext } from './builder.ts';
-
 export const schema = builder.toSchema();

@@ -56,3 +56,16 @@ export class DependencyUnavailableError extends Error {
     super(`${dependency} is unavailable`, options);
   }
 }
+
+/**
+ * Await a Redis call, turning its failure into {@link DependencyUnavailableError}. taskql's
+ * commands are well-formed, so a failed one means Redis is away, refusing or too slow: whatever
+ * the caller was doing must be answered as SERVICE_UNAVAILABLE, not as an internal error.
+ */
+export async function redisCall<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw new DependencyUnavailableError('Redis', { cause: error });
+  }
+}

@@ -1,10 +1,12 @@
 /** The API process: `npm run start:api` (or `node --import tsx src/main.ts`). */
+import { schema } from '../schema/index.ts';
 import { startApiServer } from './api/server.ts';
 import { Authenticator } from './auth/authenticator.ts';
 import { loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startRuntime } from './runtime.ts';
 import { onShutdown } from './shutdown.ts';
+import { declaredTaskTypes } from './tasks/catalog.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'taskql-api');
@@ -15,8 +17,8 @@ if (!config.auth.disabled && !Authenticator.configured(config.auth)) {
   );
   process.exit(1);
 }
-const runtime = await startRuntime(config, logger);
-const server = await startApiServer(runtime);
+const runtime = await startRuntime(config, logger, declaredTaskTypes({ builtins: config.builtinTaskTypes }));
+const server = await startApiServer(runtime, schema);
 
 onShutdown(logger, async () => {
   await server.close();

@@ -4,7 +4,6 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
-import { taskTypes } from '../worker/handlers/index.ts';
 import type { Config } from './config.ts';
 import { CancelRequests } from './events/cancel-requests.ts';
 import { EventBus } from './events/event-bus.ts';
@@ -49,13 +48,16 @@ export interface Runtime {
  * Connect and wire. Resolves once MongoDB has answered and the event bus is subscribed, so the
  * process is ready to serve when it resolves.
  *
- * @param types the task types to register; by default those of `worker/handlers` (the built-ins
- *   unless configuration turns them off, and yours)
+ * @param types the declared task types to register (`src/tasks/catalog.ts`); handlers are the
+ *   worker's business and not needed here
+ * @param now the clock that decides when a change happened and whether a task has expired (tests
+ *   move it on instead of waiting)
  */
 export async function startRuntime(
   config: Config,
   logger: Logger,
-  types: readonly AnyTaskType[] = taskTypes({ builtins: config.builtinTaskTypes }),
+  types: readonly AnyTaskType[],
+  now: () => Date = () => new Date(),
 ): Promise<Runtime> {
   const mongo = new MongoClient(config.mongoUrl, {
     appName: 'taskql',
@@ -75,12 +77,12 @@ export async function startRuntime(
   }
   await Promise.all([commands.connect(), subscriber.connect()]);
 
-  const store = new TaskStore(db);
+  const store = new TaskStore(db, now);
   await store.ensureIndexes();
   const bus = new EventBus(commands, subscriber, config.redisPrefix);
   await bus.start();
   const cancels = new CancelRequests(commands, subscriber, config.redisPrefix);
-  const recorder = new TaskRecorder(store, bus, logger);
+  const recorder = new TaskRecorder(store, bus, logger, now);
   const registry = new TaskTypeRegistry(types);
   const queues = new TaskQueues(commands, config.redisPrefix, config.dependencyTimeoutMs);
   const workers = new WorkerRegistry(commands, config.redisPrefix, 3 * config.workerHeartbeatMs);

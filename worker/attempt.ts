@@ -7,7 +7,8 @@ import type { Logger } from '../src/logger.ts';
 import type { ProgressReport } from '../src/model/state-machine.ts';
 import type { Task, TaskError } from '../src/model/task.ts';
 import { parseWith } from '../src/tasks/registry.ts';
-import type { TaskType } from '../src/tasks/task-type.ts';
+import type { AnyTaskType } from '../src/tasks/task-type.ts';
+import type { AnyTaskHandler } from './handler.ts';
 
 /** How an attempt ended: a result, an error, or stopped because the task was cancelled. */
 export type AttemptResult = { ok: true; result: unknown } | { ok: false; error: TaskError } | { ok: 'cancelled' };
@@ -27,7 +28,8 @@ export interface AttemptOptions {
  * the handler is abandoned (its signal has fired; whatever it returns later is ignored), so a
  * handler that ignores its signal still frees its worker slot.
  */
-export async function runAttempt(type: TaskType, task: Task, options: AttemptOptions): Promise<AttemptResult> {
+export async function runAttempt(handler: AnyTaskHandler, task: Task, options: AttemptOptions): Promise<AttemptResult> {
+  const { type } = handler;
   const input = parseWith(type.input, task.input, 'input');
   if (!input.ok) return { ok: false, error: nonRetryable('InvalidInputError', input.message) };
 
@@ -62,7 +64,7 @@ export async function runAttempt(type: TaskType, task: Task, options: AttemptOpt
 
   const ran = (async (): Promise<AttemptResult> => {
     try {
-      const value = await type.handler(input.value, {
+      const value = await handler.run(input.value, {
         taskId: task.id,
         attempt: task.attempt,
         signal: controller.signal,
@@ -89,7 +91,7 @@ export async function runAttempt(type: TaskType, task: Task, options: AttemptOpt
 }
 
 /** The result as JSON, checked against the type's result schema if it has one. */
-function checkResult(type: TaskType, value: unknown): AttemptResult {
+function checkResult(type: AnyTaskType, value: unknown): AttemptResult {
   let json: unknown;
   try {
     json = toJson(value);

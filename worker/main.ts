@@ -3,12 +3,15 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { startRuntime } from '../src/runtime.ts';
 import { onShutdown } from '../src/shutdown.ts';
+import { declaredTaskTypes } from '../src/tasks/catalog.ts';
+import { taskHandlers } from './handlers/index.ts';
 import { TaskWorker } from './task-worker.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'taskql-worker');
-const runtime = await startRuntime(config, logger);
-const worker = new TaskWorker(runtime);
+const builtins = { builtins: config.builtinTaskTypes };
+const runtime = await startRuntime(config, logger, declaredTaskTypes(builtins));
+const worker = new TaskWorker(runtime, taskHandlers(builtins));
 await worker.start();
 
 // The deadline leaves the drain period and the hand-backs after it room to finish.

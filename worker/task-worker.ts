@@ -22,6 +22,7 @@ import { isFinalState, type Task } from '../src/model/task.ts';
 import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
 import type { Runtime } from '../src/runtime.ts';
 import { runAttempt, type AttemptResult } from './attempt.ts';
+import type { AnyTaskHandler } from './handler.ts';
 import { ProgressCoalescer } from './progress-coalescer.ts';
 import { Maintenance } from './maintenance.ts';
 import { reconcilerChore } from './reconciler.ts';
@@ -49,6 +50,8 @@ interface RunningAttempt {
 export class TaskWorker {
   readonly id: string;
   readonly #runtime: Runtime;
+  /** The handlers this worker runs, by task type name. */
+  readonly #handlers: ReadonlyMap<string, AnyTaskHandler>;
   readonly #workers: Worker<TaskJobData>[] = [];
   readonly #connection: Redis;
   readonly #maintenance: Maintenance;
@@ -59,9 +62,15 @@ export class TaskWorker {
   /** Set once the drain period of `close` is over: every attempt still running is handed back. */
   #handingBack = false;
 
-  constructor(runtime: Runtime, id = newWorkerId()) {
+  /**
+   * @param handlers what runs each declared type of the served queues: every such type needs one,
+   *   and each must run a type the runtime declares (checked here, so a deploy with a missing or
+   *   stray handler fails at start rather than at its first task)
+   */
+  constructor(runtime: Runtime, handlers: readonly AnyTaskHandler[], id = newWorkerId()) {
     this.id = id;
     this.#runtime = runtime;
+    this.#handlers = checkedHandlers(runtime, handlers, this.queues);
     // BullMQ's workers block on Redis and must retry forever across outages.
     this.#connection = new Redis(runtime.config.redisUrl, { maxRetriesPerRequest: null });
     this.#connection.on('error', (err) => runtime.logger.warn({ err }, 'worker Redis connection error'));
@@ -201,15 +210,15 @@ export class TaskWorker {
       // A cancel requested while the job was being taken arrived before we listened for it.
       const pending = await cancels.pending(current.id);
       if (pending) this.#stop(current.id, pending.reason);
-      const type = types.get(current.type);
-      outcome = type
-        ? await runAttempt(type, current, {
+      const handler = this.#handlers.get(current.type);
+      outcome = handler
+        ? await runAttempt(handler, current, {
             progress: (r) => progress.report(r),
             logger,
             cancelled: running.stop.signal,
             cancelGraceMs: config.cancelGraceMs,
           })
-        : { ok: false, error: { name: 'UnknownTaskTypeError', message: `this worker has no task type "${current.type}"`, stack: null, retryable: false } };
+        : { ok: false, error: { name: 'UnknownTaskTypeError', message: `this worker has no handler for task type "${current.type}"`, stack: null, retryable: false } };
       await progress.flush();
     } finally {
       this.#running.delete(current.id);
@@ -242,4 +251,21 @@ export class TaskWorker {
       throw new DelayedError();
     }
   }
+}
+
+/** `handlers` by type name, once they are known to fit the runtime's declared types. */
+function checkedHandlers(runtime: Runtime, handlers: readonly AnyTaskHandler[], queues: readonly string[]): Map<string, AnyTaskHandler> {
+  const byName = new Map<string, AnyTaskHandler>();
+  for (const handler of handlers) {
+    const { name } = handler.type;
+    if (byName.has(name)) throw new Error(`task type "${name}" has two handlers`);
+    if (runtime.types.get(name) !== handler.type) throw new Error(`the handler of "${name}" runs a task type this process does not declare`);
+    byName.set(name, handler);
+  }
+  const served = new Set(queues);
+  const missing = runtime.types.list().filter((type) => served.has(type.queue) && !byName.has(type.name));
+  if (missing.length > 0) {
+    throw new Error(`no handler for task type${missing.length > 1 ? 's' : ''} ${missing.map((t) => `"${t.name}" (queue ${t.queue})`).join(', ')}`);
+  }
+  return byName;
 }

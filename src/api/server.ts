@@ -11,11 +11,12 @@ import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import { createYoga, useReadinessCheck, type Plugin } from 'graphql-yoga';
-import { schema, type SchemaContext } from '../../schema/index.ts';
+import type { GraphQLSchema } from 'graphql';
 import { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
+import type { RequestContext } from './context.ts';
 import { serveDashboard } from './dashboard.ts';
 import { toContractError, useContractErrorCodes } from './errors.ts';
 import { GRAPHIQL_DEFAULT_QUERY, renderGraphiQL } from './graphiql.ts';
@@ -35,8 +36,12 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** Start serving `runtime` on `config.port` (`port` overrides it, 0 for any free port). */
-export async function startApiServer(runtime: Runtime, port = runtime.config.port): Promise<ApiServer> {
+/**
+ * Start serving `runtime` on `config.port` (`port` overrides it, 0 for any free port).
+ *
+ * @param schema the GraphQL schema (`schema/index.ts`), written against {@link RequestContext}
+ */
+export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, port = runtime.config.port): Promise<ApiServer> {
   const { config, logger } = runtime;
   const auth = await Authenticator.create(config.auth);
   const rateLimits = new RateLimits(runtime.redis, config.redisPrefix, {
@@ -59,7 +64,7 @@ export async function startApiServer(runtime: Runtime, port = runtime.config.por
     delivered: (recordedAt: Date) => metrics.delivered(recordedAt),
   };
 
-  const yoga = createYoga<{ principal?: Principal }, SchemaContext>({
+  const yoga = createYoga<{ principal?: Principal }, RequestContext>({
     schema,
     // The WebSocket side authenticated at connection_init and passes its principal along.
     context: async ({ request, principal }) => ({

@@ -35,7 +35,7 @@
  */
 import { createSourceEventStream, execute, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import type { SchemaContext } from '../../schema/builder.ts';
+import type { RequestContext } from './context.ts';
 import type { Principal } from '../auth/principal.ts';
 import { toContractError } from './errors.ts';
 
@@ -75,7 +75,7 @@ interface SharedSubscription {
 }
 
 /** An envelop plugin: subscriptions to `fields` are shared (see above); others run as usual. */
-export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SHARED_FIELDS): Plugin<SchemaContext> {
+export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SHARED_FIELDS): Plugin<RequestContext> {
   const documents = new WeakMap<DocumentNode, number>();
   let documentCount = 0;
   const shared = new Map<string, SharedSubscription>();
@@ -83,7 +83,7 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
   const keyOf = (args: ExecutionArgs): string => {
     let document = documents.get(args.document);
     if (document === undefined) documents.set(args.document, (document = documentCount++));
-    const { principal } = args.contextValue as SchemaContext;
+    const { principal } = args.contextValue as RequestContext;
     return JSON.stringify([document, args.operationName ?? null, args.variableValues ?? null, callerOf(principal)]);
   };
 
@@ -95,7 +95,7 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
     if (failed) return failed;
     // Ended while this subscriber waited for it to open: start afresh.
     if (subscription.ended) return subscribe(args, joining);
-    return new MemberStream(subscription, (args.contextValue as SchemaContext).delivered);
+    return new MemberStream(subscription, (args.contextValue as RequestContext).delivered);
   };
 
   const open = (args: ExecutionArgs, key: string, joining: Joining): SharedSubscription => {
@@ -124,7 +124,7 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
 
   /** Execute each event once and hand the result to every member, in order, until the source ends. */
   const pump = async (subscription: SharedSubscription, args: ExecutionArgs) => {
-    const context = args.contextValue as SchemaContext;
+    const context = args.contextValue as RequestContext;
     let error: Error | undefined;
     try {
       for (;;) {
@@ -165,14 +165,14 @@ function close(subscription: SharedSubscription): void {
 /** One subscriber of a shared subscription: the results it has not taken yet, as its stream. */
 class MemberStream implements AsyncIterableIterator<ExecutionResult> {
   readonly #subscription: SharedSubscription;
-  readonly #delivered: SchemaContext['delivered'];
+  readonly #delivered: RequestContext['delivered'];
   #queue: Delivery[];
   /** Settles the `next()` waiting for a result, if one is. */
   #waiting: ((step: Promise<IteratorResult<ExecutionResult>>) => void) | null = null;
   /** Set once the shared subscription has ended: done, or failed with this error. */
   #end: { error?: Error } | null = null;
 
-  constructor(subscription: SharedSubscription, delivered: SchemaContext['delivered']) {
+  constructor(subscription: SharedSubscription, delivered: RequestContext['delivered']) {
     this.#subscription = subscription;
     this.#delivered = delivered;
     this.#queue = subscription.joining === 'latest' && subscription.latest ? [subscription.latest] : [];

@@ -5,7 +5,7 @@
  * just after the request) and a message on one channel (heard by the worker already running it).
  */
 import type { Redis } from 'ioredis';
-import { DependencyUnavailableError } from '../errors.ts';
+import { redisCall } from '../errors.ts';
 
 /** Called with the task id and reason of each cancel request. */
 export type CancelListener = (taskId: string, reason: string | null) => void;
@@ -47,15 +47,13 @@ export class CancelRequests {
 
   /** Ask for `taskId`'s running attempt to stop. */
   async request(taskId: string, reason: string | null): Promise<void> {
-    try {
-      await this.#commands
+    await redisCall(
+      this.#commands
         .multi()
         .set(this.#key(taskId), JSON.stringify({ reason }), 'EX', REQUEST_TTL_SECONDS)
         .publish(this.#channel, JSON.stringify({ taskId, reason }))
-        .exec();
-    } catch (error) {
-      throw new DependencyUnavailableError('Redis', { cause: error });
-    }
+        .exec(),
+    );
   }
 
   /** The request standing for `taskId`, if any: `{ reason }`. */

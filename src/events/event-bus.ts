@@ -6,9 +6,9 @@
  */
 import { BSON } from 'mongodb';
 import type { Redis } from 'ioredis';
-import { DependencyUnavailableError } from '../errors.ts';
+import { redisCall } from '../errors.ts';
 import type { Task, TaskEvent, TaskEventWithTask } from '../model/task.ts';
-import { decodeEvent, decodeTask, encodeEvent, encodeTask } from '../store/task-document.ts';
+import { decodeEvent, decodeTask, encodeEvent, encodeTask, type EncodedEvent, type EncodedTask } from '../model/task-codec.ts';
 
 /** One recorded change: the event and the task right after it. */
 export interface TaskChange {
@@ -72,13 +72,8 @@ export class EventBus {
 
   /** Publish a change that is already recorded in MongoDB. */
   async publish(change: TaskChange): Promise<void> {
-    const { events: _none, ...task } = encodeTask(change.task, []);
-    const message = BSON.serialize({ task, event: encodeEvent(change.event) });
-    try {
-      await this.#publisher.publish(this.#channel, Buffer.from(message.buffer, message.byteOffset, message.byteLength));
-    } catch (error) {
-      throw new DependencyUnavailableError('Redis', { cause: error });
-    }
+    const message = BSON.serialize({ task: encodeTask(change.task), event: encodeEvent(change.event) });
+    await redisCall(this.#publisher.publish(this.#channel, Buffer.from(message.buffer, message.byteOffset, message.byteLength)));
   }
 
   /** Watch one task's changes until the returned function is called. */
@@ -104,8 +99,8 @@ export class EventBus {
   }
 
   #dispatch(message: Buffer): void {
-    const { task, event } = BSON.deserialize(message) as { task: Parameters<typeof decodeTask>[0]; event: Parameters<typeof decodeEvent>[0] };
-    const set = this.#watchers.get(task._id);
+    const { task, event } = BSON.deserialize(message) as { task: EncodedTask; event: EncodedEvent };
+    const set = this.#watchers.get(task.id);
     if (!set && this.#allWatchers.size === 0) return; // nobody here cares: skip decoding
     const change = { task: decodeTask(task), event: decodeEvent(event) };
     for (const watcher of set ?? []) watcher.onChange(change);

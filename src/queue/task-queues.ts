@@ -6,7 +6,7 @@
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { DependencyUnavailableError } from '../errors.ts';
+import { redisCall } from '../errors.ts';
 import type { Task } from '../model/task.ts';
 import { PRIORITY_RANGE } from '../model/task.ts';
 
@@ -120,9 +120,7 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error(`no answer from Redis in ${ms} ms`)), ms);
   });
   try {
-    return await Promise.race([promise, timeout]);
-  } catch (error) {
-    throw new DependencyUnavailableError('Redis', { cause: error });
+    return await redisCall(Promise.race([promise, timeout]));
   } finally {
     clearTimeout(timer);
   }

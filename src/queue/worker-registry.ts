@@ -8,7 +8,7 @@
  * queries for "alive since") and a hash of their descriptions.
  */
 import type { Redis } from 'ioredis';
-import { DependencyUnavailableError } from '../errors.ts';
+import { redisCall } from '../errors.ts';
 
 /** What a worker process says about itself. */
 export interface WorkerInfo {
@@ -53,22 +53,21 @@ export class WorkerRegistry {
 
   /** The workers alive now, oldest first; forgets those whose heartbeat is too old. */
   async live(now = new Date()): Promise<WorkerInfo[]> {
-    try {
-      const horizon = now.getTime() - this.#ttlMs;
-      const gone = await this.#redis.zrangebyscore(this.#beats, '-inf', `(${horizon}`);
-      if (gone.length > 0) {
-        await this.#redis.multi().zremrangebyscore(this.#beats, '-inf', `(${horizon}`).hdel(this.#infos, ...gone).exec();
-      }
-      const ids = await this.#redis.zrangebyscore(this.#beats, horizon, '+inf');
-      if (ids.length === 0) return [];
-      const infos = await this.#redis.hmget(this.#infos, ...ids);
-      return infos.flatMap((json) => {
-        if (!json) return [];
-        const info = JSON.parse(json) as WorkerInfo & { startedAt: string; heartbeatAt: string };
-        return [{ ...info, startedAt: new Date(info.startedAt), heartbeatAt: new Date(info.heartbeatAt) }];
-      }).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
-    } catch (error) {
-      throw new DependencyUnavailableError('Redis', { cause: error });
+    return redisCall(this.#live(now.getTime() - this.#ttlMs));
+  }
+
+  async #live(horizon: number): Promise<WorkerInfo[]> {
+    const gone = await this.#redis.zrangebyscore(this.#beats, '-inf', `(${horizon}`);
+    if (gone.length > 0) {
+      await this.#redis.multi().zremrangebyscore(this.#beats, '-inf', `(${horizon}`).hdel(this.#infos, ...gone).exec();
     }
+    const ids = await this.#redis.zrangebyscore(this.#beats, horizon, '+inf');
+    if (ids.length === 0) return [];
+    const infos = await this.#redis.hmget(this.#infos, ...ids);
+    return infos.flatMap((json) => {
+      if (!json) return [];
+      const info = JSON.parse(json) as WorkerInfo & { startedAt: string; heartbeatAt: string };
+      return [{ ...info, startedAt: new Date(info.startedAt), heartbeatAt: new Date(info.heartbeatAt) }];
+    }).sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime());
   }
 }

@@ -1,29 +1,16 @@
 /**
- * How a task is laid out in MongoDB. Client payloads (`input`, `result`, progress `data`) are
- * stored as JSON text: they are opaque to the store, and as BSON they would have to obey rules
- * that JSON does not (no `$`-prefixed or dotted keys; FerretDB also refuses nested arrays), so a
- * valid client payload could fail to store.
+ * How a task is laid out in MongoDB: its encoded fields (client payloads as JSON text, see
+ * `model/task-codec.ts`) under `_id` for `id`, its event log, and the key its unique index holds.
  */
-import type { Task, TaskEvent, TaskProgress } from '../model/task.ts';
-
-/** A stored progress report. */
-export interface ProgressDocument extends Omit<TaskProgress, 'data'> {
-  data: string;
-}
+import { decodeTask as decodeFields, encodeTask as encodeFields, encodeEvent, encodeTaskField, type EncodedEvent, type EncodedTask } from '../model/task-codec.ts';
+import type { Task, TaskEvent } from '../model/task.ts';
 
 /** A stored event. */
-export interface EventDocument extends Omit<TaskEvent, 'progress'> {
-  progress: ProgressDocument | null;
-}
+export type EventDocument = EncodedEvent;
 
 /** A stored task: the task's fields with `_id` for `id`, plus its event log. */
-export interface TaskDocument
-  extends Omit<Task, 'id' | 'input' | 'result' | 'progress' | 'pendingProgressEvent'> {
+export interface TaskDocument extends Omit<EncodedTask, 'id'> {
   _id: string;
-  input: string;
-  result: string;
-  progress: ProgressDocument | null;
-  pendingProgressEvent: EventDocument | null;
   /** The log, in version order (see `Task.pendingProgressEvent` for the newest PROGRESS event). */
   events: EventDocument[];
   /**
@@ -40,63 +27,18 @@ export function dedupeKeyOf(task: Pick<Task, 'id' | 'type' | 'idempotencyKey' | 
   return task.idempotencyKey === null ? `id:${task.id}` : `key:${JSON.stringify([task.owner, task.type, task.idempotencyKey])}`;
 }
 
-const encodeJson = (value: unknown): string => JSON.stringify(value ?? null);
-const decodeJson = (text: string): unknown => JSON.parse(text);
-
-function encodeProgress(progress: TaskProgress | null): ProgressDocument | null {
-  return progress && { ...progress, data: encodeJson(progress.data) };
-}
-
-function decodeProgress(progress: ProgressDocument | null): TaskProgress | null {
-  return progress && { ...progress, data: decodeJson(progress.data) };
-}
-
-/** An event as stored. */
-export function encodeEvent(event: TaskEvent): EventDocument {
-  return { ...event, progress: encodeProgress(event.progress) };
-}
-
-/** An event as read back. */
-export function decodeEvent(doc: EventDocument): TaskEvent {
-  return { ...doc, progress: decodeProgress(doc.progress) };
-}
-
-type Encoded = Omit<TaskDocument, '_id' | 'events' | 'dedupeKey'>;
-
-/** Encoders of the fields whose stored form differs; every other field is stored as it is. */
-const fieldEncoders: { [K in keyof Task]?: (value: Task[K]) => Encoded[K & keyof Encoded] } = {
-  input: encodeJson,
-  result: encodeJson,
-  progress: encodeProgress,
-  pendingProgressEvent: (event) => event && encodeEvent(event),
-};
-
-function encodeField<K extends keyof Encoded & keyof Task>(key: K, value: Task[K]): unknown {
-  const encode = fieldEncoders[key] as ((v: Task[K]) => unknown) | undefined;
-  return encode ? encode(value) : value;
-}
+export { decodeEvent, encodeEvent } from '../model/task-codec.ts';
 
 /** A new task's document with its first logged events. */
 export function encodeTask(task: Task, events: TaskEvent[]): TaskDocument {
-  const { id, ...fields } = task;
-  const doc: Record<string, unknown> = { _id: id, dedupeKey: dedupeKeyOf(task), events: events.map(encodeEvent) };
-  for (const [key, value] of Object.entries(fields)) {
-    doc[key] = encodeField(key as keyof Encoded, value as never);
-  }
-  return doc as unknown as TaskDocument;
+  const { id, ...fields } = encodeFields(task);
+  return { _id: id, dedupeKey: dedupeKeyOf(task), events: events.map(encodeEvent), ...fields };
 }
 
 /** A task read back (its event log, when it was read too, is left out). */
 export function decodeTask(doc: Omit<TaskDocument, 'events' | 'dedupeKey'> & { events?: unknown; dedupeKey?: unknown }): Task {
-  const { _id, events: _events, dedupeKey: _key, input, result, progress, pendingProgressEvent, ...rest } = doc;
-  return {
-    ...rest,
-    id: _id,
-    input: decodeJson(input),
-    result: decodeJson(result),
-    progress: decodeProgress(progress),
-    pendingProgressEvent: pendingProgressEvent && decodeEvent(pendingProgressEvent),
-  };
+  const { _id, events: _events, dedupeKey: _key, ...fields } = doc;
+  return decodeFields({ ...fields, id: _id });
 }
 
 /**
@@ -107,7 +49,7 @@ export function decodeTask(doc: Omit<TaskDocument, 'events' | 'dedupeKey'> & { e
 export function changedFields(prev: Task, next: Task): Record<string, unknown> {
   const set: Record<string, unknown> = {};
   for (const key of Object.keys(next) as (keyof Task)[]) {
-    if (key !== 'id' && next[key] !== prev[key]) set[key] = encodeField(key, next[key]);
+    if (key !== 'id' && next[key] !== prev[key]) set[key] = encodeTaskField(key, next[key]);
   }
   return set;
 }

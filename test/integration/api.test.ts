@@ -16,6 +16,7 @@ import {
 } from '../../schema/generated/graphql.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
+import { builtinHandlers } from '../../worker/handlers/index.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startStack, type Stack } from '../support/stack.ts';
@@ -142,7 +143,7 @@ describe('bad input', () => {
       }
       expect([await storedTasks(), await queuedJobs()]).toEqual([tasksBefore, jobsBefore]);
     } finally {
-      stack.worker = new TaskWorker(runtime);
+      stack.worker = new TaskWorker(runtime, builtinHandlers);
       await stack.worker.start();
     }
   });

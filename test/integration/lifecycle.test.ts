@@ -21,20 +21,20 @@ import { startAttempt } from '../../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../../src/model/task.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
-import { defineTaskType } from '../../src/tasks/task-type.ts';
-import { builtinTaskTypes } from '../../worker/handlers/index.ts';
+import { builtinHandlers } from '../../worker/handlers/index.ts';
 import { MAINTENANCE_QUEUE } from '../../worker/maintenance.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
 import { errorCode, startStack, type Stack } from '../support/stack.ts';
+import { testTaskType } from '../support/task-types.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 /** Resolves when the `stubborn` handler returns (the worker runs in this process). */
 let stubbornReturned: Promise<void> = Promise.resolve();
 
 /** Ignores its signal and returns late: what cancellation must abandon and whose result it must drop. */
-const stubborn = defineTaskType({
+const stubborn = testTaskType({
   name: 'stubborn',
   input: z.object({ ms: z.number() }),
   handler: async ({ ms }) => {
@@ -51,10 +51,10 @@ let runtime: Runtime;
 let client: TestClient;
 
 beforeAll(async () => {
-  const discarding = defineTaskType({ name: 'discarding', input: z.object({}), handler: () => ({ secret: 42 }) });
+  const discarding = testTaskType({ name: 'discarding', input: z.object({}), handler: () => ({ secret: 42 }) });
   stack = await startStack('lifecycle', {
     env: { CANCEL_GRACE_MS: '1000', CLEANUP_INTERVAL_MS: '1000', DISCARD_RESULTS_FOR: 'discarding' },
-    types: [...builtinTaskTypes, stubborn, discarding],
+    handlers: [...builtinHandlers, stubborn, discarding],
   });
   ({ runtime, client } = stack);
 });
@@ -116,7 +116,7 @@ describe('priority', () => {
     try {
       const ids: Record<string, string> = {};
       for (const priority of [0, 10, 3, 7]) ids[priority] = (await own.tasks.enqueue(ANONYMOUS, { type: 'echo', priority })).task.id;
-      const ownWorker = new TaskWorker(own);
+      const ownWorker = new TaskWorker(own, builtinHandlers);
       await ownWorker.start();
       const finished: Task[] = [];
       for (const id of Object.values(ids)) {

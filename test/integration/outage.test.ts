@@ -5,6 +5,7 @@
 import { Queue } from 'bullmq';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { EnqueueTaskDocument, EnqueueTasksDocument, TaskDocument } from '../../schema/generated/graphql.ts';
+import { schema } from '../../schema/index.ts';
 import { startApiServer, type ApiServer } from '../../src/api/server.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import type { Runtime } from '../../src/runtime.ts';
@@ -30,7 +31,7 @@ async function apiWithOwn(own: 'MongoDB' | 'Redis') {
     testConfig(`outage_${own}`, { MONGO_URL: servers.mongoUrl, REDIS_URL: servers.redisUrl, DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS) }),
   );
   cleanup.push(() => runtime.close());
-  const server: ApiServer = await startApiServer(runtime, 0);
+  const server: ApiServer = await startApiServer(runtime, schema, 0);
   cleanup.push(() => server.close());
   const client = new TestClient(server.port);
   cleanup.push(() => client.close());

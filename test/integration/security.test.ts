@@ -17,6 +17,7 @@ import {
   TasksDocument,
   TaskUpdatedDocument,
 } from '../../schema/generated/graphql.ts';
+import { schema } from '../../schema/index.ts';
 import { startApiServer, type ApiServer } from '../../src/api/server.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
@@ -291,7 +292,7 @@ describe('hostile input', () => {
 describe('production settings', () => {
   it('can turn introspection off', async () => {
     const closed = await startTestRuntime(testConfig('no_introspection', { INTROSPECTION: 'false', GRAPHIQL: 'false' }));
-    const api = await startApiServer(closed, 0);
+    const api = await startApiServer(closed, schema, 0);
     try {
       const response = await fetch(`http://127.0.0.1:${api.port}/graphql`, {
         method: 'POST',

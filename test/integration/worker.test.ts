@@ -7,23 +7,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Task } from '../../src/model/task.ts';
 import type { Runtime } from '../../src/runtime.ts';
-import { defineTaskType } from '../../src/tasks/task-type.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { testTaskType } from '../support/task-types.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 const anything = z.record(z.string(), z.unknown());
-const types = [
-  defineTaskType({ name: 'ok', input: anything, handler: () => ({ fine: true }) }),
-  defineTaskType({ name: 'hang', input: anything, timeoutMs: 200, handler: () => new Promise(() => {}) }),
-  defineTaskType({
+const handlers = [
+  testTaskType({ name: 'ok', input: anything, handler: () => ({ fine: true }) }),
+  testTaskType({ name: 'hang', input: anything, timeoutMs: 200, handler: () => new Promise(() => {}) }),
+  testTaskType({
     name: 'throw-string',
     input: anything,
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- what a careless handler does
     handler: () => { throw 'plain string'; },
   }),
-  defineTaskType({ name: 'not-json', input: anything, handler: () => ({ when: 10n }) }),
-  defineTaskType({
+  testTaskType({ name: 'not-json', input: anything, handler: () => ({ when: 10n }) }),
+  testTaskType({
     name: 'chatty',
     input: z.object({ reports: z.number().int() }),
     handler: async ({ reports }, { progress }) => {
@@ -41,8 +41,8 @@ let worker: TaskWorker;
 
 beforeAll(async () => {
   // One slot: a task after a hung one only runs if the hung one really gave its slot back.
-  runtime = await startTestRuntime(testConfig('worker', { WORKER_CONCURRENCY: '1' }), types);
-  worker = new TaskWorker(runtime);
+  runtime = await startTestRuntime(testConfig('worker', { WORKER_CONCURRENCY: '1' }), handlers.map((h) => h.type));
+  worker = new TaskWorker(runtime, handlers);
   await worker.start();
 });
 afterAll(async () => {

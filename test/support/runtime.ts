@@ -7,6 +7,7 @@ import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startRuntime, type Runtime } from '../../src/runtime.ts';
+import { builtinTaskTypes } from '../../src/tasks/catalog.ts';
 import type { AnyTaskType } from '../../src/tasks/task-type.ts';
 
 /** Environment for a taskql process of one test: real servers, its own database and prefix. */
@@ -32,10 +33,10 @@ export function testConfig(name: string, extra: Record<string, string> = {}): Co
 
 /**
  * A runtime on its own database and prefix; `close` also drops the database. `types` replaces
- * the registered task types (default: the built-ins).
+ * the registered task types (default: the built-ins); `now` is its clock (default: real time).
  */
-export async function startTestRuntime(config: Config, types?: readonly AnyTaskType[]): Promise<Runtime> {
-  const runtime = await startRuntime(config, createLogger(config.logLevel, 'test'), types);
+export async function startTestRuntime(config: Config, types: readonly AnyTaskType[] = builtinTaskTypes, now?: () => Date): Promise<Runtime> {
+  const runtime = await startRuntime(config, createLogger(config.logLevel, 'test'), types, now);
   const close = runtime.close.bind(runtime);
   runtime.close = async () => {
     await runtime.db.dropDatabase().catch(() => {});

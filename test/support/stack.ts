@@ -5,7 +5,9 @@
  */
 import { startApiServer, type ApiServer } from '../../src/api/server.ts';
 import type { Runtime } from '../../src/runtime.ts';
-import type { AnyTaskType } from '../../src/tasks/task-type.ts';
+import { schema } from '../../schema/index.ts';
+import type { AnyTaskHandler } from '../../worker/handler.ts';
+import { builtinHandlers } from '../../worker/handlers/index.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
 import { TestClient } from './graphql-client.ts';
 import { startTestRuntime, testConfig } from './runtime.ts';
@@ -24,20 +26,27 @@ export interface Stack {
 export interface StackOptions {
   /** Environment beyond `testEnv`'s (configuration variables). */
   env?: Record<string, string>;
-  /** Task types to register instead of the built-ins. */
-  types?: readonly AnyTaskType[];
+  /** Task types to register and run, with their handlers, instead of the built-ins. */
+  handlers?: readonly AnyTaskHandler[];
   /** Start a worker (default true). */
   worker?: boolean;
   /** The client's credentials, when the stack's `env` turns authentication on. */
   token?: string;
+  /** The runtime's clock (default: real time), for tests that make time pass. */
+  now?: () => Date;
 }
 
 export async function startStack(name: string, options: StackOptions = {}): Promise<Stack> {
-  const runtime = await startTestRuntime(testConfig(name, options.env), options.types);
-  const server = await startApiServer(runtime, 0);
+  const handlers = options.handlers ?? builtinHandlers;
+  const runtime = await startTestRuntime(
+    testConfig(name, options.env),
+    handlers.map((handler) => handler.type),
+    options.now,
+  );
+  const server = await startApiServer(runtime, schema, 0);
   let worker: TaskWorker | null = null;
   if (options.worker ?? true) {
-    worker = new TaskWorker(runtime);
+    worker = new TaskWorker(runtime, handlers);
     await worker.start();
   }
   const client = new TestClient(server.port, options.token ?? null);

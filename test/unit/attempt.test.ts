@@ -2,8 +2,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTask } from '../../src/model/state-machine.ts';
-import { defineTaskType, NonRetryableError, type AnyTaskType } from '../../src/tasks/task-type.ts';
 import { runAttempt, toTaskError } from '../../worker/attempt.ts';
+import { NonRetryableError, type AnyTaskHandler } from '../../worker/handler.ts';
+import { testTaskType } from '../support/task-types.ts';
 
 const logger = pino({ level: 'silent' });
 const task = (input: unknown) =>
@@ -14,14 +15,14 @@ const task = (input: unknown) =>
     ).task,
     attempt: 1,
   });
-const run = (type: AnyTaskType, input: unknown = {}, cancelled = new AbortController().signal) =>
+const run = (type: AnyTaskHandler, input: unknown = {}, cancelled = new AbortController().signal) =>
   runAttempt(type, task(input), { progress: () => {}, logger, cancelled, cancelGraceMs: 100 });
-const typeWith = (handler: AnyTaskType['handler'], extra: Partial<Parameters<typeof defineTaskType>[0]> = {}) =>
-  defineTaskType({ name: 'x', input: z.record(z.string(), z.unknown()), handler, ...extra });
+const typeWith = (handler: AnyTaskHandler['run'], extra: { timeoutMs?: number; result?: z.ZodType } = {}) =>
+  testTaskType({ name: 'x', input: z.record(z.string(), z.unknown()), handler, ...extra });
 
 describe('running an attempt', () => {
   it('returns the parsed result', async () => {
-    const type = defineTaskType({ name: 'x', input: z.object({ n: z.number().default(2) }), handler: ({ n }) => ({ doubled: n * 2 }) });
+    const type = testTaskType({ name: 'x', input: z.object({ n: z.number().default(2) }), handler: ({ n }) => ({ doubled: n * 2 }) });
     expect(await run(type)).toEqual({ ok: true, result: { doubled: 4 } });
   });
 
@@ -98,7 +99,7 @@ describe('running an attempt', () => {
   });
 
   it('fails without retry when the stored input no longer fits the schema', async () => {
-    const type = defineTaskType({ name: 'x', input: z.object({ n: z.number() }), handler: () => 1 });
+    const type = testTaskType({ name: 'x', input: z.object({ n: z.number() }), handler: () => 1 });
     const result = await run(type, { n: 'x' });
     expect(result).toMatchObject({ ok: false, error: { name: 'InvalidInputError', retryable: false } });
     expect(!result.ok && result.error.message).toContain('input.n');

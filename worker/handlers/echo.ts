@@ -1,11 +1,5 @@
-import { z } from 'zod';
-import { defineTaskType } from '../../src/tasks/task-type.ts';
+import { echo } from '../../src/tasks/builtin/echo.ts';
+import { defineHandler } from '../handler.ts';
 
-/** `echo`: returns its input unchanged, at once. For smoke checks and benchmarks. */
-export const echo = defineTaskType({
-  name: 'echo',
-  description: 'Returns its input (any JSON object) unchanged, at once.',
-  input: z.record(z.string(), z.unknown()),
-  timeoutMs: 10_000,
-  handler: (input) => input,
-});
+/** `echo` returns its input unchanged. */
+export const echoHandler = defineHandler(echo, (input) => input);

@@ -1,25 +1,10 @@
-import { z } from 'zod';
-import { defineTaskType, NonRetryableError } from '../../src/tasks/task-type.ts';
+import { fail } from '../../src/tasks/builtin/fail.ts';
+import { defineHandler, NonRetryableError } from '../handler.ts';
 
-/**
- * `fail`: throws on attempts 1 … `failAttempts` (every attempt when it is absent), then succeeds.
- * For seeing retries, backoff and failure reporting work end to end.
- */
-export const fail = defineTaskType({
-  name: 'fail',
-  description: 'Throws an Error with `message` on attempts 1…failAttempts (all when absent), then succeeds.',
-  input: z.object({
-    message: z.string().max(10_000).default('failure'),
-    failAttempts: z.number().int().min(0).optional(),
-    retryable: z.boolean().default(true),
-  }),
-  // Short, so demos and tests see retries quickly.
-  backoff: { type: 'exponential', delayMs: 200, maxDelayMs: 5_000, jitter: 0.2 },
-  timeoutMs: 10_000,
-  handler: ({ message, failAttempts, retryable }, { attempt }) => {
-    if (failAttempts === undefined || attempt <= failAttempts) {
-      throw retryable ? new Error(message) : new NonRetryableError(message);
-    }
-    return { attempt };
-  },
+/** `fail` throws on attempts 1 … `failAttempts` (every attempt when it is absent), then succeeds. */
+export const failHandler = defineHandler(fail, ({ message, failAttempts, retryable }, { attempt }) => {
+  if (failAttempts === undefined || attempt <= failAttempts) {
+    throw retryable ? new Error(message) : new NonRetryableError(message);
+  }
+  return { attempt };
 });

@@ -1,19 +1,19 @@
 /**
- * The task types this deployment runs. Add yours here (see README, "Defining a task type"); the
- * API and every worker load this same list.
+ * The handlers this deployment's workers run, one per declared task type (`src/tasks/catalog.ts`).
+ * Add yours to `customHandlers` (docs/task-types.md).
  */
-import type { AnyTaskType } from '../../src/tasks/task-type.ts';
-import { echo } from './echo.ts';
-import { fail } from './fail.ts';
-import { sleep } from './sleep.ts';
+import type { AnyTaskHandler } from '../handler.ts';
+import { echoHandler } from './echo.ts';
+import { failHandler } from './fail.ts';
+import { sleepHandler } from './sleep.ts';
 
-/** The built-in types of the contract: for demos, smoke checks and benchmarks. */
-export const builtinTaskTypes = [echo, sleep, fail] as const;
+/** The built-in types' handlers. */
+export const builtinHandlers: readonly AnyTaskHandler[] = [echoHandler, sleepHandler, failHandler];
 
-/** Your own task types. */
-export const customTaskTypes: readonly AnyTaskType[] = [];
+/** Your own handlers. */
+export const customHandlers: readonly AnyTaskHandler[] = [];
 
-/** The types to register: the custom ones, plus the built-ins unless configuration turns them off. */
-export function taskTypes(options: { builtins: boolean }): AnyTaskType[] {
-  return [...(options.builtins ? builtinTaskTypes : []), ...customTaskTypes];
+/** The handlers to run: the built-ins' unless configuration turns them off, and the custom ones. */
+export function taskHandlers(options: { builtins: boolean }): AnyTaskHandler[] {
+  return [...(options.builtins ? builtinHandlers : []), ...customHandlers];
 }

@@ -1,0 +1,23 @@
+/**
+ * What every GraphQL resolver gets: who is calling, and the services it may call on their
+ * behalf. The API server makes one per request (or per WebSocket operation); the schema
+ * (`schema/builder.ts`) is written against it.
+ */
+import type { Authenticator } from '../auth/authenticator.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { QueueStatsFeeds } from '../events/queue-stats-feeds.ts';
+import type { QueueService } from '../service/queue-service.ts';
+import type { TaskService } from '../service/task-service.ts';
+import type { TaskTypeRegistry } from '../tasks/registry.ts';
+
+/** The context of one GraphQL operation. */
+export interface RequestContext {
+  principal: Principal;
+  auth: Authenticator;
+  /** Called as a subscription sends something recorded at `recordedAt` (delivery latency). */
+  delivered: (recordedAt: Date) => void;
+  tasks: TaskService;
+  taskTypes: TaskTypeRegistry;
+  queues: QueueService;
+  queueStats: QueueStatsFeeds;
+}

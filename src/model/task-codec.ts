@@ -1,0 +1,81 @@
+/**
+ * A task and its events in the binary form that MongoDB documents and event-bus messages share:
+ * BSON, with the client payloads (`input`, `result`, progress `data`) as JSON text. The payloads
+ * are opaque to taskql, and as BSON they would have to obey rules that JSON does not (no
+ * `$`-prefixed or dotted keys in stored documents, no NUL in keys; FerretDB also refuses nested
+ * arrays), so a valid client payload could fail to store or to publish. Every other field is
+ * carried as it is, Dates included.
+ */
+import type { Task, TaskEvent, TaskProgress } from './task.ts';
+
+/** A progress report with its `data` as JSON text. */
+export interface EncodedProgress extends Omit<TaskProgress, 'data'> {
+  data: string;
+}
+
+/** An event with its progress encoded. */
+export interface EncodedEvent extends Omit<TaskEvent, 'progress'> {
+  progress: EncodedProgress | null;
+}
+
+/** A task with its payloads as JSON text. */
+export interface EncodedTask extends Omit<Task, 'input' | 'result' | 'progress' | 'pendingProgressEvent'> {
+  input: string;
+  result: string;
+  progress: EncodedProgress | null;
+  pendingProgressEvent: EncodedEvent | null;
+}
+
+const encodeJson = (value: unknown): string => JSON.stringify(value ?? null);
+const decodeJson = (text: string): unknown => JSON.parse(text);
+
+function encodeProgress(progress: TaskProgress | null): EncodedProgress | null {
+  return progress && { ...progress, data: encodeJson(progress.data) };
+}
+
+function decodeProgress(progress: EncodedProgress | null): TaskProgress | null {
+  return progress && { ...progress, data: decodeJson(progress.data) };
+}
+
+/** An event, encoded. */
+export function encodeEvent(event: TaskEvent): EncodedEvent {
+  return { ...event, progress: encodeProgress(event.progress) };
+}
+
+/** An event, decoded. */
+export function decodeEvent(encoded: EncodedEvent): TaskEvent {
+  return { ...encoded, progress: decodeProgress(encoded.progress) };
+}
+
+/** Encoders of the fields whose encoded form differs; every other field is carried as it is. */
+const fieldEncoders: { [K in keyof Task]?: (value: Task[K]) => EncodedTask[K & keyof EncodedTask] } = {
+  input: encodeJson,
+  result: encodeJson,
+  progress: encodeProgress,
+  pendingProgressEvent: (event) => event && encodeEvent(event),
+};
+
+/** One field of a task, encoded (for updates that set only the fields that changed). */
+export function encodeTaskField<K extends keyof Task>(key: K, value: Task[K]): unknown {
+  const encode = fieldEncoders[key] as ((v: Task[K]) => unknown) | undefined;
+  return encode ? encode(value) : value;
+}
+
+/** A task, encoded. */
+export function encodeTask(task: Task): EncodedTask {
+  const encoded: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(task)) encoded[key] = encodeTaskField(key as keyof Task, value as never);
+  return encoded as unknown as EncodedTask;
+}
+
+/** A task, decoded. */
+export function decodeTask(encoded: EncodedTask): Task {
+  const { input, result, progress, pendingProgressEvent, ...rest } = encoded;
+  return {
+    ...rest,
+    input: decodeJson(input),
+    result: decodeJson(result),
+    progress: decodeProgress(progress),
+    pendingProgressEvent: pendingProgressEvent && decodeEvent(pendingProgressEvent),
+  };
+}

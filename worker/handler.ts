@@ -1,0 +1,53 @@
+/**
+ * Handlers: the code that runs a declared task type (`src/tasks/task-type.ts`). Only worker
+ * processes load them — an API process accepts and lists tasks from the declarations alone — so
+ * an application's handlers and whatever they import never ship with, or slow down, its API.
+ */
+import type { Logger } from '../src/logger.ts';
+import type { ProgressReport } from '../src/model/state-machine.ts';
+import type { TaskType } from '../src/tasks/task-type.ts';
+
+/** What a handler gets besides its input. */
+export interface TaskContext {
+  taskId: string;
+  /** 1 for the first attempt, 2 for the first retry, … */
+  attempt: number;
+  /**
+   * Fires when the attempt must stop: its timeout passed or the task was cancelled. Handlers
+   * that wait should pass it on (to fetch, timers, child processes) or check it between steps.
+   */
+  signal: AbortSignal;
+  /** Report progress; cheap to call often (reports are coalesced before they are written). */
+  progress: (report: ProgressReport) => void;
+  logger: Logger;
+}
+
+/** A handler: a plain async function whose return value is the task's result. */
+export type TaskHandler<I, R> = (input: I, context: TaskContext) => Promise<R> | R;
+
+/** A handler bound to the type it runs. */
+export interface TaskHandlerDefinition<I = unknown, R = unknown> {
+  readonly type: TaskType<I, R>;
+  readonly run: TaskHandler<I, R>;
+}
+
+/** Any handler definition, whatever its type's input and result (see `AnyTaskType`). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyTaskHandler = TaskHandlerDefinition<any, any>;
+
+/** Define how `type`'s tasks run. `run` receives the input as `type.input` parsed it. */
+export function defineHandler<I, R>(type: TaskType<I, R>, run: TaskHandler<I, R>): TaskHandlerDefinition<I, R> {
+  return { type, run };
+}
+
+/**
+ * Throw this (or any error with `retryable: false`) from a handler when trying again cannot help:
+ * the task goes straight to FAILED whatever attempts are left.
+ */
+export class NonRetryableError extends Error {
+  readonly retryable = false;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'NonRetryableError';
+  }
+}

@@ -23,7 +23,9 @@ const config: CodegenConfig = {
     'dashboard/src/generated/': {
       preset: 'client',
       presetConfig: { fragmentMasking: false },
-      config: { ...typescript, documentMode: 'string' },
+      // Enums as objects too (`TaskState.RUNNING`), so the dashboard lists and checks values
+      // from the schema instead of re-declaring them; their names as the schema spells them.
+      config: { ...typescript, documentMode: 'string', enumType: 'const', namingConvention: { enumValues: 'keep' } },
     },
   },
 };

@@ -1,5 +1,7 @@
-// ESLint: the recommended and type-aware rules of typescript-eslint, for every TypeScript file.
+// ESLint: the recommended and type-aware rules of typescript-eslint, for every TypeScript file;
+// for the dashboard's Preact code (and its tests), the rules of hooks.
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -13,6 +15,13 @@ export default tseslint.config(
       // Test doubles and handlers are often async without awaiting anything.
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    // Preact's hooks follow React's rules. The plugin's other rules serve the React Compiler,
+    // which a Preact build does not use.
+    files: ['dashboard/**/*.{ts,tsx}', 'test/unit/dashboard/**/*.ts'],
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
 );

@@ -1,9 +1,10 @@
 /** How the dashboard writes times, durations and states. Pure. */
-import type { TaskState } from './generated/graphql.ts';
+import { TaskState } from './generated/graphql.ts';
 
 /** States after which nothing happens unless someone retries. */
-const FINAL_STATES: ReadonlySet<TaskState> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+const FINAL_STATES: ReadonlySet<TaskState> = new Set([TaskState.SUCCEEDED, TaskState.FAILED, TaskState.CANCELLED]);
 
+/** Whether `state` is final (an unknown state is not: its task may still change). */
 export function isFinal(state: TaskState): boolean {
   return FINAL_STATES.has(state);
 }
@@ -17,10 +18,16 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-/** How long a task ran: start to finish, or to `now` while it runs; null before it started. */
-export function runningTime(task: { startedAt: string | null; finishedAt: string | null }, now: number): number | null {
-  if (!task.startedAt) return null;
-  return (task.finishedAt ? Date.parse(task.finishedAt) : now) - Date.parse(task.startedAt);
+/**
+ * How long a task ran, as the Duration column and fact say it: start to finish once it finished;
+ * the time so far, to `now`, while it runs (the views re-render every second then); '—' before it
+ * started and while it waits between attempts.
+ */
+export function durationText(task: { state: TaskState; startedAt: string | null; finishedAt: string | null }, now: number): string {
+  if (!task.startedAt) return '—';
+  const started = Date.parse(task.startedAt);
+  if (task.finishedAt) return formatDuration(Date.parse(task.finishedAt) - started);
+  return task.state === TaskState.RUNNING ? `${formatDuration(now - started)} so far` : '—';
 }
 
 /** A timestamp in the reader's locale, with seconds. */

@@ -1,6 +1,6 @@
 /** Hooks the views share: the API connection, its status, a ticking clock, the current route. */
 import { createContext } from 'preact';
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useContext, useEffect, useReducer, useState } from 'preact/hooks';
 import type { Api, ConnectionStatus } from './api.ts';
 
 export const ApiContext = createContext<Api | null>(null);
@@ -22,15 +22,19 @@ export function useConnectionStatus(api: Api): ConnectionStatus {
   return status;
 }
 
-/** `Date.now()`, refreshed every `ms` while `active` (running durations count up). */
+/**
+ * `Date.now()` as of this render; while `active`, the component re-renders every `ms` (running
+ * durations count up). Read at each render rather than kept from the last tick, so a task that
+ * started since never shows a time from before its start.
+ */
 export function useNow(ms: number, active: boolean): number {
-  const [now, setNow] = useState(Date.now);
+  const [, tick] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
     if (!active) return;
-    const timer = setInterval(() => setNow(Date.now()), ms);
+    const timer = setInterval(tick, ms);
     return () => clearInterval(timer);
   }, [ms, active]);
-  return now;
+  return Date.now();
 }
 
 /** Where the dashboard is: the task list, or one task's page. */

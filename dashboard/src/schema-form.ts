@@ -18,8 +18,10 @@ export interface FormField {
   kind: FieldKind;
   required: boolean;
   description?: string;
-  /** What the field starts with, as typed. */
+  /** What the field starts with, as typed: the schema's default, if it has one. */
   initial: string | boolean;
+  /** The schema's default, as typed; the server fills it in when the field is left out. */
+  defaultValue?: string;
   minimum?: number;
   maximum?: number;
   /** The choices of an `enum` field. */
@@ -77,6 +79,24 @@ export function fieldOfIssue(path: string, fields: readonly FormField[]): string
   return fields.some((f) => f.name === name) ? name : WHOLE_INPUT;
 }
 
+/**
+ * What a field's hint says besides its description: its range and its default, e.g.
+ * `1 to 1000 · default 10`. Bounds at ±`Number.MAX_SAFE_INTEGER` are left unsaid: zod's `int()`
+ * writes them into every integer's schema, and they limit nothing anyone would type.
+ */
+export function fieldFacts(field: FormField): string | undefined {
+  const min = meaningful(field.minimum);
+  const max = meaningful(field.maximum);
+  const range =
+    min !== undefined && max !== undefined ? `${min} to ${max}` : min !== undefined ? `at least ${min}` : max !== undefined ? `at most ${max}` : undefined;
+  const facts = [range, field.defaultValue !== undefined && `default ${field.defaultValue || '""'}`].filter(Boolean);
+  return facts.length > 0 ? facts.join(' · ') : undefined;
+}
+
+function meaningful(bound: number | undefined): number | undefined {
+  return bound === undefined || Math.abs(bound) >= Number.MAX_SAFE_INTEGER ? undefined : bound;
+}
+
 function fieldOf(name: string, property: Record<string, unknown>, required: boolean): FormField {
   const kind = kindOf(property);
   const base = {
@@ -89,6 +109,7 @@ function fieldOf(name: string, property: Record<string, unknown>, required: bool
   };
   return {
     ...base,
+    ...('default' in property && { defaultValue: String(initialOf(kind, property['default'])) }),
     ...(typeof property['minimum'] === 'number' && { minimum: property['minimum'] }),
     ...(typeof property['maximum'] === 'number' && { maximum: property['maximum'] }),
     ...(kind === 'enum' && { options: (property['enum'] as unknown[]).map(String) }),

@@ -1,7 +1,7 @@
 /** The enqueue form's fields from JSON Schema, and the task input from what was typed. */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fieldOfIssue, formFields, inputFromForm, WHOLE_INPUT } from '../../dashboard/src/schema-form.ts';
+import { fieldFacts, fieldOfIssue, formFields, inputFromForm, WHOLE_INPUT } from '../../dashboard/src/schema-form.ts';
 
 /** A schema as taskql publishes it (`taskTypes.inputSchema`). */
 const published = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -22,9 +22,9 @@ describe('formFields', () => {
     );
     expect(fields).toEqual([
       { name: 'ms', kind: 'integer', required: true, description: 'How long', initial: '', minimum: 0, maximum: 3_600_000 },
-      { name: 'steps', kind: 'integer', required: false, description: undefined, initial: '10', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
+      { name: 'steps', kind: 'integer', required: false, description: undefined, initial: '10', defaultValue: '10', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
       { name: 'label', kind: 'string', required: false, description: undefined, initial: '' },
-      { name: 'loud', kind: 'boolean', required: false, description: undefined, initial: true },
+      { name: 'loud', kind: 'boolean', required: false, description: undefined, initial: true, defaultValue: 'true' },
       { name: 'mode', kind: 'enum', required: true, description: undefined, initial: '', options: ['fast', 'slow'] },
       { name: 'extra', kind: 'json', required: false, description: undefined, initial: '' },
     ]);
@@ -34,6 +34,29 @@ describe('formFields', () => {
     expect(formFields(published(z.record(z.string(), z.unknown())))).toEqual([
       { name: WHOLE_INPUT, kind: 'json', required: false, initial: '{}', description: undefined },
     ]);
+  });
+});
+
+describe('fieldFacts', () => {
+  it("states the sleep type's ranges and default", () => {
+    const [ms, steps] = formFields(published(z.object({ ms: z.number().int().min(0).max(3_600_000), steps: z.number().int().min(1).max(1000).default(10) })));
+    expect(fieldFacts(ms!)).toBe('0 to 3600000');
+    expect(fieldFacts(steps!)).toBe('1 to 1000 · default 10');
+  });
+
+  it('states one bound alone, and leaves out the bounds zod gives every integer', () => {
+    const fields = formFields(
+      published(
+        z.object({
+          atLeast: z.number().int().min(1),
+          atMost: z.number().max(2.5),
+          anyInt: z.number().int(),
+          word: z.string().default(''),
+          mode: z.enum(['fast', 'slow']).default('slow'),
+        }),
+      ),
+    );
+    expect(fields.map(fieldFacts)).toEqual(['at least 1', 'at most 2.5', undefined, 'default ""', 'default slow']);
   });
 });
 

@@ -4,13 +4,15 @@ type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
 /** Internal type. DO NOT USE DIRECTLY. */
 export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 import type { DocumentTypeDecoration } from '@graphql-typed-document-node/core';
-export type AttemptOutcome =
-  | 'CANCELLED'
-  | 'FAILED'
-  | 'RUNNING'
-  | 'STALLED'
-  | 'SUCCEEDED';
+export const AttemptOutcome = {
+  CANCELLED: 'CANCELLED',
+  FAILED: 'FAILED',
+  RUNNING: 'RUNNING',
+  STALLED: 'STALLED',
+  SUCCEEDED: 'SUCCEEDED'
+} as const;
 
+export type AttemptOutcome = typeof AttemptOutcome[keyof typeof AttemptOutcome];
 export type EnqueueTaskInput = {
   /** Run this much later (at most a year); or runAt, not both. */
   delayMs?: number | null | undefined;
@@ -33,16 +35,18 @@ export type EnqueueTaskInput = {
   type: string;
 };
 
-export type TaskEventType =
-  | 'CANCELLED'
-  | 'CREATED'
-  | 'FAILED'
-  | 'PROGRESS'
-  | 'REQUEUED'
-  | 'RETRY_SCHEDULED'
-  | 'STARTED'
-  | 'SUCCEEDED';
+export const TaskEventType = {
+  CANCELLED: 'CANCELLED',
+  CREATED: 'CREATED',
+  FAILED: 'FAILED',
+  PROGRESS: 'PROGRESS',
+  REQUEUED: 'REQUEUED',
+  RETRY_SCHEDULED: 'RETRY_SCHEDULED',
+  STARTED: 'STARTED',
+  SUCCEEDED: 'SUCCEEDED'
+} as const;
 
+export type TaskEventType = typeof TaskEventType[keyof typeof TaskEventType];
 /** Every part that is set must match. */
 export type TaskFilter = {
   createdAfter?: string | null | undefined;
@@ -54,20 +58,24 @@ export type TaskFilter = {
   types?: Array<string> | null | undefined;
 };
 
-export type TaskOrder =
-  | 'CREATED_AT_ASC'
-  | 'CREATED_AT_DESC'
-  | 'UPDATED_AT_DESC';
+export const TaskOrder = {
+  CREATED_AT_ASC: 'CREATED_AT_ASC',
+  CREATED_AT_DESC: 'CREATED_AT_DESC',
+  UPDATED_AT_DESC: 'UPDATED_AT_DESC'
+} as const;
 
-export type TaskState =
-  | 'CANCELLED'
-  | 'FAILED'
-  | 'PENDING'
-  | 'RETRYING'
-  | 'RUNNING'
-  | 'SCHEDULED'
-  | 'SUCCEEDED';
+export type TaskOrder = typeof TaskOrder[keyof typeof TaskOrder];
+export const TaskState = {
+  CANCELLED: 'CANCELLED',
+  FAILED: 'FAILED',
+  PENDING: 'PENDING',
+  RETRYING: 'RETRYING',
+  RUNNING: 'RUNNING',
+  SCHEDULED: 'SCHEDULED',
+  SUCCEEDED: 'SUCCEEDED'
+} as const;
 
+export type TaskState = typeof TaskState[keyof typeof TaskState];
 export type TaskRowFieldsFragment = { id: string, type: string, queue: string, state: TaskState, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null };
 
 export type TasksQueryVariables = Exact<{

@@ -2,7 +2,8 @@ import { useMemo, useState } from 'preact/hooks';
 import { ApiError } from '../api.ts';
 import { EnqueueTaskDocument } from '../generated/graphql.ts';
 import { taskHref, useApi } from '../hooks.ts';
-import { fieldOfIssue, formFields, inputFromForm, WHOLE_INPUT, type FormField } from '../schema-form.ts';
+import { RichText } from '../components/rich-text.tsx';
+import { fieldFacts, fieldOfIssue, formFields, inputFromForm, WHOLE_INPUT, type FormField } from '../schema-form.ts';
 import type { TaskTypeInfo } from './tasks-page.tsx';
 
 /** Options every task takes, besides its input. */
@@ -82,7 +83,11 @@ export function EnqueueForm({ types }: { types: TaskTypeInfo[] }) {
               </option>
             ))}
           </select>
-          {type?.description && <p class="hint">{type.description}</p>}
+          {type?.description && (
+            <p class="hint">
+              <RichText text={type.description} />
+            </p>
+          )}
         </div>
         {fields.map((field) => (
           <InputField
@@ -124,7 +129,8 @@ export function EnqueueForm({ types }: { types: TaskTypeInfo[] }) {
 function InputField({ field, value, error, onChange }: { field: FormField; value: string | boolean; error: string | undefined; onChange: (value: string | boolean) => void }) {
   const id = `enqueue-input-${field.name || 'json'}`;
   const label = field.name === WHOLE_INPUT ? 'Input (JSON)' : field.name;
-  const described = [field.description && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+  const facts = fieldFacts(field);
+  const described = [(field.description || facts) && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   const common = { id, 'aria-invalid': error ? true : undefined, 'aria-describedby': described, required: field.required };
   return (
     <div class={`field field-${field.kind}`}>
@@ -155,13 +161,17 @@ function InputField({ field, value, error, onChange }: { field: FormField; value
           min={field.minimum}
           max={field.maximum}
           step={field.kind === 'integer' ? 1 : 'any'}
+          // Cleared, a field with a default still shows what the server will fill in.
+          placeholder={field.defaultValue}
           value={String(value)}
           onInput={(e) => onChange(e.currentTarget.value)}
         />
       )}
-      {field.description && (
+      {(field.description || facts) && (
         <p class="hint" id={`${id}-hint`}>
-          {field.description}
+          {field.description && <RichText text={field.description} />}
+          {field.description && facts && ' · '}
+          {facts}
         </p>
       )}
       {error && (

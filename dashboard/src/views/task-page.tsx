@@ -1,17 +1,21 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.ts';
 import { JsonView } from '../components/json-view.tsx';
 import { StateChip } from '../components/state-chip.tsx';
 import { TaskProgress } from '../components/task-progress.tsx';
-import { formatDuration, formatTime, isFinal, runningTime } from '../format.ts';
+import { styleOf } from '../enums.ts';
+import { durationText, formatDuration, formatTime, isFinal } from '../format.ts';
 import {
+  AttemptOutcome,
   CancelTaskDocument,
   RetryTaskDocument,
+  TaskState,
   TaskTimelineDocument,
   type TaskEventFieldsFragment,
   type TaskFieldsFragment,
 } from '../generated/graphql.ts';
 import { useApi, useNow } from '../hooks.ts';
+import { gapLabel, timelineEntries } from '../timeline.ts';
 
 /**
  * One task's page: its state and progress, input, result or error, attempts, and the timeline of
@@ -27,22 +31,25 @@ export function TaskPage({ id }: { id: string }) {
   const [busy, setBusy] = useState(false);
   // Bumped after a retry: the timeline subscription completed at the final state and must resume.
   const [generation, setGeneration] = useState(0);
-  const now = useNow(1000, task?.state === 'RUNNING');
+  // The newest version the timeline holds, where a resumed subscription picks up. Kept beside
+  // `events` so that the subscription does not restart with every event.
+  const newest = useRef(0);
+  const now = useNow(1000, task?.state === TaskState.RUNNING);
 
   useEffect(() => {
-    const afterVersion = events.at(-1)?.version ?? 0;
     return api.subscribe(
       TaskTimelineDocument,
-      { id, afterVersion },
+      { id, afterVersion: newest.current },
       {
         next: ({ taskEvents: { task: latest, ...event } }) => {
+          newest.current = Math.max(newest.current, event.version);
           setEvents((known) => (known.some((e) => e.version === event.version) ? known : [...known, event].sort((a, b) => a.version - b.version)));
           setTask((current) => (current && current.version > latest.version ? current : latest));
         },
         error: (e) => (e.code === 'NOT_FOUND' ? setMissing(true) : setError(e.message)),
       },
     );
-    // Resubscribes only for a new task or a retry; the version it resumes from is read then.
+    // `generation` is a dependency only to resubscribe after a retry.
   }, [api, id, generation]);
 
   const act = async (action: 'cancel' | 'retry') => {
@@ -75,7 +82,6 @@ export function TaskPage({ id }: { id: string }) {
     );
   }
   if (!task) return <p class="muted">{error ?? 'Loading…'}</p>;
-  const ran = runningTime(task, now);
 
   return (
     <article class="task-page" aria-labelledby="task-title">
@@ -93,7 +99,7 @@ export function TaskPage({ id }: { id: string }) {
               Cancel
             </button>
           )}
-          {(task.state === 'FAILED' || task.state === 'CANCELLED') && (
+          {(task.state === TaskState.FAILED || task.state === TaskState.CANCELLED) && (
             <button type="button" disabled={busy} onClick={() => void act('retry')}>
               Retry
             </button>
@@ -115,7 +121,7 @@ export function TaskPage({ id }: { id: string }) {
         {task.runAt && <Fact name="Runs at" value={formatTime(task.runAt)} />}
         <Fact name="Started" value={formatTime(task.startedAt)} />
         <Fact name="Finished" value={formatTime(task.finishedAt)} />
-        <Fact name="Duration" value={ran === null ? '—' : formatDuration(ran)} />
+        <Fact name="Duration" value={durationText(task, now)} />
         {task.idempotencyKey && <Fact name="Idempotency key" value={task.idempotencyKey} />}
       </dl>
       <div class="columns">
@@ -137,7 +143,7 @@ export function TaskPage({ id }: { id: string }) {
             {task.attempts.map((attempt) => (
               <li key={attempt.number} class="attempt" aria-label={`Attempt ${attempt.number}`}>
                 <p>
-                  <strong>Attempt {attempt.number}</strong> <span class={`outcome outcome-${attempt.outcome.toLowerCase()}`}>{attempt.outcome}</span>{' '}
+                  <strong>Attempt {attempt.number}</strong> <span class={`outcome outcome-${styleOf(AttemptOutcome, attempt.outcome)}`}>{attempt.outcome}</span>{' '}
                   <span class="muted small">
                     {formatTime(attempt.startedAt)}
                     {attempt.finishedAt && ` · ${formatDuration(Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt))}`}
@@ -153,15 +159,21 @@ export function TaskPage({ id }: { id: string }) {
       <section aria-labelledby="timeline-title">
         <h2 id="timeline-title">Timeline</h2>
         <ol class="timeline">
-          {events.map((event) => (
-            <li key={event.version}>
-              <span class="mono muted">v{event.version}</span> <strong>{event.type}</strong> → <StateChip state={event.state} />{' '}
-              <time class="muted small" dateTime={event.at}>
-                {formatTime(event.at)}
-              </time>
-              <EventDetail event={event} />
-            </li>
-          ))}
+          {timelineEntries(events).map((entry) =>
+            entry.kind === 'gap' ? (
+              <li key={`gap-${entry.from}`} class="timeline-gap muted">
+                <span class="mono">{gapLabel(entry)}</span>: progress superseded by a later report, not kept
+              </li>
+            ) : (
+              <li key={entry.event.version}>
+                <span class="mono muted">v{entry.event.version}</span> <strong>{entry.event.type}</strong> → <StateChip state={entry.event.state} />{' '}
+                <time class="muted small" dateTime={entry.event.at}>
+                  {formatTime(entry.event.at)}
+                </time>
+                <EventDetail event={entry.event} />
+              </li>
+            ),
+          )}
         </ol>
       </section>
     </article>

@@ -1,76 +1,25 @@
-import { useEffect, useState } from 'preact/hooks';
-import type { ApiError } from '../api.ts';
+import { useState } from 'preact/hooks';
 import { StateChip } from '../components/state-chip.tsx';
 import { TaskProgress } from '../components/task-progress.tsx';
-import { formatDuration, formatTime, runningTime, shortId } from '../format.ts';
-import { TaskFeedDocument, TasksDocument, type TaskFilter, type TaskState } from '../generated/graphql.ts';
+import { durationText, formatTime, shortId } from '../format.ts';
+import { TaskState } from '../generated/graphql.ts';
 import { taskHref, useApi, useNow } from '../hooks.ts';
-import { applyEvent, type TaskRows } from '../task-rows.ts';
+import { useLivePage, type Filters } from '../use-live-page.ts';
 import type { TaskTypeInfo } from './tasks-page.tsx';
 
-const STATES: TaskState[] = ['PENDING', 'SCHEDULED', 'RUNNING', 'RETRYING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 const PAGE_SIZE = 20;
 
-/** What the filter form holds; blank means any. */
-interface Filters {
-  state: TaskState | '';
-  type: string;
-  queue: string;
-  tag: string;
-}
-
 /**
- * The live task table: a page of `tasks` (newest first) kept current by `taskFeed`, with filters
- * and pagination. After a reconnection the page is read again, since the feed has no replay.
+ * The live task table: a page of `tasks` (newest first) kept current by `taskFeed`
+ * (`useLivePage`), with filters and pagination.
  */
 export function TaskTable({ types }: { types: TaskTypeInfo[] }) {
   const api = useApi();
   const [filters, setFilters] = useState<Filters>({ state: '', type: '', queue: '', tag: '' });
   // The cursors of the pages before this one; empty on the first page.
   const [cursors, setCursors] = useState<(string | null)[]>([]);
-  // `read` names the filters and cursor the page was read for: until the page for the current
-  // ones arrives, the old one stays on screen marked busy rather than passing for the new one.
-  const [page, setPage] = useState<TaskRows & { endCursor: string | null; hasNextPage: boolean; read: string }>();
-  const [error, setError] = useState<string | null>(null);
-  const [reads, setReads] = useState(0);
-  const after = cursors.at(-1) ?? null;
-  const read = JSON.stringify([filters, after, reads]);
-  const now = useNow(1000, page?.rows.some((row) => row.state === 'RUNNING') ?? false);
-
-  useEffect(() => api.onReconnect(() => setReads((n) => n + 1)), [api]);
-
-  useEffect(() => {
-    const states = filters.state ? [filters.state] : [];
-    const feedFilter: TaskFilter = {
-      ...(filters.type && { types: [filters.type] }),
-      ...(filters.queue && { queues: [filters.queue] }),
-      ...(filters.tag && { tags: [filters.tag] }),
-    };
-    // Events that arrive before the page are kept and applied to it, so none falls between.
-    let early: Parameters<typeof applyEvent>[1][] | null = [];
-    const stop = api.subscribe(
-      TaskFeedDocument,
-      { filter: feedFilter },
-      {
-        next: ({ taskFeed }) => {
-          if (early) early.push(taskFeed);
-          else setPage((current) => current && { ...current, ...applyEvent(current, taskFeed, states) });
-        },
-        error: (e) => setError(e.message),
-      },
-    );
-    api
-      .request(TasksDocument, { filter: { ...feedFilter, ...(states.length > 0 && { states }) }, first: PAGE_SIZE, after })
-      .then(({ tasks }) => {
-        let rows: TaskRows = { rows: tasks.edges.map((e) => e.node), totalCount: tasks.totalCount, firstPage: after === null, pageSize: PAGE_SIZE };
-        for (const event of early ?? []) rows = applyEvent(rows, event, states);
-        early = null;
-        setError(null);
-        setPage({ ...rows, endCursor: tasks.pageInfo.endCursor, hasNextPage: tasks.pageInfo.hasNextPage, read });
-      })
-      .catch((e: ApiError) => setError(e.message));
-    return stop;
-  }, [api, filters, after, reads, read]);
+  const { page, stale, error } = useLivePage(api, filters, cursors.at(-1) ?? null, PAGE_SIZE);
+  const now = useNow(1000, page?.rows.some((row) => row.state === TaskState.RUNNING) ?? false);
 
   const change = (next: Partial<Filters>) => {
     setFilters({ ...filters, ...next });
@@ -82,7 +31,7 @@ export function TaskTable({ types }: { types: TaskTypeInfo[] }) {
     <section aria-labelledby="tasks-title">
       <h2 id="tasks-title">Tasks</h2>
       <form class="filters" role="search" aria-label="Filter tasks" onSubmit={(e) => e.preventDefault()}>
-        <FilterSelect name="state" label="State" value={filters.state} choices={STATES} onChange={(state) => change({ state: state as TaskState | '' })} />
+        <FilterSelect name="state" label="State" value={filters.state} choices={Object.values(TaskState)} onChange={(state) => change({ state: state as TaskState | '' })} />
         <FilterSelect name="type" label="Type" value={filters.type} choices={types.map((t) => t.name)} onChange={(type) => change({ type })} />
         <FilterSelect name="queue" label="Queue" value={filters.queue} choices={[...new Set(types.map((t) => t.queue))]} onChange={(queue) => change({ queue })} />
         <div class="field">
@@ -96,7 +45,7 @@ export function TaskTable({ types }: { types: TaskTypeInfo[] }) {
         </p>
       )}
       <div class="table-wrap">
-        <table class="tasks" aria-describedby="tasks-range" aria-busy={page?.read !== read}>
+        <table class="tasks" aria-describedby="tasks-range" aria-busy={stale}>
           <thead>
             <tr>
               <th scope="col">Task</th>
@@ -109,34 +58,31 @@ export function TaskTable({ types }: { types: TaskTypeInfo[] }) {
             </tr>
           </thead>
           <tbody>
-            {page?.rows.map((task) => {
-              const ran = runningTime(task, now);
-              return (
-                <tr key={task.id} data-task-id={task.id}>
-                  <td data-label="Task">
-                    <a href={taskHref(task.id)} title={task.id}>
-                      {task.type} <span class="mono muted">{shortId(task.id)}</span>
-                    </a>
-                  </td>
-                  <td data-label="State">
-                    <StateChip state={task.state} />
-                  </td>
-                  <td data-label="Progress">
-                    <TaskProgress task={task} />
-                  </td>
-                  <td data-label="Queue">{task.queue}</td>
-                  <td data-label="Tags">
-                    {task.tags.map((tag) => (
-                      <span class="tag" key={tag}>
-                        {tag}
-                      </span>
-                    ))}
-                  </td>
-                  <td data-label="Created">{formatTime(task.createdAt)}</td>
-                  <td data-label="Duration">{ran === null ? '—' : formatDuration(ran)}</td>
-                </tr>
-              );
-            })}
+            {page?.rows.map((task) => (
+              <tr key={task.id} data-task-id={task.id}>
+                <td data-label="Task">
+                  <a href={taskHref(task.id)} title={task.id}>
+                    {task.type} <span class="mono muted">{shortId(task.id)}</span>
+                  </a>
+                </td>
+                <td data-label="State">
+                  <StateChip state={task.state} />
+                </td>
+                <td data-label="Progress">
+                  <TaskProgress task={task} />
+                </td>
+                <td data-label="Queue">{task.queue}</td>
+                <td data-label="Tags">
+                  {task.tags.map((tag) => (
+                    <span class="tag" key={tag}>
+                      {tag}
+                    </span>
+                  ))}
+                </td>
+                <td data-label="Created">{formatTime(task.createdAt)}</td>
+                <td data-label="Duration">{durationText(task, now)}</td>
+              </tr>
+            ))}
           </tbody>
         </table>
       </div>

@@ -1,6 +1,8 @@
 /**
  * Configuration, read once from the environment and validated, so a typo fails at start with a
- * message naming the variable instead of misbehaving later. README's "Configuration" lists them.
+ * message naming the variable instead of misbehaving later. Each variable is declared once, in
+ * `variables`, with its check, default and meaning; `Config` is derived from what `configFrom`
+ * makes of them, and `npm run docs:config` writes the table in docs/configuration.md from them.
  */
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -12,132 +14,163 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number) => z.coerce.number().int().min(min);
+const secret = z.string().min(32, 'at least 32 characters');
 
-const schema = z.object({
-  NODE_ENV: z.string().default('development'),
-  PORT: int(0).max(65535).default(4000),
-  HOST: z.string().default('0.0.0.0'),
-  MONGO_URL: z.string().min(1, 'MONGO_URL is required (e.g. mongodb://localhost:27017/taskql)'),
-  MONGO_DB: z.string().optional(),
-  REDIS_URL: z.string().min(1, 'REDIS_URL is required (e.g. redis://localhost:6379)'),
-  REDIS_PREFIX: z.string().regex(/^[\w.-]+$/, 'letters, digits, _, . and - only').default('taskql'),
-  DEPENDENCY_TIMEOUT_MS: int(100).default(3000),
-  MAX_REQUEST_BYTES: int(1024).default(1024 * 1024),
-  WORKER_CONCURRENCY: int(1).default(10),
-  WORKER_QUEUES: z.string().optional(),
-  PROGRESS_INTERVAL_MS: int(0).default(100),
-  RESULT_TTL_SECONDS: int(0).default(7 * 24 * 3600),
-  DISCARD_RESULTS_FOR: z.string().optional(),
-  CANCEL_GRACE_MS: int(0).default(5000),
-  CLEANUP_INTERVAL_MS: int(1000).default(60_000),
-  WORKER_HEARTBEAT_MS: int(100).default(5000),
-  WORKER_LOCK_MS: int(1000).default(30_000),
-  WORKER_DRAIN_MS: int(0).default(5000),
-  MAX_STALLS: int(0).default(3),
-  RECONCILE_INTERVAL_MS: int(1000).default(60_000),
-  RECONCILE_GRACE_MS: int(0).default(60_000),
-  BUILTIN_TASK_TYPES: flag.default(true),
-  GRAPHIQL: flag.optional(),
-  DASHBOARD: z.enum(['built', 'dev', 'off']).default('built'),
-  DASHBOARD_DIR: z.string().default(join(PACKAGE_ROOT, 'dashboard', 'dist')),
-  INTROSPECTION: flag.optional(),
-  AUTH_DISABLED: flag.default(false),
-  AUTH_JWT_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  AUTH_JWKS_URL: z.url().optional(),
-  AUTH_JWKS_FILE: z.string().optional(),
-  AUTH_JWT_ISSUER: z.string().optional(),
-  AUTH_JWT_AUDIENCE: z.string().optional(),
-  API_KEYS: z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(z.object({ key: z.string().min(16), owner: z.string().min(1), scopes: z.array(z.enum(SCOPES)) })))
-    .optional(),
-  TASK_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
-  MAX_INPUT_BYTES: int(2).default(256 * 1024),
-  MAX_DEPTH: int(1).default(12),
-  MAX_ALIASES: int(0).default(20),
-  MAX_TOKENS: int(10).default(2000),
-  MAX_DIRECTIVES: int(0).default(20),
-  MAX_COST: int(1).default(20_000),
-  RATE_LIMIT_MUTATIONS: int(1).default(1200),
-  RATE_LIMIT_SUBSCRIPTIONS: int(1).default(300),
-  MAX_SUBSCRIPTIONS_PER_SOCKET: int(1).default(100),
-  MAX_SOCKETS_PER_OWNER: int(1).default(50),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
-
-/** Validated configuration of one taskql process (API or worker). */
-export interface Config {
-  production: boolean;
-  port: number;
-  host: string;
-  mongoUrl: string;
-  /** The database: `MONGO_DB`, else the one named in `MONGO_URL`, else `taskql`. */
-  mongoDatabase: string;
-  redisUrl: string;
-  /** Prefix of every Redis key and channel, so deployments (and test files) can share a server. */
-  redisPrefix: string;
-  /** How long a request waits for MongoDB or Redis before answering SERVICE_UNAVAILABLE. */
-  dependencyTimeoutMs: number;
-  maxRequestBytes: number;
-  workerConcurrency: number;
-  /** Queues a worker serves; null: every queue a registered type uses. */
-  workerQueues: string[] | null;
-  /** Least time between two progress writes of one task (the last report is always written). */
-  progressIntervalMs: number;
-  /** How long a finished task is kept when its enqueue did not say; 0 keeps it for ever. */
-  resultTtlSeconds: number;
-  /** Task types whose results are not kept (the task's record is; its `result` stays null). */
-  discardResultsFor: ReadonlySet<string>;
-  /** How long a cancelled handler may take to stop before it is abandoned. */
-  cancelGraceMs: number;
-  /** How often expired tasks are deleted. */
-  cleanupIntervalMs: number;
-  /** How often a worker says it is alive; it counts as gone after three missed heartbeats. */
-  workerHeartbeatMs: number;
-  /**
-   * How long a worker's hold on a running job lasts without renewal (renewed while it runs); a
-   * job whose holder stopped renewing is taken back and run again after about this long.
-   */
-  workerLockMs: number;
-  /** On shutdown, how long a worker lets running attempts finish before handing them back. */
-  workerDrainMs: number;
-  /** How many times a task may lose its worker mid-attempt before it is FAILED instead of run again. */
-  maxStalls: number;
-  /** How often the reconciler compares MongoDB with BullMQ. */
-  reconcileIntervalMs: number;
-  /** How long a task must have been unchanged before the reconciler may repair it. */
-  reconcileGraceMs: number;
-  builtinTaskTypes: boolean;
-  graphiql: boolean;
-  introspection: boolean;
-  /**
-   * The dashboard at `/`: `built` serves the files in `dir` (`npm run build`), `dev` serves its
-   * sources through Vite with hot reload (`npm run dev`), `off` serves nothing.
-   */
-  dashboard: { mode: 'built' | 'dev' | 'off'; dir: string };
-  auth: AuthSettings;
-  limits: Limits;
-  logLevel: string;
+/**
+ * What the configuration docs say of a variable beyond its schema: `description` is its meaning,
+ * and `unset` says what leaving it unset means, where that is not a plain default value.
+ */
+export interface VariableDoc {
+  description: string;
+  unset?: string;
 }
 
-/** Read and check configuration; throws one Error listing every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
-    throw new Error(`invalid configuration:\n${problems}`);
-  }
-  const e = parsed.data;
+/** `schema` with the docs of its variable. */
+function documented<T extends z.ZodType>(schema: T, doc: VariableDoc): T {
+  // A copy: zod's metadata type has an index signature, which an interface does not satisfy.
+  return schema.meta({ ...doc });
+}
+
+/**
+ * Every environment variable a taskql process (API or worker) reads, in the order its problems
+ * are reported, each with its check, default and `VariableDoc` (read back with `variableDoc`).
+ */
+export const variables = z.object({
+  NODE_ENV: z.string().default('development').describe('`production` for production'),
+  PORT: int(0).max(65535).default(4000).describe('API port (HTTP and WebSocket)'),
+  HOST: z.string().default('0.0.0.0').describe('API listen address'),
+  MONGO_URL: documented(z.string().min(1, 'MONGO_URL is required (e.g. mongodb://localhost:27017/taskql)'), {
+    description: 'MongoDB connection string',
+    unset: 'required (`npm run dev` and `npm test` start a server when unset)',
+  }),
+  MONGO_DB: documented(z.string().optional(), { description: 'database name', unset: 'the database in `MONGO_URL`, else `taskql`' }),
+  REDIS_URL: documented(z.string().min(1, 'REDIS_URL is required (e.g. redis://localhost:6379)'), {
+    description: 'Redis connection string',
+    unset: 'required (likewise)',
+  }),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w.-]+$/, 'letters, digits, _, . and - only')
+    .default('taskql')
+    .describe('prefix of every Redis key and channel, so deployments (and test files) can share a Redis'),
+  DEPENDENCY_TIMEOUT_MS: int(100)
+    .default(3000)
+    .describe('how long a request waits for MongoDB or Redis before answering SERVICE_UNAVAILABLE'),
+  MAX_REQUEST_BYTES: int(1024).default(1024 * 1024).describe('largest request body; larger is BAD_USER_INPUT (HTTP 413)'),
+  WORKER_CONCURRENCY: int(1).default(10).describe('attempts one worker process runs at once, per queue'),
+  WORKER_QUEUES: documented(z.string().optional(), {
+    description: 'comma-separated queues a worker serves',
+    unset: 'every queue a registered type uses',
+  }),
+  PROGRESS_INTERVAL_MS: int(0)
+    .default(100)
+    .describe('least time between two progress writes of one task (the last report is always written)'),
+  RESULT_TTL_SECONDS: int(0)
+    .default(7 * 24 * 3600)
+    .describe('how long a finished task is kept when its enqueue does not say; `0` keeps it for ever'),
+  DISCARD_RESULTS_FOR: documented(z.string().optional(), {
+    description: "comma-separated task types whose results are not kept (the task's record is; its `result` stays null)",
+    unset: 'none',
+  }),
+  CANCEL_GRACE_MS: int(0).default(5000).describe('how long a cancelled handler may take to stop before it is abandoned'),
+  CLEANUP_INTERVAL_MS: int(1000).default(60_000).describe('how often expired tasks are deleted'),
+  WORKER_HEARTBEAT_MS: int(100)
+    .default(5000)
+    .describe('how often a worker says it is alive (gone after three missed beats); also how often queue statistics are recounted while watched'),
+  WORKER_LOCK_MS: int(1000)
+    .default(30_000)
+    .describe("how long a worker's hold on a running job lasts unrenewed (it is renewed while the job runs): a dead worker's task runs again after about this long"),
+  WORKER_DRAIN_MS: int(0)
+    .default(5000)
+    .describe('on SIGTERM, how long a worker lets running attempts finish before handing them back'),
+  MAX_STALLS: int(0).default(3).describe('how many times a task may lose its worker mid-attempt before it is FAILED instead of run again'),
+  RECONCILE_INTERVAL_MS: int(1000)
+    .default(60_000)
+    .describe('how often the reconciler looks for unfinished tasks without a BullMQ job'),
+  RECONCILE_GRACE_MS: int(0).default(60_000).describe('how long a task must be unchanged before the reconciler may repair it'),
+  BUILTIN_TASK_TYPES: flag.default(true).describe('register the built-in `echo`, `sleep` and `fail` types'),
+  GRAPHIQL: documented(flag.optional(), { description: 'serve GraphiQL at `GET /graphql`', unset: '`true`, `false` in production' }),
+  DASHBOARD: z
+    .enum(['built', 'dev', 'off'])
+    .default('built')
+    .describe('the dashboard at `/`: `built` serves `DASHBOARD_DIR`, `dev` its sources through Vite with hot reload (`npm run dev`), `off` nothing'),
+  DASHBOARD_DIR: documented(z.string().default(join(PACKAGE_ROOT, 'dashboard', 'dist')), {
+    description: 'where `npm run build` put the dashboard',
+    unset: '`dashboard/dist` in the package',
+  }),
+  INTROSPECTION: documented(flag.optional(), { description: 'allow schema introspection', unset: '`true`, `false` in production' }),
+  AUTH_DISABLED: flag
+    .default(false)
+    .describe('no authentication: every caller is `anonymous` with every scope (refused in production; `npm run dev` sets it when nothing else is configured)'),
+  AUTH_JWT_SECRET: secret.optional().describe("HS256 secret (32+ characters) that signs callers' JWTs"),
+  AUTH_JWKS_URL: z.url().optional().describe('URL of a JWKS whose keys check RS256/ES256 JWTs'),
+  AUTH_JWKS_FILE: z.string().optional().describe('file of a JWKS whose keys check RS256/ES256 JWTs'),
+  AUTH_JWT_ISSUER: z.string().optional().describe('required `iss` of JWTs, when set'),
+  AUTH_JWT_AUDIENCE: z.string().optional().describe('required `aud` of JWTs, when set'),
+  API_KEYS: documented(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'not JSON' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.array(z.object({ key: z.string().min(16), owner: z.string().min(1), scopes: z.array(z.enum(SCOPES)) })))
+      .optional(),
+    {
+      description: 'JSON array of static keys for services: `[{"key": "…16+ chars…", "owner": "billing", "scopes": ["tasks:write", "tasks:read"]}]`',
+      unset: 'none',
+    },
+  ),
+  TASK_TOKEN_SECRET: documented(secret.optional(), {
+    description: 'HS256 secret (32+ characters) that signs the task tokens `createTaskToken` mints',
+    unset: '`AUTH_JWT_SECRET`',
+  }),
+  MAX_INPUT_BYTES: int(2).default(256 * 1024).describe('largest task input, as JSON'),
+  MAX_DEPTH: int(1).default(12).describe('deepest field nesting in one operation (graphql-armor)'),
+  MAX_ALIASES: int(0).default(20).describe('most aliases in one operation (graphql-armor)'),
+  MAX_TOKENS: int(10).default(2000).describe('most tokens in one operation (graphql-armor)'),
+  MAX_DIRECTIVES: int(0).default(20).describe('most directives in one operation (graphql-armor)'),
+  MAX_COST: int(1).default(20_000).describe("largest operation cost (graphql-armor's estimate)"),
+  RATE_LIMIT_MUTATIONS: int(1).default(1200).describe('mutations per owner per minute, across all API processes'),
+  RATE_LIMIT_SUBSCRIPTIONS: int(1).default(300).describe('new subscriptions per owner per minute, across all API processes'),
+  MAX_SUBSCRIPTIONS_PER_SOCKET: int(1).default(100).describe('subscriptions open at once on one WebSocket'),
+  MAX_SOCKETS_PER_OWNER: int(1).default(50).describe('WebSockets one owner may hold open to one API process'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('pino level (`fatal` … `trace`, `silent`); logs are JSON on stdout'),
+});
+
+/** The name of an environment variable taskql reads. */
+export type VariableName = keyof typeof variables.shape;
+
+/** The docs of one variable, as declared beside its schema. */
+export function variableDoc(name: VariableName): VariableDoc {
+  const meta = variables.shape[name].meta();
+  return {
+    description: meta?.description ?? '',
+    ...(typeof meta?.['unset'] === 'string' && { unset: meta['unset'] }),
+  };
+}
+
+/** The configuration the checked variables make: names for code, lists split, defaults that depend on others filled in. */
+function configFrom(e: z.output<typeof variables>) {
   const production = e.NODE_ENV === 'production';
-  if (production && e.AUTH_DISABLED) throw new Error('invalid configuration:\n  AUTH_DISABLED: not allowed in production');
+  const auth: AuthSettings = {
+    disabled: e.AUTH_DISABLED,
+    jwtSecret: e.AUTH_JWT_SECRET ?? null,
+    jwksUrl: e.AUTH_JWKS_URL ?? null,
+    jwksFile: e.AUTH_JWKS_FILE ?? null,
+    issuer: e.AUTH_JWT_ISSUER ?? null,
+    audience: e.AUTH_JWT_AUDIENCE ?? null,
+    apiKeys: e.API_KEYS ?? [],
+    taskTokenSecret: e.TASK_TOKEN_SECRET ?? null,
+  };
+  const discardResultsFor: ReadonlySet<string> = new Set(list(e.DISCARD_RESULTS_FOR) ?? []);
   return {
     production,
     port: e.PORT,
@@ -149,10 +182,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    /** null: every queue a registered type uses. */
     workerQueues: list(e.WORKER_QUEUES),
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
     resultTtlSeconds: e.RESULT_TTL_SECONDS,
-    discardResultsFor: new Set(list(e.DISCARD_RESULTS_FOR) ?? []),
+    discardResultsFor,
     cancelGraceMs: e.CANCEL_GRACE_MS,
     cleanupIntervalMs: e.CLEANUP_INTERVAL_MS,
     workerHeartbeatMs: e.WORKER_HEARTBEAT_MS,
@@ -165,16 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     graphiql: e.GRAPHIQL ?? !production,
     introspection: e.INTROSPECTION ?? !production,
     dashboard: { mode: e.DASHBOARD, dir: e.DASHBOARD_DIR },
-    auth: {
-      disabled: e.AUTH_DISABLED,
-      jwtSecret: e.AUTH_JWT_SECRET ?? null,
-      jwksUrl: e.AUTH_JWKS_URL ?? null,
-      jwksFile: e.AUTH_JWKS_FILE ?? null,
-      issuer: e.AUTH_JWT_ISSUER ?? null,
-      audience: e.AUTH_JWT_AUDIENCE ?? null,
-      apiKeys: e.API_KEYS ?? [],
-      taskTokenSecret: e.TASK_TOKEN_SECRET ?? null,
-    },
+    auth,
     limits: {
       inputBytes: e.MAX_INPUT_BYTES,
       depth: e.MAX_DEPTH,
@@ -191,23 +216,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
-/** Limits on what one caller may ask; README, "Security", lists them with their defaults. */
-export interface Limits {
-  /** Largest task input, as JSON. */
-  inputBytes: number;
-  depth: number;
-  aliases: number;
-  tokens: number;
-  directives: number;
-  /** Largest operation cost (graphql-armor's estimate). */
-  cost: number;
-  /** Per owner, across all API processes. */
-  mutationsPerMinute: number;
-  /** New subscriptions per owner per minute, across all API processes. */
-  subscriptionsPerMinute: number;
-  subscriptionsPerSocket: number;
-  /** WebSockets one owner may hold open to one API process. */
-  socketsPerOwner: number;
+/**
+ * Validated configuration of one taskql process (API or worker). Each field is the variable of
+ * the same name in `variables` (docs/configuration.md), read as `configFrom` reads it.
+ */
+export type Config = ReturnType<typeof configFrom>;
+
+/** Limits on what one caller may ask (docs/security.md lists them). */
+export type Limits = Config['limits'];
+
+/** Read and check configuration; throws one Error listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = variables.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new Error(`invalid configuration:\n${problems}`);
+  }
+  const config = configFrom(parsed.data);
+  if (config.production && config.auth.disabled) throw new Error('invalid configuration:\n  AUTH_DISABLED: not allowed in production');
+  return config;
 }
 
 /** A comma-separated list; null when unset or empty. */

@@ -151,40 +151,52 @@ export class TaskStreams {
     watch.inboxes.add(inbox);
     const leave = () => this.#leave(taskId, watch, inbox);
 
+    let record: TaskRecord | null;
     let initial: CatchUp<T> | null;
     try {
-      const record = await this.#readFor(taskId, watch, inbox, source.events);
+      record = await this.#readFor(taskId, watch, inbox, source.events);
       initial = record && source.fromRecord(record, afterVersion);
     } catch (error) {
       leave();
       throw error;
     }
-    if (!initial) {
+    if (!record || !initial) {
       leave();
       throw new TaskNotFoundError(taskId);
     }
     const first = initial;
+    const firstVersion = record.task.version;
 
     return new Repeater<T>(async (push, stop) => {
+      /** The newest version delivered, or not asked for (`afterVersion`). */
       let last = afterVersion;
+      /** The newest version of the task this stream has heard of, from the record or the bus. */
+      let newest = 0;
       let done = false;
       void stop.then(() => {
         done = true;
         signal(inbox);
       });
 
-      const deliver = async (items: T[], final: boolean) => {
+      /**
+       * Take the task as of `version` (final or not) with the items up to it: deliver those after
+       * `last`, and end when the task is final. The end does not depend on delivering anything:
+       * a stream asked for versions beyond the final one ends there too. What is older than the
+       * newest version heard of (a duplicate, or a message that arrived late) decides nothing.
+       */
+      const take = async (items: T[], version: number, final: boolean) => {
         for (const item of items) {
           if (source.version(item) <= last) continue;
           await push(item);
           last = source.version(item);
-          if (source.isFinal(item)) done = true;
         }
-        if (final && items.length === 0) done = true;
+        if (version < newest) return;
+        newest = version;
+        if (final) done = true;
       };
 
       try {
-        await deliver(first.items, first.final);
+        await take(first.items, firstVersion, first.final);
         while (!done) {
           if (inbox.changes.length === 0 && !inbox.resync) {
             await new Promise<void>((resolve) => (inbox.wake = resolve));
@@ -193,15 +205,15 @@ export class TaskStreams {
           const change = inbox.changes.shift();
           const item = change && source.fromChange(change);
           if (!inbox.resync && item !== undefined && source.version(item) <= last + 1) {
-            await deliver([item], false);
+            await take([item], source.version(item), source.isFinal(item));
           } else {
             // A gap, a reconnect or silence: the record decides. The read starts after what
             // prompted it arrived, so it covers it.
             inbox.resync = false;
             const record = await this.#readFor(taskId, watch, inbox, source.events);
             const caught = record && source.fromRecord(record, last);
-            if (!caught) break; // deleted while watched: nothing more will come
-            await deliver(caught.items, caught.final);
+            if (!record || !caught) break; // deleted while watched: nothing more will come
+            await take(caught.items, record.task.version, caught.final);
           }
         }
       } finally {

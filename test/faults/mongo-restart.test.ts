@@ -11,8 +11,8 @@ import { afterAll, expect, inject, it } from 'vitest';
 import { startLocalServers } from '../../scripts/local-servers.ts';
 import { bullQueueName, type TaskJobData } from '../../src/queue/task-queues.ts';
 import { testEnv } from '../support/runtime.ts';
-import { Fleet } from './support/fleet.ts';
 import { waitUntil } from '../support/wait.ts';
+import { Fleet } from './support/fleet.ts';
 import { assertStories, StoredTasks } from './support/stories.ts';
 import { enqueueSteadily, mixedTask } from './support/traffic.ts';
 

@@ -11,7 +11,8 @@ import { afterAll, expect, it } from 'vitest';
 import { EnqueueTasksDocument, TaskDocument } from '../../schema/generated/graphql.ts';
 import { bullQueueName } from '../../src/queue/task-queues.ts';
 import { testEnv } from '../support/runtime.ts';
-import { Fleet, percentile, within } from './support/fleet.ts';
+import { within } from '../support/wait.ts';
+import { Fleet, percentile } from './support/fleet.ts';
 import { StoredTasks } from './support/stories.ts';
 
 const LOAD_MS = 30_000;

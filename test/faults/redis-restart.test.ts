@@ -10,8 +10,8 @@ import { startLocalServers } from '../../scripts/local-servers.ts';
 import type { TaskEventsSubscription } from '../../schema/generated/graphql.ts';
 import type { Watched } from '../support/graphql-client.ts';
 import { testEnv } from '../support/runtime.ts';
-import { Fleet, within } from './support/fleet.ts';
-import { waitUntil } from '../support/wait.ts';
+import { waitUntil, within } from '../support/wait.ts';
+import { Fleet } from './support/fleet.ts';
 import { assertStories, receivedEvents, StoredTasks, type Subscriber } from './support/stories.ts';
 import { enqueueSteadily, mixedTask } from './support/traffic.ts';
 

@@ -11,9 +11,9 @@ import { CancelTaskDocument, EnqueueTasksDocument, type EnqueueTaskInput, type T
 import type { TestClient, Watched } from '../support/graphql-client.ts';
 import type { TaskqlProcess } from '../support/processes.ts';
 import { testEnv } from '../support/runtime.ts';
+import { waitUntil, within } from '../support/wait.ts';
 import { FAULT_TYPES } from './support/fault-types.ts';
-import { Fleet, within } from './support/fleet.ts';
-import { waitUntil } from '../support/wait.ts';
+import { Fleet } from './support/fleet.ts';
 import { assertStories, describeStory, receivedEvents, StoredTasks, type Subscriber } from './support/stories.ts';
 
 /** How many tasks the soak enqueues: SOAK_TASKS, else 2,100. */

@@ -6,7 +6,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { EnqueueTasksDocument } from '../../schema/generated/graphql.ts';
 import { testEnv } from '../support/runtime.ts';
-import { Fleet, within } from './support/fleet.ts';
+import { within } from '../support/wait.ts';
+import { Fleet } from './support/fleet.ts';
 import { assertStories, receivedEvents, StoredTasks, type Subscriber } from './support/stories.ts';
 
 const fleet = new Fleet('worker SIGKILL');

@@ -4,7 +4,7 @@
  * and messages that arrive out of order; and that the streams of one task share their reads
  * without weakening any of that.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskStreams, type StreamSource, type TaskRecord, type TaskRecords } from '../../src/events/task-stream.ts';
 import { reportProgress, startAttempt, succeed } from '../../src/model/state-machine.ts';
 import type { Decision } from '../../src/service/task-recorder.ts';
@@ -12,6 +12,7 @@ import { isFinalState, type Task } from '../../src/model/task.ts';
 import type { TaskChange } from '../../src/events/event-bus.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
+import { waitUntil } from '../support/wait.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 let runtime: Runtime;
@@ -207,7 +208,7 @@ describe('task streams', () => {
 
     // Three more silent periods: the quiet tasks are looked at, one query each time, never read.
     const queries = versionQueries;
-    await vi.waitFor(() => expect(versionQueries).toBeGreaterThanOrEqual(queries + 3), { timeout: 5_000, interval: 50 });
+    await waitUntil('three more silence checks have run', () => versionQueries >= queries + 3, { timeoutMs: 5_000 });
     expect(streams.reads - opening).toBe(caughtUp);
     for (const stream of quietStreams) await stream.return?.();
   });

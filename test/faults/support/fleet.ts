@@ -5,6 +5,7 @@
  */
 import { TestClient, type TestClientOptions } from '../../support/graphql-client.ts';
 import { startProcess, type StartProcessOptions, type TaskqlProcess } from '../../support/processes.ts';
+import { within } from '../../support/wait.ts';
 
 export class Fleet {
   readonly #name: string;
@@ -56,19 +57,6 @@ export class Fleet {
     await Promise.all([...this.#clients].map((c) => c.close().catch(() => {})));
     await Promise.all([...this.#processes].map((p) => p.stop()));
     for (const cleanup of this.#cleanups.reverse()) await cleanup().catch(() => {});
-  }
-}
-
-/** `promise`, or an error saying what did not happen within `ms`. */
-export async function within<T>(what: string, ms: number, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting until ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

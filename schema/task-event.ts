@@ -1,11 +1,10 @@
 /** The TaskEvent type and the `taskEvents` subscription. */
-import { TASK_EVENT_TYPES, type TaskEventWithTask } from '../src/model/task.ts';
+import { TASK_EVENT_TYPES } from '../src/model/task.ts';
 import { builder } from './builder.ts';
+import { TaskEventRef } from './refs.ts';
 import { TaskErrorRef, TaskProgressRef, TaskRef, TaskStateEnum } from './task.ts';
 
 const TaskEventTypeEnum = builder.enumType('TaskEventType', { values: TASK_EVENT_TYPES });
-
-export const TaskEventRef = builder.objectRef<TaskEventWithTask>('TaskEvent');
 
 TaskEventRef.implement({
   description: 'One recorded change of a task.',

@@ -4,7 +4,7 @@ import { MAX_PAGE, type TaskConnection } from '../src/service/task-service.ts';
 import { TASK_ORDERS } from '../src/store/task-query.ts';
 import { builder } from './builder.ts';
 import { TaskRef, TaskStateEnum } from './task.ts';
-import { TaskEventRef } from './task-event.ts';
+import { TaskEventRef } from './refs.ts';
 
 const TaskOrderEnum = builder.enumType('TaskOrder', { values: TASK_ORDERS });
 

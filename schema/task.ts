@@ -1,7 +1,7 @@
 /** The Task type and what it is made of, the `task` query and the `taskUpdated` subscription. */
 import { ATTEMPT_OUTCOMES, TASK_STATES, visibleState, type Task, type TaskAttempt, type TaskError, type TaskProgress } from '../src/model/task.ts';
 import { builder } from './builder.ts';
-import { TaskEventRef } from './task-event.ts';
+import { TaskEventRef } from './refs.ts';
 
 export const TaskStateEnum = builder.enumType('TaskState', { values: TASK_STATES });
 const AttemptOutcomeEnum = builder.enumType('AttemptOutcome', { values: ATTEMPT_OUTCOMES });

@@ -4,7 +4,7 @@
  * process; clients talk GraphQL over HTTP and WebSocket.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -24,10 +24,12 @@ import type { Runtime } from '../../src/runtime.ts';
 import { builtinHandlers } from '../../worker/handlers/index.ts';
 import { MAINTENANCE_QUEUE } from '../../worker/maintenance.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';
+import { TestClock } from '../support/clock.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
 import { errorCode, startStack, type Stack } from '../support/stack.ts';
 import { testTaskType } from '../support/task-types.ts';
+import { waitUntil } from '../support/wait.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 /** Resolves when the `stubborn` handler returns (the worker runs in this process). */
@@ -50,33 +52,42 @@ let stack: Stack;
 let runtime: Runtime;
 let client: TestClient;
 
+/**
+ * A second taskql for the tests of retention, on a clock they move: a task's retention runs out
+ * when the test says, not after waiting for it. Its scheduled cleanup runs once an hour, so a
+ * test brings the next run forward rather than meeting one by chance.
+ */
+const clock = new TestClock();
+let timed: Stack;
+
 beforeAll(async () => {
   const discarding = testTaskType({ name: 'discarding', input: z.object({}), handler: () => ({ secret: 42 }) });
-  stack = await startStack('lifecycle', {
-    env: { CANCEL_GRACE_MS: '1000', CLEANUP_INTERVAL_MS: '1000', DISCARD_RESULTS_FOR: 'discarding' },
-    handlers: [...builtinHandlers, stubborn, discarding],
-  });
+  [stack, timed] = await Promise.all([
+    startStack('lifecycle', {
+      env: { CANCEL_GRACE_MS: '1000', DISCARD_RESULTS_FOR: 'discarding' },
+      handlers: [...builtinHandlers, stubborn, discarding],
+    }),
+    startStack('lifecycle_timed', { env: { CLEANUP_INTERVAL_MS: String(3_600_000) }, now: clock.now }),
+  ]);
   ({ runtime, client } = stack);
 });
 
 afterAll(async () => {
-  await stack?.close();
+  await Promise.all([stack?.close(), timed?.close()]);
 });
 
-const enqueue = async (input: EnqueueTaskInput) => (await client.data(EnqueueTaskDocument, { input })).enqueueTask;
+const enqueue = async (input: EnqueueTaskInput, on = client) => (await on.data(EnqueueTaskDocument, { input })).enqueueTask;
 
 /** The task's story once it is final, as a subscriber sees it. */
-async function finalOf(id: string) {
-  const results = await client.watch(TaskUpdatedDocument, { id }).completed;
+async function finalOf(id: string, on = client) {
+  const results = await on.watch(TaskUpdatedDocument, { id }).completed;
   return results.at(-1)?.data?.taskUpdated;
 }
 
-async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await delay(50);
-  }
+/** Move the timed stack's clock past the moment `task` expires. */
+function expire(task: { expiresAt?: string | null } | undefined): void {
+  if (!task?.expiresAt) throw new Error('the task has no expiresAt');
+  clock.passTo(new Date(task.expiresAt));
 }
 
 describe('scheduling', () => {
@@ -144,10 +155,11 @@ describe('idempotency', () => {
 
   it('makes a new task once the first is no longer retained', async () => {
     const key = `expiring-${Date.now()}`;
-    const first = await enqueue({ type: 'echo', idempotencyKey: key, resultTtlSeconds: 1 });
-    const done = await finalOf(first.task.id);
-    await delay(Math.max(0, Date.parse(done?.expiresAt ?? '') - Date.now() + 10));
-    const second = await enqueue({ type: 'echo', idempotencyKey: key });
+    const first = await enqueue({ type: 'echo', idempotencyKey: key, resultTtlSeconds: 60 }, timed.client);
+    const done = await finalOf(first.task.id, timed.client);
+    expect(await enqueue({ type: 'echo', idempotencyKey: key }, timed.client)).toMatchObject({ deduplicated: true, task: { id: first.task.id } });
+    expire(done);
+    const second = await enqueue({ type: 'echo', idempotencyKey: key }, timed.client);
     expect(second).toMatchObject({ deduplicated: false });
     expect(second.task.id).not.toBe(first.task.id);
   });
@@ -244,16 +256,31 @@ describe('retention', () => {
   });
 
   it('hides an expired task at once and the scheduled cleanup deletes it', async () => {
-    const { task } = await enqueue({ type: 'echo', resultTtlSeconds: 1 });
-    const done = await finalOf(task.id);
-    await delay(Math.max(0, Date.parse(done?.expiresAt ?? '') - Date.now() + 10));
-    expect((await client.data(TaskDocument, { id: task.id })).task).toBeNull();
-    const watched = await client.watch(TaskUpdatedDocument, { id: task.id }).completed;
+    const { task } = await enqueue({ type: 'echo', resultTtlSeconds: 60 }, timed.client);
+    const done = await finalOf(task.id, timed.client);
+    expect((await timed.client.data(TaskDocument, { id: task.id })).task).toMatchObject({ state: 'SUCCEEDED' });
+    expire(done);
+    expect((await timed.client.data(TaskDocument, { id: task.id })).task).toBeNull();
+    const watched = await timed.client.watch(TaskUpdatedDocument, { id: task.id }).completed;
     expect(errorCode(watched[0] ?? {})).toBe('NOT_FOUND');
-    const maintenance = new Queue(bullQueueName(MAINTENANCE_QUEUE), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
-    expect((await maintenance.getJobSchedulers()).map((s) => s.key).sort()).toEqual(['delete-expired-tasks', 'reconcile-tasks']);
-    await maintenance.close();
-    await waitUntil(async () => (await runtime.db.collection('tasks').countDocuments({ _id: task.id as never })) === 0, 'the cleanup');
+
+    const stored = () => timed.runtime.db.collection('tasks').countDocuments({ _id: task.id as never });
+    expect(await stored()).toBe(1); // hidden, not deleted: that is the cleanup's work
+    const { redisUrl, redisPrefix } = timed.runtime.config;
+    const maintenance = new Queue(bullQueueName(MAINTENANCE_QUEUE), { connection: { url: redisUrl }, prefix: redisPrefix });
+    try {
+      expect((await maintenance.getJobSchedulers()).map((s) => s.key).sort()).toEqual(['delete-expired-tasks', 'reconcile-tasks']);
+      // The scheduler's next run is an hour away: bring it forward.
+      let next: Job | undefined;
+      await waitUntil('the next cleanup is scheduled', async () => {
+        next = (await maintenance.getDelayed()).find((job) => job.name === 'delete-expired-tasks');
+        return next !== undefined;
+      });
+      await next!.promote();
+      await waitUntil('the cleanup deleted the expired task', async () => (await stored()) === 0);
+    } finally {
+      await maintenance.close();
+    }
   });
 
   it('removes the BullMQ job when the task finishes, and drops results of types configured so', async () => {

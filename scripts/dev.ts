@@ -5,6 +5,7 @@
  * stopped on exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { signalReader } from '../src/shutdown.ts';
 import { startLocalServers } from './local-servers.ts';
 
 const servers = await startLocalServers({ log: (line) => console.log(`[dev] ${line}`) });
@@ -36,6 +37,15 @@ async function stop(code: number): Promise<void> {
   await servers.stop();
   process.exit(code);
 }
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
+// A Ctrl-C reaches the children too (they are in the terminal's process group), and each drains
+// as on SIGTERM (src/shutdown.ts): this forwards the first signal for when it came to this
+// process alone, and one after the repeat window, which makes the children exit at once.
+const read = signalReader();
+const onSignal = () => {
+  const meaning = read(performance.now());
+  if (meaning === 'force') for (const child of children) child.kill('SIGTERM');
+  if (meaning === 'stop') void stop(0);
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 for (const child of children) child.once('exit', (code) => void stop(code ?? 1));

@@ -122,6 +122,74 @@ describe('dashboard', () => {
     expect(await form.getByRole('link').count()).toBe(0);
   });
 
+  it("shows the sleep type's description with its code, and each numeric field's range and default", async () => {
+    await openSignedIn();
+    const form = page.getByRole('region', { name: 'Enqueue a task' });
+    await form.getByLabel('Type').selectOption('sleep');
+    const description = form.locator('#enqueue-type ~ .hint');
+    expect(await description.textContent()).toBe('Waits ms milliseconds in steps equal steps, reporting progress after each.');
+    expect(await description.locator('code').allTextContents()).toEqual(['ms', 'steps']);
+
+    const ms = form.getByLabel('ms', { exact: true });
+    const steps = form.getByLabel('steps', { exact: true });
+    expect(await form.locator('#enqueue-input-ms-hint').textContent()).toBe('0 to 3600000');
+    expect(await form.locator('#enqueue-input-steps-hint').textContent()).toBe('1 to 1000 · default 10');
+    // The hints are what a screen reader announces with each field.
+    expect(await steps.getAttribute('aria-describedby')).toBe('enqueue-input-steps-hint');
+    expect(await steps.inputValue()).toBe('10');
+    await steps.fill('');
+    expect(await steps.getAttribute('placeholder')).toBe('10');
+    expect(await ms.getAttribute('placeholder')).toBeNull();
+  });
+
+  it('counts a running row\'s duration up from its start, then shows the final one', async () => {
+    await openSignedIn();
+    await page.locator('table.tasks[aria-busy="false"]').waitFor();
+    const id = await enqueue({ type: 'sleep', input: { ms: 2500, steps: 5 } });
+    const row = page.locator(`tr[data-task-id="${id}"]`);
+    await row.waitFor();
+    // Every text the row's Duration cell shows while the row says RUNNING, as it changes.
+    await row.evaluate((element) => {
+      const running: string[] = [];
+      (window as unknown as { running: string[] }).running = running;
+      const record = () => {
+        const text = element.querySelector('[data-label="Duration"]')?.textContent ?? '';
+        if (element.querySelector('.chip')?.textContent === 'RUNNING' && running.at(-1) !== text) running.push(text);
+      };
+      record();
+      new MutationObserver(record).observe(element, { subtree: true, childList: true, characterData: true });
+    });
+    await row.getByText('SUCCEEDED').waitFor({ timeout: 20_000 });
+    const running = await page.evaluate(() => (window as unknown as { running: string[] }).running);
+
+    const ms = (text: string) => {
+      const match = /^([\d.]+) (ms|s) so far$/.exec(text);
+      expect(match, `duration while running: ${running.join(', ')}`).not.toBeNull();
+      return Number(match![1]) * (match![2] === 's' ? 1000 : 1);
+    };
+    const counted = running.map(ms);
+    expect(counted[0], `durations while running: ${running.join(', ')}`).toBeGreaterThan(0);
+    expect([...counted].sort((a, b) => a - b)).toEqual(counted);
+    expect(counted.at(-1)).toBeGreaterThanOrEqual(1000);
+    expect(await row.locator('[data-label="Duration"]').textContent()).toMatch(/^[\d.]+ s$/);
+  });
+
+  it('says where the timeline leaves out superseded progress', async () => {
+    const id = await enqueue({ type: 'sleep', input: { ms: 300, steps: 10 } });
+    await stack.client.follow(id).completed;
+    await openSignedIn(`#/tasks/${id}`);
+    const timeline = page.locator('.timeline');
+    await timeline.getByText('SUCCEEDED', { exact: true }).first().waitFor();
+    const lines = await timeline.locator('li').allTextContents();
+    const gaps = lines.filter((line) => line.includes('superseded'));
+    expect(gaps, lines.join('\n')).toHaveLength(1);
+    expect(gaps[0]).toMatch(/^v3–v\d+: progress superseded by a later report, not kept$/);
+    // Every version is on a line of its own or within the note.
+    const [, to] = /^v3–v(\d+)/.exec(gaps[0]!)!;
+    const versions = lines.flatMap((line) => /^v(\d+) /.exec(line)?.[1] ?? []).map(Number);
+    expect(versions).toEqual([1, 2, ...Array.from({ length: versions.length - 2 }, (_, i) => Number(to) + 1 + i)]);
+  });
+
   it('cancels a running task from its page and shows CANCELLED', async () => {
     const id = await enqueue({ type: 'sleep', input: { ms: 60_000, steps: 600 } });
     await openSignedIn(`#/tasks/${id}`);

@@ -39,6 +39,7 @@ export interface SubscriptionHandlers<T> {
 /** The WebSocket close code with which taskql refuses missing, invalid or expired credentials. */
 const FORBIDDEN_CLOSE = 4403;
 
+/** The dashboard's connection to one taskql API: operations over graphql-ws, and its status. */
 export class Api {
   readonly #client: Client;
   readonly #statusListeners = new Set<(status: ConnectionStatus) => void>();

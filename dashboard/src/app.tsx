@@ -11,6 +11,7 @@ import { TasksPage } from './views/tasks-page.tsx';
 
 const TOKEN_KEY = 'taskql.token';
 
+/** The whole dashboard. */
 export function App() {
   const [token, setToken] = useState(() => localStorage.getItem(TOKEN_KEY));
   const api = useMemo(() => new Api(graphqlUrl(location.href), token), [token]);

@@ -8,7 +8,7 @@
 export type EnumObject<T extends string> = Readonly<Record<string, T>>;
 
 /** Whether `value` is one of `known`'s values. */
-export function isKnown<T extends string>(known: EnumObject<T>, value: string): value is T {
+function isKnown<T extends string>(known: EnumObject<T>, value: string): value is T {
   return (Object.values(known) as string[]).includes(value);
 }
 

@@ -3,6 +3,7 @@ import { createContext } from 'preact';
 import { useContext, useEffect, useReducer, useState } from 'preact/hooks';
 import type { Api, ConnectionStatus } from './api.ts';
 
+/** Where views find the connection `App` made (see `useApi`). */
 export const ApiContext = createContext<Api | null>(null);
 
 /** The dashboard's connection (provided by `App`). */

@@ -16,6 +16,7 @@ import {
 import { TestClient } from '../support/graphql-client.ts';
 import { startProcess, type TaskqlProcess } from '../support/processes.ts';
 import { testEnv } from '../support/runtime.ts';
+import { waitUntil } from '../support/wait.ts';
 
 let processes: TaskqlProcess[] = [];
 let api1: TestClient;
@@ -122,13 +123,11 @@ describe('two API processes and a worker process', () => {
     expect(task?.attempts[1]?.workerId).not.toBe(victimId);
 
     // The killed worker stops heart-beating and leaves the list within three heartbeats.
-    const deadline = Date.now() + 5000;
-    let ids = (await api2.data(WorkersDocument, {})).workers.map((w) => w.id);
-    while (ids.includes(victimId) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    let ids: string[] = [];
+    await waitUntil('the killed worker has left the list', async () => {
       ids = (await api2.data(WorkersDocument, {})).workers.map((w) => w.id);
-    }
-    expect(ids).not.toContain(victimId);
+      return !ids.includes(victimId);
+    }, { timeoutMs: 5000, everyMs: 100 });
     expect(ids).toHaveLength(1);
   });
 });

@@ -24,6 +24,7 @@ import type { Runtime } from '../../src/runtime.ts';
 import { reconcilerChore } from '../../worker/reconciler.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { errorCode, startStack, type Stack } from '../support/stack.ts';
+import { waitUntil } from '../support/wait.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 
 /** Whether the tests run on FerretDB, whose SQLite backend plans no index use at all. */
@@ -141,10 +142,7 @@ describe('feeds, queue statistics and workers', () => {
       client.watch(TaskFeedDocument, { filter: { types: ['sleep'], createdAfter: new Date(Date.UTC(2000, 0, 1 + i)).toISOString() } }),
     );
     const everything = client.watch(TaskFeedDocument, {});
-    await new Promise<void>((resolve) => {
-      const check = () => (runtime.feeds.size >= 21 ? resolve() : setTimeout(check, 5));
-      check();
-    });
+    await waitUntil('all 21 feeds are open', () => runtime.feeds.size >= 21, { everyMs: 5 });
     const before = runtime.feeds.delivered;
 
     const { enqueueTasks } = await client.data(EnqueueTasksDocument, {

@@ -14,6 +14,26 @@
  * Why by hand and polled: no FerretDB option or SQLite URL parameter runs SQL of ours, and SQLite
  * has no hook on CREATE TABLE. So the `sqlite3` shell looks at each database file that changed
  * since its last look and indexes the collections FerretDB has created since.
+ *
+ * Why it is sound, with FerretDB 1.24 running on the same files:
+ * - A plain (not unique) index never changes what a query returns, only how SQLite finds it: it is
+ *   the same rows with or without it, so every answer FerretDB gives is its own.
+ * - SQLite keeps the index up to date in the same transaction as every write to its table, and
+ *   locks the file for our `CREATE INDEX` as for any writer: FerretDB waits (its connections set
+ *   `busy_timeout` to 10 s; ours 10 s too), it never sees a half-built index. FerretDB's idle
+ *   connections plan with the old schema until their next transaction starts — a few more scans.
+ * - FerretDB does not know the index: its metadata (`_ferretdb_collections.settings`) lists only
+ *   its own, so `listIndexes`, `dropIndexes` and `createIndexes` behave as without it; dropping
+ *   the collection drops the table and its indexes with it; a rename keeps the table.
+ * - Until the next look (up to `POLL_MS` after a collection is created) lookups scan, as unpatched.
+ *
+ * What stops it on a FerretDB it does not fit: before indexing, each database file must have
+ * FerretDB 1.24's layout — `_ferretdb_collections` with exactly the columns `name, table_name,
+ * settings`, each collection table a `_ferretdb_sjson` column, and FerretDB's own `_id` index on
+ * `_ferretdb_sjson->"_id"` (the expression its lookups do not use). Anything else (another layout,
+ * or a FerretDB whose own index now serves its lookups) stops the patch for good with a loud log
+ * line, and FerretDB runs unpatched. That the index serves FerretDB's lookups is what the
+ * benchmark checks with `explain` (`bench/lib/report.ts`): it prints whether `_id` lookups use it.
  */
 import { execFile } from 'node:child_process';
 import { readdir, stat } from 'node:fs/promises';
@@ -28,9 +48,19 @@ const POLL_MS = 250;
 /** Our index's name: `<table>` + this; FerretDB names its own `<table>_<index name>`. */
 const INDEX_SUFFIX = '__taskql_id_path';
 
-/** The collections' tables of one FerretDB database file that lack our index. */
-const MISSING_SQL = `SELECT table_name FROM _ferretdb_collections
-  WHERE table_name || '${INDEX_SUFFIX}' NOT IN (SELECT name FROM sqlite_master WHERE type = 'index')`;
+/**
+ * Of one FerretDB database file: the metadata table's columns (first line), then for each
+ * collection table that lacks our index, `<table>|<its columns>|<FerretDB's own _id index>`.
+ */
+const MISSING_SQL = `SELECT group_concat(name, ',') FROM pragma_table_info('_ferretdb_collections');
+  SELECT table_name,
+      (SELECT group_concat(name, ',') FROM pragma_table_info(table_name)),
+      (SELECT sql FROM sqlite_master WHERE type = 'index' AND name = table_name || '__id_')
+    FROM _ferretdb_collections
+    WHERE table_name || '${INDEX_SUFFIX}' NOT IN (SELECT name FROM sqlite_master WHERE type = 'index')`;
+
+/** The columns of FerretDB 1.24's `_ferretdb_collections`. */
+const METADATA_COLUMNS = 'name,table_name,settings';
 
 /** Adds the `_id` index FerretDB's queries use to each collection of a FerretDB data directory. */
 export class FerretDbIdIndexes {
@@ -76,10 +106,24 @@ export class FerretDbIdIndexes {
       if (this.#stopped) return;
       const state = await fileState(path);
       if (state === undefined || this.#seen.get(path) === state) continue;
-      const missing = await this.#sql(path, MISSING_SQL);
-      if (missing.length > 0) {
-        const tables = missing.split('\n').filter(Boolean);
-        await this.#sql(path, tables.map((table) => `CREATE INDEX IF NOT EXISTS ${quote(table + INDEX_SUFFIX)} ON ${quote(table)} (_ferretdb_sjson->'$._id');`).join('\n'));
+      let found: string;
+      try {
+        found = await this.#sql(path, MISSING_SQL);
+      } catch (error) {
+        // The metadata table without the columns MISSING_SQL reads.
+        if (!/no such column/.test((error as { stderr?: string }).stderr ?? '')) throw error;
+        found = 'unknown columns\n';
+      }
+      const [metadataColumns = '', ...rows] = found.split('\n').filter(Boolean);
+      const tables = rows.map((row) => row.split('|'));
+      const misfit = found === '' ? undefined : misfitOf(metadataColumns, tables);
+      if (misfit !== undefined) {
+        this.#log(`FerretDB _id indexes: ${path} is not laid out as FerretDB 1.24's (${misfit}); FerretDB runs unpatched from here on`);
+        this.#stopped = true;
+        return;
+      }
+      if (tables.length > 0) {
+        await this.#sql(path, tables.map(([table = '']) => `CREATE INDEX IF NOT EXISTS ${quote(table + INDEX_SUFFIX)} ON ${quote(table)} (_ferretdb_sjson->'$._id');`).join('\n'));
       }
       // Read again: our own index changed the file.
       this.#seen.set(path, (await fileState(path)) ?? state);
@@ -99,6 +143,20 @@ export class FerretDbIdIndexes {
       throw error;
     }
   }
+}
+
+/**
+ * What, in a database file's metadata columns and its unindexed tables (`[table, columns, own _id
+ * index]`), is not as FerretDB 1.24 lays it out; undefined when all is.
+ */
+function misfitOf(metadataColumns: string, tables: string[][]): string | undefined {
+  if (metadataColumns !== METADATA_COLUMNS) return `_ferretdb_collections has columns ${metadataColumns}, not ${METADATA_COLUMNS}`;
+  for (const [table = '', columns = '', idIndex = ''] of tables) {
+    if (!columns.split(',').includes('_ferretdb_sjson')) return `${table} has columns ${columns}, no _ferretdb_sjson`;
+    const expected = `CREATE UNIQUE INDEX ${quote(`${table}__id_`)} ON ${quote(table)} (_ferretdb_sjson->"_id")`;
+    if (idIndex !== expected) return `${table}'s own _id index is ${idIndex || 'missing'}, not ${expected}`;
+  }
+  return undefined;
 }
 
 /** The size and modification time of a database file and its write-ahead log; undefined when gone. */

@@ -1,12 +1,15 @@
 /**
  * `npm run bench [-- --quick] [-- --only=enqueue,worker] [-- --profile]`: taskql measured side by
- * side with the raw libraries under it, on the same servers in the same run (see README,
- * "Performance"). Prints a markdown table and writes the results as JSON: a full run to
+ * side with the raw libraries under it, on the same servers in the same run (see
+ * docs/performance.md). Prints a markdown table and writes the results as JSON: a full run to
  * `bench/results/<date>.json`, a quick run (CI: seconds, tiny sizes) to `bench/results/quick/`.
+ * It builds what it runs first (`tsconfig.bench.json`): taskql and the baselines run compiled.
  */
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { startLocalServers } from '../scripts/local-servers.ts';
 import { endToEnd } from './end-to-end.ts';
 import { enqueue } from './enqueue.ts';
@@ -21,7 +24,7 @@ const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd];
 
 const METHOD = [
   'Every scenario runs its baseline(s) and taskql in alternation (A B A B …): one warm-up round, then the rounds whose medians are reported.',
-  'The load generator is the runner process and its forked children; taskql API and worker processes run as production runs them (`src/main.ts`, `worker/main.ts`), never in the load generator.',
+  'The load generator is the runner process and its forked children; taskql API and worker processes run as production runs them (the build, `node dist/src/main.js` and `node dist/worker/main.js`), never in the load generator. The forked children (baseline servers and workers, subscribers) run built as well.',
   'Baselines use the same servers, the same documents (taskql\'s `createTask` + `encodeTask`) and the same BullMQ queue names and job options (`bullQueueName`, `jobOptions`).',
   'Latency runs on one clock: a driver in the runner records a PROGRESS change the way a worker does (version-guarded write, then publish) and notes the time the write was acknowledged; the runner\'s own graphql-ws client times the arrival. Raw Redis and raw ws baselines publish/send and receive within the runner too.',
   'Fan-out subscribers live in forked processes (≤ 5,000 sockets each) and report when an event reached all of them; times there are `performance.timeOrigin + performance.now()` wall time, which agrees across processes of one machine.',
@@ -40,6 +43,8 @@ const profileDir = values.profile ? `${results}profiles/${date}` : undefined;
 if (profileDir) await mkdir(profileDir, { recursive: true });
 
 const log = (line: string) => console.error(`[bench] ${line}`);
+log('building dist/ (tsc -p tsconfig.bench.json)');
+await build();
 const servers = await startLocalServers({ log });
 const ctx = await BenchContext.open({ quick: values.quick, profileDir }, servers);
 let failed = false;
@@ -90,3 +95,13 @@ try {
   await servers.stop();
 }
 process.exitCode = failed ? 1 : 0;
+
+/** Compiles what the run measures; a type error stops the run before anything is measured. */
+async function build(): Promise<void> {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  try {
+    await promisify(execFile)(process.execPath, [tsc, '-p', fileURLToPath(new URL('../tsconfig.bench.json', import.meta.url))]);
+  } catch (error) {
+    throw new Error(`the build failed:\n${(error as { stdout?: string }).stdout ?? String(error)}`);
+  }
+}

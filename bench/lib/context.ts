@@ -5,12 +5,13 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import type { LocalServers } from '../../scripts/local-servers.ts';
+import { PACKAGE_ROOT } from '../../src/package-root.ts';
 import { startProcess, type TaskqlProcess } from '../../test/support/processes.ts';
 import { memoryReportOf } from './memory-report.ts';
 
@@ -85,26 +86,29 @@ export class BenchContext {
     };
   }
 
-  /** Start a taskql API or worker process in `ns`; it is stopped at `close` unless stopped before. */
+  /**
+   * Start a taskql API or worker process in `ns`, from the build (`dist/`, which `run.ts` makes
+   * first); it is stopped at `close` unless stopped before.
+   */
   async taskql(kind: 'api' | 'worker', ns: Namespace, env: Record<string, string> = {}): Promise<TaskqlProcess> {
     const { profileDir } = this.options;
     const started = await startProcess(
       kind,
       { ...ns.env, ...(profileDir && { CPU_PROFILE_DIR: profileDir }), ...env },
-      { imports: ['bench/lib/gc-on-signal.ts', ...(profileDir ? ['bench/lib/cpu-profile.ts'] : [])] },
+      { built: true, imports: ['dist/bench/lib/gc-on-signal.js', ...(profileDir ? ['dist/bench/lib/cpu-profile.js'] : [])] },
     );
     this.#cleanups.push(() => started.stop());
     return started;
   }
 
   /**
-   * Fork a load-generator child (`bench/children/<name>.ts`) with an IPC channel; it is killed at
-   * `close` unless it has exited before.
+   * Fork a load-generator child (`bench/children/<name>.ts`, from the build in `dist/bench/`) with
+   * an IPC channel; it is killed at `close` unless it has exited before.
    */
   child(name: string, env: Record<string, string> = {}): ChildProcess {
-    const script = fileURLToPath(new URL(`../children/${name}.ts`, import.meta.url));
-    const gcOnSignal = fileURLToPath(new URL('gc-on-signal.ts', import.meta.url));
-    const child = fork(script, [], { execArgv: ['--import', 'tsx', '--import', gcOnSignal], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const script = join(PACKAGE_ROOT, 'dist', 'bench', 'children', `${name}.js`);
+    const gcOnSignal = join(PACKAGE_ROOT, 'dist', 'bench', 'lib', 'gc-on-signal.js');
+    const child = fork(script, [], { execArgv: ['--import', gcOnSignal], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.#cleanups.push(() => stopChild(child));
     return child;
   }

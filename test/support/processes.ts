@@ -29,6 +29,11 @@ export interface StartProcessOptions {
    * e.g. to register task types only a test needs in both the API and the worker.
    */
   imports?: string[];
+  /**
+   * Run the built code (`dist/`, `npm run build:server`) with plain node, as the image does,
+   * instead of the sources under tsx; `imports` must then be built modules too.
+   */
+  built?: boolean;
 }
 
 /**
@@ -36,8 +41,9 @@ export interface StartProcessOptions {
  * free port unless `env.PORT` names one (to restart an API where its clients reconnect).
  */
 export function startProcess(kind: 'api' | 'worker', env: Record<string, string>, options: StartProcessOptions = {}): Promise<TaskqlProcess> {
-  const entry = kind === 'api' ? 'src/main.ts' : 'worker/main.ts';
-  const imports = ['tsx', ...(options.imports ?? []).map((path) => new URL(path, rootUrl).href)];
+  const source = kind === 'api' ? 'src/main.ts' : 'worker/main.ts';
+  const entry = options.built ? `dist/${source.replace(/\.ts$/, '.js')}` : source;
+  const imports = [...(options.built ? [] : ['tsx']), ...(options.imports ?? []).map((path) => new URL(path, rootUrl).href)];
   const child = spawn(process.execPath, [...imports.flatMap((m) => ['--import', m]), entry], {
     cwd: root,
     env: { ...process.env, ...env, PORT: env['PORT'] ?? '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the servers `npm test` and `npm run dev` start when MONGO_URL / REDIS_URL are unset:
-# redis-server and sqlite3 (with apt-get, when missing) and FerretDB v1.24.2, built from the Go
-# module proxy into $(go env GOPATH)/bin (when that is not already there). Safe to run again: it
-# only checks when all are installed. .ci/run runs it; developers can too.
+# redis-server and sqlite3 (with apt-get, when missing); FerretDB v1.24.2, built from the Go
+# module proxy into $(go env GOPATH)/bin (when that is not already there); and mongo-java-server
+# 1.47.0 with taskql's launcher, built with Maven (and a JDK and Maven from apt-get, when missing)
+# into scripts/mongo-java-server/target/ (docs/test-servers.md). Safe to run again: it only checks
+# when all are installed. .ci/run runs it; developers can too.
 set -euo pipefail
 
 FERRETDB_VERSION=v1.24.2
+# The launcher's Maven project; its pom.xml names the mongo-java-server version.
+MONGO_JAVA_SERVER_DIR=$(cd "$(dirname "$0")/../scripts/mongo-java-server" && pwd)
 
 log() { printf '[%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
 fail() { log "error: $*" >&2; exit 1; }
@@ -68,7 +72,29 @@ install_ferretdb() {
   log "built $bin/ferretdb"
 }
 
+install_mongo_java_server() {
+  local dir=$MONGO_JAVA_SERVER_DIR
+  local jar=$dir/target/taskql-mongo-java-server.jar
+  # Built, and from the pom and sources as they are (a version bump in pom.xml rebuilds).
+  if [[ -f $jar && -d $dir/target/lib && -z $(find "$dir/pom.xml" "$dir/src" -newer "$jar" -print -quit) ]]; then
+    log "mongo-java-server is installed: $jar"
+    return
+  fi
+  log "building mongo-java-server and its launcher with Maven into $dir/target"
+  rm -rf "$dir/target" # no jars of an older version left in target/lib
+  # Its output only when it fails: even quiet, Maven 3.8 prints stray colour codes.
+  local output
+  output=$(mvn --batch-mode --quiet --no-transfer-progress -f "$dir/pom.xml" package 2>&1) ||
+    fail "mvn package failed in $dir:"$'\n'"$output"
+  [[ -f $jar ]] || fail "mvn package built no $jar"
+  log "built $jar"
+}
+
 apt_install redis-server redis-server 'install Redis (brew install redis, or your package manager)'
 # FerretDB's missing _id index is added with the sqlite3 shell: scripts/ferretdb-id-indexes.ts.
 apt_install sqlite3 sqlite3 'install sqlite3 (brew install sqlite, or your package manager)'
 install_ferretdb
+# mongo-java-server runs on Java 17 or later; Maven fetches it and builds the launcher.
+apt_install javac openjdk-17-jdk-headless 'install a JDK 17 or later (brew install openjdk@17, or your package manager)'
+apt_install mvn maven 'install Maven (brew install maven, or your package manager)'
+install_mongo_java_server

@@ -1,8 +1,10 @@
 /**
  * Throwaway MongoDB and Redis servers for `npm run dev` and `npm test`: each is taken from
  * MONGO_URL / REDIS_URL when set, otherwise started on a free 127.0.0.1 port in a fresh temporary
- * directory — `redis-server`, and FerretDB (SQLite) or else `mongod` through mongodb-memory-server.
- * A FerretDB started here gets the `_id` index its queries use (`ferretdb-id-indexes.ts`).
+ * directory — `redis-server`, and the MongoDB-compatible server TASKQL_TEST_MONGO names:
+ * `ferretdb` (SQLite) or `mongo-java-server` (docs/test-servers.md says what each can show);
+ * unset, FerretDB or else `mongod` through mongodb-memory-server. A FerretDB started here gets
+ * the `_id` index its queries use (`ferretdb-id-indexes.ts`).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -10,11 +12,21 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { FerretDbIdIndexes } from './ferretdb-id-indexes.ts';
+
+/** The MongoDB-compatible servers TASKQL_TEST_MONGO can name. */
+export const LOCAL_MONGO_SERVERS = ['ferretdb', 'mongo-java-server'] as const;
+
+/** A MongoDB-compatible server {@link startLocalServers} can start. */
+export type LocalMongoServer = (typeof LOCAL_MONGO_SERVERS)[number];
+
+/** What serves a MongoDB URL, as {@link identifyMongo} tells it from the server's answers. */
+export type MongoServerKind = 'FerretDB' | 'mongo-java-server' | 'MongoDB';
 
 /** The MongoDB and Redis servers to use, and how to stop the ones that were started. */
 export interface LocalServers {
@@ -26,7 +38,10 @@ export interface LocalServers {
   stop(): Promise<void>;
   /** One human line saying which servers these are and where, for logs. */
   describe: string;
-  /** The MongoDB-compatible server, when FerretDB was started here (not MONGO_URL, not mongod). */
+  /**
+   * The MongoDB-compatible server, when it was started here and keeps its data across a restart:
+   * FerretDB, or mongo-java-server with `persistMongo` (not MONGO_URL, not mongod).
+   */
   mongo?: RestartableServer;
   /** The Redis server, when it was started here (not REDIS_URL). */
   redis?: RestartableServer;
@@ -57,6 +72,18 @@ export interface StartLocalServersOptions {
    * queued jobs (as in production); default false: its data dies with the process.
    */
   persistRedis?: boolean;
+  /**
+   * Give a started mongo-java-server the H2 backend (a data file in its directory) rather than
+   * memory, so a restarted server still has its data; default false. FerretDB keeps its data in
+   * SQLite files either way.
+   */
+  persistMongo?: boolean;
+  /**
+   * Which MongoDB-compatible server to start when MONGO_URL is unset; default TASKQL_TEST_MONGO
+   * from `process.env` (not from `env`: it chooses the server of a whole test run, tests that
+   * start servers of their own included), and when that is unset, FerretDB or else mongod.
+   */
+  mongoServer?: LocalMongoServer;
 }
 
 /** One server in use: started here (and then stopped by `stop`) or given by the environment. */
@@ -75,6 +102,11 @@ const OUTPUT_TAIL_CHARS = 4_000;
 
 const INSTALL_REDIS = 'Install Redis (apt-get install redis-server / brew install redis) or set REDIS_URL';
 const INSTALL_SQLITE3 = 'Install it (apt-get install sqlite3 / brew install sqlite): see scripts/ferretdb-id-indexes.ts';
+const INSTALL_FERRETDB = 'Install FerretDB (.ci/install-servers.sh builds v1.24.2 with Go, see README "Servers for development")';
+const INSTALL_JAVA = 'Install a JDK 17 or later (apt-get install openjdk-17-jdk-headless / brew install openjdk@17) or set JAVA_HOME';
+const INSTALL_MONGO_JAVA_SERVER = 'Run .ci/install-servers.sh: it builds mongo-java-server and its launcher with Maven';
+/** The launcher `mvn package` builds (scripts/mongo-java-server/pom.xml). */
+const MONGO_JAVA_SERVER_JAR = fileURLToPath(new URL('mongo-java-server/target/taskql-mongo-java-server.jar', import.meta.url));
 const INSTALL_MONGO =
   'Install FerretDB (.ci/install-servers.sh builds v1.24.2 with Go, see README "Servers for development") ' +
   'or MongoDB (mongod on the PATH), or set MONGO_URL';
@@ -90,11 +122,12 @@ const INSTALL_MONGO =
 export async function startLocalServers(opts: StartLocalServersOptions = {}): Promise<LocalServers> {
   const log = opts.log ?? (() => {});
   const env = opts.env ?? process.env;
+  const mongoServer = opts.mongoServer ?? mongoServerFromEnv(process.env);
   const needed = !env['MONGO_URL'] || !env['REDIS_URL'];
   const watchdog = needed ? startWatchdog() : undefined;
 
   const [mongo, redis] = await Promise.allSettled([
-    startMongo(env['MONGO_URL'], log, watchdog),
+    startMongo(env['MONGO_URL'], { log, watchdog, server: mongoServer, persist: opts.persistMongo ?? false }),
     startRedis(env['REDIS_URL'], log, watchdog, opts.persistRedis ?? false),
   ]);
   if (mongo.status === 'rejected' || redis.status === 'rejected') {
@@ -142,13 +175,83 @@ async function startRedis(
   return { url: `redis://127.0.0.1:${port}`, describe: `redis-server ${version} on 127.0.0.1:${port}`, stop, control };
 }
 
-async function startMongo(given: string | undefined, log: (line: string) => void, watchdog: ChildProcess | undefined): Promise<Server> {
+/**
+ * The server TASKQL_TEST_MONGO names, or undefined when it is unset or empty.
+ *
+ * @throws Error when it names no server {@link startLocalServers} can start.
+ */
+export function mongoServerFromEnv(env: Record<string, string | undefined>): LocalMongoServer | undefined {
+  const name = env['TASKQL_TEST_MONGO'];
+  if (!name) return undefined;
+  const server = LOCAL_MONGO_SERVERS.find((known) => known === name);
+  if (!server) throw new Error(`TASKQL_TEST_MONGO=${name}: it names one of ${LOCAL_MONGO_SERVERS.join(', ')}, or is unset.`);
+  return server;
+}
+
+/**
+ * What serves `url`: FerretDB says so in `buildInfo`, mongo-java-server says `process: "java"`
+ * in `serverStatus` (MongoDB says `mongod` or `mongos`); anything else is taken for MongoDB.
+ * For tests that only some servers can answer, and for logs.
+ */
+export async function identifyMongo(url: string): Promise<MongoServerKind> {
+  const client = new MongoClient(url, { serverSelectionTimeoutMS: 10_000 });
+  try {
+    const admin = client.db('admin');
+    if (typeof (await admin.command({ buildInfo: 1 }))['ferretdbVersion'] === 'string') return 'FerretDB';
+    return (await admin.command({ serverStatus: 1 }))['process'] === 'java' ? 'mongo-java-server' : 'MongoDB';
+  } finally {
+    await client.close();
+  }
+}
+
+/** How {@link startMongo} starts a server when MONGO_URL is unset. */
+interface MongoStart {
+  log: (line: string) => void;
+  watchdog: ChildProcess | undefined;
+  /** The server asked for; undefined: FerretDB, or else mongod. */
+  server: LocalMongoServer | undefined;
+  /** Whether a mongo-java-server keeps its data in a file (H2) rather than in memory. */
+  persist: boolean;
+}
+
+async function startMongo(given: string | undefined, start: MongoStart): Promise<Server> {
   if (given) return { url: given, describe: `MongoDB at ${withoutCredentials(given)} (MONGO_URL)`, stop: async () => {} };
 
+  if (start.server === 'mongo-java-server') return startMongoJavaServer(start);
   const ferretdb = findOnPath('ferretdb') ?? (await findInGoBin('ferretdb'));
-  if (ferretdb) return startFerretdb(ferretdb, log, watchdog);
-  log('ferretdb not found (PATH, go env GOBIN/GOPATH, ~/go/bin); trying mongod through mongodb-memory-server');
-  return startMongod(log);
+  if (ferretdb) return startFerretdb(ferretdb, start.log, start.watchdog);
+  if (start.server === 'ferretdb') throw new Error(`ferretdb not found (PATH, go env GOBIN/GOPATH, ~/go/bin). ${INSTALL_FERRETDB}.`);
+  start.log('ferretdb not found (PATH, go env GOBIN/GOPATH, ~/go/bin); trying mongod through mongodb-memory-server');
+  return startMongod(start.log);
+}
+
+/**
+ * mongo-java-server through taskql's launcher (scripts/mongo-java-server/): its data in memory,
+ * or with `persist` in an H2 file in its directory, which a restart opens again. Only with
+ * `persist` is it offered for restarts: from memory it would come back empty.
+ */
+async function startMongoJavaServer({ log, watchdog, persist }: MongoStart): Promise<Server> {
+  const javaHome = process.env['JAVA_HOME'];
+  const java = (javaHome ? firstExecutable([join(javaHome, 'bin', 'java')]) : undefined) ?? findOnPath('java');
+  if (!java) throw new Error(`java not found (JAVA_HOME/bin, PATH): mongo-java-server runs on Java 17 or later. ${INSTALL_JAVA}.`);
+  try {
+    accessSync(MONGO_JAVA_SERVER_JAR, constants.R_OK);
+  } catch {
+    throw new Error(`${MONGO_JAVA_SERVER_JAR} not found: mongo-java-server is not built. ${INSTALL_MONGO_JAVA_SERVER}.`);
+  }
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), 'taskql-mongo-java-server-'));
+  const keeps = persist ? 'H2 file' : 'memory';
+  log(`starting mongo-java-server (${keeps}) on 127.0.0.1:${port}`);
+  const url = `mongodb://127.0.0.1:${port}/`;
+  const args = ['-jar', MONGO_JAVA_SERVER_JAR, String(port), ...(persist ? [join(dir, 'data.mv.db')] : [])];
+  const { stop, control } = await startProcess('mongo-java-server', java, args, dir, watchdog, () => pingMongo(url));
+  return {
+    url,
+    describe: `mongo-java-server (${keeps}) on 127.0.0.1:${port}`,
+    stop,
+    ...(persist ? { control } : {}),
+  };
 }
 
 async function startFerretdb(binary: string, log: (line: string) => void, watchdog: ChildProcess | undefined): Promise<Server> {

@@ -24,10 +24,11 @@ const fleet = new Fleet('MongoDB restart');
 afterAll(() => fleet.close());
 
 it('answers SERVICE_UNAVAILABLE fast while MongoDB is down, leaves no job without a task, and finishes every accepted task', async () => {
-  const servers = await startLocalServers({ env: { REDIS_URL: inject('redisUrl') } });
+  // persistMongo: a mongo-java-server keeps its data in a file, which the restart opens again.
+  const servers = await startLocalServers({ env: { REDIS_URL: inject('redisUrl') }, persistMongo: true });
   fleet.onClose(() => servers.stop());
   const mongo = servers.mongo;
-  if (!mongo) throw new Error('the fault suite needs FerretDB (a MongoDB-compatible server it can restart)');
+  if (!mongo) throw new Error('the fault suite needs a MongoDB-compatible server it starts and can restart (FerretDB or mongo-java-server)');
   const env = testEnv('fault_mongo', {
     MONGO_URL: servers.mongoUrl,
     DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS),
@@ -48,11 +49,11 @@ it('answers SERVICE_UNAVAILABLE fast while MongoDB is down, leaves no job withou
   await sleep(2000);
   await mongo.halt();
   const acceptedBefore = traffic.accepted.length;
-  fleet.log(`stopped FerretDB with ${acceptedBefore} tasks accepted; enqueueing goes on`);
+  fleet.log(`stopped ${inject('mongoServer')} with ${acceptedBefore} tasks accepted; enqueueing goes on`);
   await sleep(3000);
   const refusedInOutage = [...traffic.refused];
   await mongo.resume();
-  fleet.log(`started FerretDB again on the same port and data after ${refusedInOutage.length} refused enqueues`);
+  fleet.log(`started ${inject('mongoServer')} again on the same port and data after ${refusedInOutage.length} refused enqueues`);
 
   expect(refusedInOutage.length, 'enqueues were refused while MongoDB was down').toBeGreaterThan(0);
   const slowest = Math.max(...refusedInOutage.map((r) => r.ms));

@@ -1,5 +1,6 @@
 /** What a run reports: rows of one table (taskql next to its baseline), and the machine it ran on. */
 import { cpus, release, totalmem } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { MongoClient } from 'mongodb';
 
@@ -61,7 +62,10 @@ export interface Machine {
   os: string;
   node: string;
   redis: string;
-  /** e.g. `FerretDB v1.24.2 (MongoDB 7.0.77 wire protocol)` or `MongoDB 7.0.14`. */
+  /**
+   * e.g. `FerretDB v1.24.2 (reports MongoDB 7.0.42), patched: …` or `MongoDB 7.0.14`; a FerretDB
+   * says whether its `_id` lookups use the index the local servers add (see {@link idLookups}).
+   */
   mongo: string;
   ferretdb: boolean;
 }
@@ -73,6 +77,7 @@ export async function machineInfo(mongo: MongoClient, redisUrl: string): Promise
     const info = await redis.info('server');
     const build = (await mongo.db('admin').command({ buildInfo: 1 })) as { version?: string; ferretdbVersion?: string; ferretdb?: { version?: string } };
     const ferret = build.ferretdbVersion ?? build.ferretdb?.version;
+    const lookups = ferret && (await idLookups(mongo));
     return {
       cpu: cpus()[0]?.model.trim() ?? 'unknown',
       cores: cpus().length,
@@ -80,10 +85,37 @@ export async function machineInfo(mongo: MongoClient, redisUrl: string): Promise
       os: `${process.platform} ${release()}`,
       node: process.version,
       redis: `Redis ${/redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown'}`,
-      mongo: ferret ? `FerretDB ${ferret} (reports MongoDB ${build.version})` : `MongoDB ${build.version ?? 'unknown'}`,
+      mongo: ferret ? `FerretDB ${ferret} (reports MongoDB ${build.version}), ${lookups}` : `MongoDB ${build.version ?? 'unknown'}`,
       ferretdb: Boolean(ferret),
     };
   } finally {
     redis.disconnect();
+  }
+}
+
+/** How long {@link idLookups} waits for the local servers to index its probe collection. */
+const PATCH_WAIT_MS = 5_000;
+
+/**
+ * Whether this FerretDB is patched: its own `explain` of an `_id` lookup shows the SQLite plan,
+ * which uses the index `scripts/ferretdb-id-indexes.ts` adds to each new collection within a
+ * poll, or scans the collection (stock FerretDB 1.24, or a server the patch refused).
+ */
+async function idLookups(mongo: MongoClient): Promise<string> {
+  const db = mongo.db(`bench_id_probe_${Date.now().toString(36)}`);
+  const probe = db.collection<{ _id: string; n: number }>('probe');
+  try {
+    await probe.insertOne({ _id: 'probe', n: 0 });
+    const deadline = performance.now() + PATCH_WAIT_MS;
+    for (let n = 1; ; n++) {
+      // A write starts a new SQLite transaction, so the plan below sees the schema as it is now.
+      await probe.updateOne({ _id: 'probe' }, { $set: { n } });
+      const plan = JSON.stringify(await db.command({ explain: { find: 'probe', filter: { _id: 'probe' } } }));
+      if (plan.includes('__taskql_id_path')) return 'patched: its _id lookups use the index scripts/ferretdb-id-indexes.ts adds';
+      if (performance.now() >= deadline) return 'unpatched: its _id lookups scan the collection';
+      await sleep(250);
+    }
+  } finally {
+    await db.dropDatabase();
   }
 }

@@ -7,7 +7,10 @@ const EnqueueTaskInput = builder.inputType('EnqueueTaskInput', {
   fields: (t) => ({
     type: t.string({ required: true }),
     input: t.field({ type: 'JSON', description: "Validated against the type's input schema; default {}." }),
-    queue: t.string({ description: "Default: the type's queue." }),
+    queue: t.string({
+      description:
+        "Default: the type's queue. Any other must be a queue some task type uses or workers are configured to serve (WORKER_QUEUES); an unknown one is BAD_USER_INPUT naming the known queues.",
+    }),
     priority: t.int({ description: '0 (default) to 10; higher starts first within a queue.' }),
     delayMs: t.int({ description: 'Run this much later (at most a year); or runAt, not both.' }),
     runAt: t.field({ type: 'DateTime', description: 'Run at this time (at most a year ahead; a past time runs now).' }),

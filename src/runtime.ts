@@ -39,8 +39,6 @@ export interface Runtime {
   feeds: TaskFeeds;
   streams: TaskStreams;
   queueStatsFeeds: QueueStatsFeeds;
-  /** Whether MongoDB and Redis both answer now (readiness). */
-  ping(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -114,6 +112,7 @@ export async function startRuntime(
       maxInputBytes: config.limits.inputBytes,
       resultTtlSeconds: config.resultTtlSeconds,
       cancelWaitMs: config.cancelGraceMs + 2000,
+      configuredQueues: config.workerQueues ?? [],
     },
   });
 
@@ -134,14 +133,6 @@ export async function startRuntime(
     feeds,
     streams,
     queueStatsFeeds,
-    async ping() {
-      try {
-        await Promise.all([db.command({ ping: 1 }), commands.ping()]);
-        return true;
-      } catch {
-        return false;
-      }
-    },
     async close() {
       await queues.close();
       subscriber.disconnect();

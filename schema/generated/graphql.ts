@@ -22,7 +22,7 @@ export type EnqueueTaskInput = {
   maxAttempts?: number | null | undefined;
   /** 0 (default) to 10; higher starts first within a queue. */
   priority?: number | null | undefined;
-  /** Default: the type's queue. */
+  /** Default: the type's queue. Any other must be a queue some task type uses or workers are configured to serve (WORKER_QUEUES); an unknown one is BAD_USER_INPUT naming the known queues. */
   queue?: string | null | undefined;
   /** How long a finished task is kept (0: for ever); default from configuration. */
   resultTtlSeconds?: number | null | undefined;

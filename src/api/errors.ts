@@ -1,11 +1,13 @@
 /**
- * The one place where errors become what clients see: a GraphQL error with the contract's
- * `extensions.code`, and no internals (stack, driver messages) in anything unexpected.
+ * The one place where errors become what clients see — a GraphQL error with the contract's
+ * `extensions.code`, and no internals (stack, driver messages) in anything unexpected — and where
+ * they are logged: a client's mistake is not the server's error.
  */
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { AuthenticationError } from '../auth/authenticator.ts';
 import { DependencyUnavailableError, ForbiddenError, InvalidInputError, RateLimitedError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 
 /** The error codes of the client contract. */
 export const ERROR_CODES = [
@@ -55,11 +57,56 @@ export function toContractError(error: unknown): GraphQLError {
   }
   if (cause instanceof GraphQLError && cause !== graphQLError) return toContractError(cause);
   if (graphQLError && !graphQLError.originalError) {
+    const limit = queryLimitExceeded(graphQLError.message);
+    if (limit) return located(limit.message, { code: 'BAD_USER_INPUT', reason: limit.reason });
     const code = graphQLError.extensions['code'];
     if (typeof code === 'string' && contractCodes.has(code)) return graphQLError;
     return located(graphQLError.message, { code: 'BAD_USER_INPUT', ...(typeof code === 'string' && { reason: code }) });
   }
   return located('Internal server error', { code: 'INTERNAL_SERVER_ERROR' });
+}
+
+/**
+ * graphql-armor's limits, as it words them (every one prefixed "Syntax Error:", although only the
+ * token limit is met while parsing), and what the client is told instead: the limit and what was
+ * found, without the prefix, and `extensions.reason` naming the limit.
+ */
+const QUERY_LIMITS: readonly { pattern: RegExp; reason: string; message: (limit: string, found?: string) => string }[] = [
+  {
+    // The cost it found is fractional (nested selections cost 1.5 times more per level).
+    pattern: /^Syntax Error: Query Cost limit of (\d+) exceeded, found ([\d.]+)\.$/,
+    reason: 'QUERY_COST_LIMIT',
+    message: (limit, found) => `query cost ${Math.ceil(Number(found))} is over the limit of ${limit}: select fewer fields or ask for smaller pages (first)`,
+  },
+  {
+    pattern: /^Syntax Error: Query depth limit of (\d+) exceeded, found (\d+)\.$/,
+    reason: 'QUERY_DEPTH_LIMIT',
+    message: (limit, found) => `query depth ${found} is over the limit of ${limit}`,
+  },
+  {
+    pattern: /^Syntax Error: Aliases limit of (\d+) exceeded, found (\d+)\.$/,
+    reason: 'ALIAS_LIMIT',
+    message: (limit, found) => `${found} aliases, more than the ${limit} allowed`,
+  },
+  {
+    pattern: /^Syntax Error: Directives limit of (\d+) exceeded, found (\d+)\.$/,
+    reason: 'DIRECTIVE_LIMIT',
+    message: (limit, found) => `${found} directives, more than the ${limit} allowed`,
+  },
+  {
+    pattern: /^Syntax Error: Token limit of (\d+) exceeded\.$/,
+    reason: 'TOKEN_LIMIT',
+    message: (limit) => `the document has more than ${limit} tokens`,
+  },
+];
+
+/** The client's message and reason for a graphql-armor limit `message`, or null for any other. */
+export function queryLimitExceeded(message: string): { message: string; reason: string } | null {
+  for (const limit of QUERY_LIMITS) {
+    const match = limit.pattern.exec(message);
+    if (match) return { message: limit.message(match[1] ?? '', match[2]), reason: limit.reason };
+  }
+  return null;
 }
 
 /**
@@ -80,4 +127,40 @@ export function useContractErrorCodes(): Plugin {
       payload.setResult((Array.isArray(result) ? mapped : mapped[0]) as typeof result);
     },
   };
+}
+
+/**
+ * yoga's logger, writing to `logger`. yoga logs every error it masks, that is every error a client
+ * is answered with: a client's mistake (BAD_USER_INPUT, NOT_FOUND, CONFLICT, UNAUTHENTICATED,
+ * FORBIDDEN, RATE_LIMITED) is logged at info with its code and message, a dependency that is down
+ * (SERVICE_UNAVAILABLE) at warn with its cause, and only what the client sees as
+ * INTERNAL_SERVER_ERROR at error, with its stack. Each error is logged once, although yoga may
+ * mask one twice.
+ */
+export function yogaLogging(logger: Logger): Record<'debug' | 'info' | 'warn' | 'error', (...args: unknown[]) => void> {
+  const logged = new WeakSet<Error>();
+  const line = (args: unknown[]) => args.map(String).join(' ');
+  return {
+    debug: (...args: unknown[]) => logger.debug(line(args)),
+    info: (...args: unknown[]) => logger.info(line(args)),
+    warn: (...args: unknown[]) => logger.warn(line(args)),
+    error: (...args: unknown[]) => {
+      const error = args.find((a) => a instanceof Error);
+      if (!error) return logger.error(line(args));
+      if (logged.has(error)) return;
+      logged.add(error);
+      const answered = toContractError(error);
+      const { code, reason } = answered.extensions;
+      const where = answered.path ? { path: answered.path.join('.') } : {};
+      if (code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, line(args));
+      else if (code === 'SERVICE_UNAVAILABLE') logger.warn({ code, ...where, cause: causeMessage(error) }, answered.message);
+      else logger.info({ code, ...(reason ? { reason } : {}), ...where }, answered.message);
+    },
+  };
+}
+
+/** What a dependency's driver said, for an error that says the dependency is down. */
+function causeMessage(error: Error): string | undefined {
+  const { cause } = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  return cause instanceof Error ? cause.message : undefined;
 }

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
-import { createYoga, useReadinessCheck, type Plugin } from 'graphql-yoga';
+import { createYoga, type Plugin } from 'graphql-yoga';
 import type { GraphQLSchema } from 'graphql';
 import { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -18,9 +18,11 @@ import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
 import type { RequestContext } from './context.ts';
 import { serveDashboard } from './dashboard.ts';
-import { toContractError, useContractErrorCodes } from './errors.ts';
+import { toContractError, useContractErrorCodes, yogaLogging } from './errors.ts';
 import { GRAPHIQL_DEFAULT_QUERY, renderGraphiQL } from './graphiql.ts';
+import { ReadinessCheck, serveProbes } from './health.ts';
 import { ApiMetrics } from './metrics.ts';
+import { usePageSizeCheck } from './page-size.ts';
 import { RateLimits, useRateLimits } from './rate-limits.ts';
 import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import { serveWebSockets } from './websocket.ts';
@@ -72,20 +74,20 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
       principal: principal ?? (await auth.authenticate(request.headers.get('authorization'))),
     }),
     graphqlEndpoint: '/graphql',
-    healthCheckEndpoint: '/health',
     landingPage: false,
     maxRequestBodySize: config.maxRequestBytes,
     graphiql: config.graphiql && { subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_DEFAULT_QUERY, title: 'taskql' },
     // GraphiQL bundled in the page rather than loaded from a CDN, so it works on closed networks.
     renderGraphiQL,
     maskedErrors: { maskError: (error) => toContractError(error) },
-    logging: yogaLogger(logger),
+    logging: yogaLogging(logger),
     plugins: [
-      useReadinessCheck({ endpoint: '/ready', check: async () => !draining && (await runtime.ping()) }),
       useMetricsEndpoint(metrics),
       useRequestLog(logger),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),
       ...(config.introspection ? [] : [useDisableIntrospection()]),
+      // Before the limits: a page size out of range is named as such, not as a query cost.
+      usePageSizeCheck(),
       EnvelopArmorPlugin({
         maxDepth: { n: config.limits.depth },
         maxAliases: { n: config.limits.aliases },
@@ -103,7 +105,16 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
   });
 
   const dashboard = await serveDashboard(config.dashboard, logger);
-  const http = createServer((request, response) => dashboard.handle(request, response, () => void yoga.requestListener(request, response)));
+  const probes = serveProbes(
+    new ReadinessCheck([
+      { name: 'mongodb', ping: () => runtime.db.command({ ping: 1 }) },
+      { name: 'redis', ping: () => runtime.redis.ping() },
+    ]),
+    () => draining,
+  );
+  const http = createServer((request, response) => {
+    if (!probes(request, response)) dashboard.handle(request, response, () => void yoga.requestListener(request, response));
+  });
   const ws = serveWebSockets(http, yoga, { auth, limits: config.limits, logger });
   load = () => ws.load();
 
@@ -157,16 +168,6 @@ function useRequestLog(logger: Logger): Plugin {
         'request',
       );
     },
-  };
-}
-
-function yogaLogger(logger: Logger) {
-  const line = (args: unknown[]) => args.map(String).join(' ');
-  return {
-    debug: (...args: unknown[]) => logger.debug(line(args)),
-    info: (...args: unknown[]) => logger.info(line(args)),
-    warn: (...args: unknown[]) => logger.warn(line(args)),
-    error: (...args: unknown[]) => logger.error({ err: args.find((a) => a instanceof Error) }, line(args)),
   };
 }
 

@@ -55,6 +55,11 @@ const enqueueOptions = z
 /** The largest page `list` serves. */
 export const MAX_PAGE = 500;
 
+/** What is wrong with `first` as the size of a page of `list`, or null when nothing is. */
+export function pageSizeProblem(first: number): string | null {
+  return Number.isInteger(first) && first >= 0 && first <= MAX_PAGE ? null : `first: 0 to ${MAX_PAGE}, got ${first}`;
+}
+
 /** A page of a list, in the shape of a Relay connection. */
 export interface TaskConnection {
   edges: { cursor: string; node: Task }[];
@@ -79,6 +84,11 @@ export interface TaskServiceSettings {
   resultTtlSeconds: number;
   /** How long `cancel` waits for a running task's worker to stop it. */
   cancelWaitMs: number;
+  /**
+   * Queues workers are configured to serve (WORKER_QUEUES), beside those of the task types: an
+   * enqueue may name only one of either.
+   */
+  configuredQueues: readonly string[];
 }
 
 export class TaskService {
@@ -224,9 +234,8 @@ export class TaskService {
    */
   async list(principal: Principal, filter: TaskFilter, first: number, after: string | null, order: TaskOrder): Promise<TaskConnection> {
     requireScope(principal, 'tasks:read');
-    if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE) {
-      throw new InvalidInputError(`first: 0 to ${MAX_PAGE}, got ${first}`);
-    }
+    const badPage = pageSizeProblem(first);
+    if (badPage) throw new InvalidInputError(badPage);
     const cursor = after === null ? null : decodeCursor(order, after);
     const visible = visibleTo(principal, filter);
     const [page, totalCount] = await Promise.all([this.#store.list(visible, order, first, cursor), this.#store.count(visible)]);
@@ -332,6 +341,11 @@ export class TaskService {
     const o = options.value;
     const type = this.#types.get(o.type);
     if (!type) throw new InvalidInputError(`${path}.type: unknown task type "${o.type}"; see taskTypes`);
+    const queue = o.queue ?? type.queue;
+    const known = new Set([...this.#types.queues(), ...this.#settings.configuredQueues]);
+    if (!known.has(queue)) {
+      throw new InvalidInputError(`${path}.queue: no worker serves queue "${queue}"; the known queues are ${[...known].sort().join(', ')}`);
+    }
     const input = o.input ?? {};
     const inputBytes = Buffer.byteLength(JSON.stringify(input));
     if (inputBytes > this.#settings.maxInputBytes) {
@@ -347,7 +361,7 @@ export class TaskService {
       {
         id: randomUUID(),
         type: type.name,
-        queue: o.queue ?? type.queue,
+        queue,
         input,
         maxAttempts: o.maxAttempts ?? type.maxAttempts,
         priority: o.priority ?? PRIORITY_RANGE.min,

@@ -35,7 +35,8 @@ describe('tasks: filtered, paginated lists', () => {
   const ids: string[] = []; // in creation order
 
   beforeAll(async () => {
-    api = await startStack('lists', { worker: false });
+    // Workers are configured to serve the two queues the tasks are spread over.
+    api = await startStack('lists', { worker: false, env: { WORKER_QUEUES: 'even,odd' } });
     for (let i = 0; i < 25; i++) {
       const { task } = await api.runtime.tasks.enqueue(ANONYMOUS, {
         type: i % 5 === 0 ? 'sleep' : 'echo',

@@ -46,6 +46,8 @@ beforeAll(async () => {
       AUTH_DISABLED: 'false',
       AUTH_JWT_SECRET: secret,
       API_KEYS: JSON.stringify([{ key: serviceKey, owner: 'billing-service', scopes: ['tasks:write', 'tasks:read'] }]),
+      // A queue of carol's own, for the statistics of queues.
+      WORKER_QUEUES: 'default,carols',
       MAX_SUBSCRIPTIONS_PER_SOCKET: '3',
       MAX_SOCKETS_PER_OWNER: '2',
       RATE_LIMIT_MUTATIONS: '1000',

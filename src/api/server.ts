@@ -104,7 +104,6 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
     ],
   });
 
-  const dashboard = await serveDashboard(config.dashboard, logger);
   const probes = serveProbes(
     new ReadinessCheck([
       { name: 'mongodb', ping: () => runtime.db.command({ ping: 1 }) },
@@ -114,6 +113,12 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
   );
   const http = createServer((request, response) => {
     if (!probes(request, response)) dashboard.handle(request, response, () => void yoga.requestListener(request, response));
+  });
+  const dashboard = await serveDashboard(config.dashboard, logger, http);
+  // A WebSocket upgrade that neither the GraphQL endpoint nor the dashboard serves.
+  http.on('upgrade', (request, socket) => {
+    if ((request.url ?? '/').split('?', 1)[0] === yoga.graphqlEndpoint || dashboard.takesUpgrade(request)) return;
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
   const ws = serveWebSockets(http, yoga, { auth, limits: config.limits, logger });
   load = () => ws.load();

@@ -71,7 +71,13 @@ export function serveWebSockets(
   const { auth, limits, logger } = deps;
   const socketsPerOwner = new Map<string, number>();
   const open = new Set<{ subscriptions: Record<string, unknown> }>();
-  const wss = new WebSocketServer<typeof ServedSocket>({ server: http, path: yoga.graphqlEndpoint, WebSocket: ServedSocket });
+  // Only upgrades to the GraphQL endpoint: others are left to whoever serves them on `http`
+  // (Vite's hot reload, in development) and answered by the API server when nobody does.
+  const wss = new WebSocketServer<typeof ServedSocket>({ noServer: true, WebSocket: ServedSocket });
+  http.on('upgrade', (request, socket, head) => {
+    if ((request.url ?? '/').split('?', 1)[0] !== yoga.graphqlEndpoint) return;
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  });
 
   const server = makeServer<Record<string, unknown> | undefined, SocketState>({
     onConnect: async (ctx) => {

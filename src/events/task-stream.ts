@@ -13,8 +13,9 @@
  * change has none. So the tasks that have been silent for a while are looked at again: one query
  * every period asks for the stored versions of all of them, and only a task whose stored version
  * is ahead of what the bus announced is read. (A read per silent task per period instead costs a
- * process watching thousands of long-queued tasks hundreds of reads a second, which on FerretDB,
- * where every read scans the collection, leaves no time for the writes that move tasks on.)
+ * process watching thousands of long-queued tasks hundreds of reads a second, which on
+ * FerretDB 1.24, where every read scans the collection (docs/mongodb-compatibility.md), leaves no
+ * time for the writes that move tasks on.)
  *
  * The streams of one task in one process share that work, so that a thousand subscribers of a
  * task cost about what one does: one bus watcher and their reads. A stream that needs a read
@@ -73,7 +74,7 @@ export const IDLE_CATCH_UP_MS = 2_500;
 /**
  * The share of the time silence checks may take: after a check that took d ms, the next one waits
  * at least d / share. On MongoDB a check is one indexed query and the period stays as set; on a
- * server that answers it by scanning every task (FerretDB), checks space out instead of eating
+ * server that answers it by scanning every task (FerretDB 1.24), checks space out instead of eating
  * the time the writes need.
  */
 const SILENCE_CHECK_SHARE = 0.1;

@@ -30,8 +30,8 @@
  * Each subscriber still reports its own deliveries (`delivered`, the delivery-latency metric):
  * the shared execution notes what it was told and every subscriber repeats it.
  *
- * A subscriber's side is a class rather than closures, as in `websocket.ts`: under tsx each
- * closure made from a named function carries its own `name`, which ten thousand subscribers feel.
+ * A subscriber's side is a class: its state is its fields, and its methods are shared by every
+ * subscriber.
  */
 import { createSourceEventStream, execute, getOperationAST, Kind, type DocumentNode, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';

@@ -1,17 +1,9 @@
 /**
  * GraphQL subscriptions over WebSocket (graphql-ws on ws), sharing the HTTP server's port and
  * path and running through yoga's envelop, so both transports share schema, plugins and errors.
- *
- * graphql-ws's protocol server (`makeServer`) runs on ws sockets through a small transport of our
- * own rather than its `use/ws` starter, which keeps each socket's upgrade request, a ping timer
- * per socket, and each subscribe message's buffer for as long as the subscription lives — a few
- * kilobytes per subscriber that matter at ten thousand of them. One timer pings every socket.
- *
- * What lives as long as a socket or a subscription is written as classes, not closures: tsx
- * (esbuild with `keepNames`) gives every closure made from a named function or object-literal
- * method its own `name` property, about 300 bytes each — four kilobytes per subscriber at
- * ten thousand, where a class's methods are named once. For the same reason a socket's listeners
- * are functions shared by every socket, which find their socket's state through `this`.
+ * graphql-ws's protocol runs on the sockets through `use/ws.ts`, taskql's copy of graphql-ws's
+ * `useServer` (its comment says why it is not the stock one); here are the protocol's options:
+ * who may connect, the limits, and how operations run and answer.
  *
  * The caller authenticates once, in `connection_init` (`connectionParams.authorization`): a bad or
  * missing token closes the socket with 4403 before any operation runs, and a token that expires
@@ -20,14 +12,15 @@
 import type { Server } from 'node:http';
 import type { ExecutionArgs, ExecutionResult, GraphQLSchema, parse, validate } from 'graphql';
 import { GraphQLError } from 'graphql';
-import { CloseCode, handleProtocols, makeServer, type WebSocket as ProtocolSocket } from 'graphql-ws';
+import { CloseCode } from 'graphql-ws';
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { toContractError } from './errors.ts';
+import { send, useServer } from './use/ws.ts';
 
 type ExecuteFns = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 
@@ -39,18 +32,11 @@ interface Enveloped extends ExecuteFns {
   contextFactory: () => unknown;
 }
 
-/** Per-socket state graphql-ws carries for us in `ctx.extra`. */
+/** Per-socket state graphql-ws carries for us in `ctx.extra`, beside the socket. */
 type SocketState = {
-  socket: WebSocket;
   principal?: Principal;
   expiry?: NodeJS.Timeout;
 };
-
-/**
- * How often every socket is pinged; one that has not answered the previous ping by then is
- * dropped (graphql-ws's own default period).
- */
-const KEEP_ALIVE_MS = 12_000;
 
 /** The close code of "too many sockets for this caller" (graphql-ws leaves 4400–4499 to apps). */
 export const TOO_MANY_SOCKETS = 4429;
@@ -62,6 +48,7 @@ export interface WebSocketEndpoint {
   close(): Promise<void>;
 }
 
+/** Serve GraphQL over WebSocket at `yoga`'s endpoint on `http`, as described above. */
 export function serveWebSockets(
   http: Server,
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any yoga context shape
@@ -73,104 +60,87 @@ export function serveWebSockets(
   const open = new Set<{ subscriptions: Record<string, unknown> }>();
   // Only upgrades to the GraphQL endpoint: others are left to whoever serves them on `http`
   // (Vite's hot reload, in development) and answered by the API server when nobody does.
-  const wss = new WebSocketServer<typeof ServedSocket>({ noServer: true, WebSocket: ServedSocket });
+  const wss = new WebSocketServer({ noServer: true });
   http.on('upgrade', (request, socket, head) => {
     if ((request.url ?? '/').split('?', 1)[0] !== yoga.graphqlEndpoint) return;
     wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
   });
 
-  const server = makeServer<Record<string, unknown> | undefined, SocketState>({
-    onConnect: async (ctx) => {
-      const socket = ctx.extra.socket;
-      let principal: Principal;
-      try {
-        const authorization = ctx.connectionParams?.['authorization'];
-        principal = await auth.authenticate(typeof authorization === 'string' ? authorization : null);
-      } catch {
-        return false; // graphql-ws closes with 4403 Forbidden
-      }
-      const held = socketsPerOwner.get(principal.owner) ?? 0;
-      if (held >= limits.socketsPerOwner) {
-        socket.close(TOO_MANY_SOCKETS, `at most ${limits.socketsPerOwner} WebSockets per caller`);
-        return false;
-      }
-      socketsPerOwner.set(principal.owner, held + 1);
-      ctx.extra.principal = principal;
-      open.add(ctx);
-      if (principal.expiresAt) {
-        const ms = principal.expiresAt.getTime() - Date.now();
-        ctx.extra.expiry = setTimeout(() => socket.close(CloseCode.Forbidden, 'token expired'), Math.max(0, ms));
-      }
-      return true;
+  const served = useServer<Record<string, unknown> | undefined, SocketState>(
+    {
+      onConnect: async (ctx) => {
+        const socket = ctx.extra.socket;
+        let principal: Principal;
+        try {
+          const authorization = ctx.connectionParams?.['authorization'];
+          principal = await auth.authenticate(typeof authorization === 'string' ? authorization : null);
+        } catch {
+          return false; // graphql-ws closes with 4403 Forbidden
+        }
+        const held = socketsPerOwner.get(principal.owner) ?? 0;
+        if (held >= limits.socketsPerOwner) {
+          socket.close(TOO_MANY_SOCKETS, `at most ${limits.socketsPerOwner} WebSockets per caller`);
+          return false;
+        }
+        socketsPerOwner.set(principal.owner, held + 1);
+        ctx.extra.principal = principal;
+        open.add(ctx);
+        if (principal.expiresAt) {
+          const ms = principal.expiresAt.getTime() - Date.now();
+          ctx.extra.expiry = setTimeout(() => socket.close(CloseCode.Forbidden, 'token expired'), Math.max(0, ms));
+        }
+        return true;
+      },
+      onClose: (ctx) => {
+        const { principal, expiry } = ctx.extra;
+        clearTimeout(expiry);
+        open.delete(ctx);
+        if (!principal) return;
+        const left = (socketsPerOwner.get(principal.owner) ?? 1) - 1;
+        if (left > 0) socketsPerOwner.set(principal.owner, left);
+        else socketsPerOwner.delete(principal.owner);
+      },
+      execute: (args) => (args.rootValue as Executor).execute(args) as never,
+      subscribe: (args) => (args.rootValue as Executor).subscribe(args) as never,
+      onSubscribe: async (ctx, id, payload) => {
+        if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
+          return [new GraphQLError(`at most ${limits.subscriptionsPerSocket} subscriptions per WebSocket`, { extensions: { code: 'RATE_LIMITED' } })];
+        }
+        // Only what the context is made from: the operation's context lives as long as it does.
+        const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
+          params: payload,
+          principal: ctx.extra.principal,
+        }) as Enveloped;
+        let document;
+        try {
+          document = parse(payload.query);
+          // yoga caches documents by their text: its copy of the text stands in for this message's,
+          // which graphql-ws keeps for as long as the subscription lives.
+          if (document.loc) (payload as { query: string }).query = document.loc.source.body;
+        } catch (error) {
+          return [toContractError(error)];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors.map(toContractError);
+        let contextValue: unknown;
+        try {
+          contextValue = await contextFactory();
+        } catch (error) {
+          return [toContractError(error)]; // a rate limit, for one
+        }
+        return {
+          schema,
+          operationName: payload.operationName,
+          document,
+          variableValues: payload.variables,
+          contextValue,
+          rootValue: new Executor(execute, subscribe, ctx.extra.socket, id),
+        };
+      },
     },
-    onClose: (ctx) => {
-      const { principal, expiry } = ctx.extra;
-      clearTimeout(expiry);
-      open.delete(ctx);
-      if (!principal) return;
-      const left = (socketsPerOwner.get(principal.owner) ?? 1) - 1;
-      if (left > 0) socketsPerOwner.set(principal.owner, left);
-      else socketsPerOwner.delete(principal.owner);
-    },
-    execute: (args) => (args.rootValue as Executor).execute(args) as never,
-    subscribe: (args) => (args.rootValue as Executor).subscribe(args) as never,
-    onSubscribe: async (ctx, id, payload) => {
-      if (Object.keys(ctx.subscriptions).length > limits.subscriptionsPerSocket) {
-        return [new GraphQLError(`at most ${limits.subscriptionsPerSocket} subscriptions per WebSocket`, { extensions: { code: 'RATE_LIMITED' } })];
-      }
-      // Only what the context is made from: the operation's context lives as long as it does.
-      const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
-        params: payload,
-        principal: ctx.extra.principal,
-      }) as Enveloped;
-      let document;
-      try {
-        document = parse(payload.query);
-        // yoga caches documents by their text: its copy of the text stands in for this message's,
-        // which graphql-ws keeps for as long as the subscription lives.
-        if (document.loc) (payload as { query: string }).query = document.loc.source.body;
-      } catch (error) {
-        return [toContractError(error)];
-      }
-      const errors = validate(schema, document);
-      if (errors.length > 0) return errors.map(toContractError);
-      let contextValue: unknown;
-      try {
-        contextValue = await contextFactory();
-      } catch (error) {
-        return [toContractError(error)]; // a rate limit, for one
-      }
-      return {
-        schema,
-        operationName: payload.operationName,
-        document,
-        variableValues: payload.variables,
-        contextValue,
-        rootValue: new Executor(execute, subscribe, ctx.extra.socket, id),
-      };
-    },
-  });
-
-  wss.options.handleProtocols = handleProtocols;
-  wss.on('error', (err) => logger.warn({ err }, 'WebSocket server error'));
-  const keepAlive = setInterval(() => {
-    for (const socket of wss.clients) {
-      if (socket.readyState !== socket.OPEN) continue;
-      if (socket.transport.awaitingPong) socket.terminate();
-      else {
-        socket.transport.awaitingPong = true;
-        socket.ping();
-      }
-    }
-  }, KEEP_ALIVE_MS);
-  wss.on('connection', (socket) => {
-    socket.transport = new Transport(socket, logger);
-    // `on`, not `once`: each event comes at most once, and `once` keeps a wrapper per listener.
-    socket.on('pong', onPong);
-    socket.on('error', onError);
-    socket.transport.closed = server.opened(socket.transport, { socket });
-    socket.on('close', onClose);
-  });
+    wss,
+    { logger },
+  );
 
   return {
     load: () => ({
@@ -178,90 +148,9 @@ export function serveWebSockets(
       subscriptions: [...open].reduce((n, ctx) => n + Object.values(ctx.subscriptions).filter(Boolean).length, 0),
     }),
     async close() {
-      // 1001 "Going away": clients reconnect elsewhere.
-      clearInterval(keepAlive);
-      for (const socket of wss.clients) socket.close(1001, 'Going away');
-      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await served.dispose();
     },
   };
-}
-
-/**
- * A ws socket that knows its transport, so that one listener function (below) serves every socket
- * instead of a closure per socket and event.
- */
-class ServedSocket extends WebSocket {
-  transport!: Transport;
-}
-
-// ws calls listeners with the socket as `this`; its typings say WebSocket, the class is ServedSocket.
-function onPong(this: WebSocket): void {
-  (this as ServedSocket).transport.awaitingPong = false;
-}
-
-function onError(this: WebSocket, err: Error): void {
-  (this as ServedSocket).transport.fail(err);
-}
-
-function onClose(this: WebSocket, code: number, reason: Buffer): void {
-  void (this as ServedSocket).transport.closed?.(code, reason.toString());
-}
-
-function onMessage(this: WebSocket, data: Buffer): void {
-  (this as ServedSocket).transport.receive(data.toString());
-}
-
-/** One ws socket as graphql-ws's protocol server drives it. */
-class Transport implements ProtocolSocket {
-  readonly #socket: ServedSocket;
-  readonly #logger: Logger;
-  /** Pinged, and not answered yet: the next keep-alive round drops the socket. */
-  awaitingPong = false;
-  /** Tells graphql-ws the socket closed (what its `opened` returned). */
-  closed: ((code: number, reason: string) => Promise<void>) | null = null;
-  /** graphql-ws's handler of the client's messages. */
-  #handle: ((data: string) => Promise<void>) | null = null;
-
-  constructor(socket: ServedSocket, logger: Logger) {
-    this.#socket = socket;
-    this.#logger = logger;
-  }
-
-  get protocol(): string {
-    return this.#socket.protocol;
-  }
-
-  send(data: string): Promise<void> {
-    return send(this.#socket, data);
-  }
-
-  close(code?: number, reason?: string): void {
-    this.#socket.close(code, reason);
-  }
-
-  onMessage(handle: (data: string) => Promise<void>): void {
-    this.#handle = handle;
-    this.#socket.on('message', onMessage);
-  }
-
-  /** A message from the client, for graphql-ws (not an async method: the message is dropped once read). */
-  receive(data: string): void {
-    this.#handle?.(data).catch((err: unknown) => this.fail(err));
-  }
-
-  /** Something failed unexpectedly: log it and close the socket. */
-  fail(err: unknown): void {
-    this.#logger.error({ err }, 'WebSocket failure');
-    this.#socket.close(CloseCode.InternalServerError, 'Internal server error');
-  }
-}
-
-/** Send `data` on `socket`; resolves once written (at once if the socket is no longer open). */
-function send(socket: WebSocket, data: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (socket.readyState !== socket.OPEN) resolve();
-    else socket.send(data, (error) => (error ? reject(error) : resolve()));
-  });
 }
 
 /**

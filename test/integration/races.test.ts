@@ -11,6 +11,7 @@ import type { Runtime } from '../../src/runtime.ts';
 import type { Db, Document, InsertOneResult } from 'mongodb';
 import { claimOf, type ClaimDocument } from '../../src/store/ferretdb-claims.ts';
 import { TaskStore } from '../../src/store/task-store.ts';
+import { TestClock } from '../support/clock.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 import { TaskRecorder } from '../../src/service/task-recorder.ts';
@@ -164,21 +165,20 @@ describe('races', () => {
     // The window exists only where writers claim versions (FerretDB); MongoDB's guard is atomic.
     if (!(await claimsVersions())) ctx.skip();
     const claimTimeoutMs = 1_000;
-    let aheadMs = 0;
-    const clock = () => new Date(Date.now() + aheadMs);
+    const clock = new TestClock();
     const pending = await stored();
 
     let claimed!: () => void;
     const claimStored = new Promise<void>((resolve) => (claimed = resolve));
     let resume!: () => void;
     const resumed = new Promise<void>((resolve) => (resume = resolve));
-    const slow = new TaskStore(stallingAfterClaim(runtime.db, claimed, resumed), clock, { claimTimeoutMs });
-    const late = slow.commit(pending, ok(startAttempt(pending, 'slow worker', clock())));
+    const slow = new TaskStore(stallingAfterClaim(runtime.db, claimed, resumed), clock.now, { claimTimeoutMs });
+    const late = slow.commit(pending, ok(startAttempt(pending, 'slow worker', clock.now())));
     await claimStored;
 
     // The claim outlives the timeout: the next writer completes its change and moves the task on.
-    aheadMs += claimTimeoutMs;
-    const recorder = new TaskRecorder(new TaskStore(runtime.db, clock, { claimTimeoutMs }), runtime.bus, runtime.logger, clock);
+    clock.advance(claimTimeoutMs);
+    const recorder = new TaskRecorder(new TaskStore(runtime.db, clock.now, { claimTimeoutMs }), runtime.bus, runtime.logger, clock.now);
     const cancelled = await recorder.record(pending, (t, now) => cancel(t, 'user', now, t.attempt || undefined));
     expect(cancelled).toMatchObject({ ok: true, task: { state: 'CANCELLED', version: 3 } });
 

@@ -20,8 +20,10 @@
  *   the same rows with or without it, so every answer FerretDB gives is its own.
  * - SQLite keeps the index up to date in the same transaction as every write to its table, and
  *   locks the file for our `CREATE INDEX` as for any writer: FerretDB waits (its connections set
- *   `busy_timeout` to 10 s; ours 10 s too), it never sees a half-built index. FerretDB's idle
- *   connections plan with the old schema until their next transaction starts — a few more scans.
+ *   `busy_timeout` to 10 s; ours 10 s too), it never sees a half-built index. A FerretDB
+ *   connection may go on planning with the schema it loaded before — seen: `explain` of an `_id`
+ *   lookup showed a scan for seconds after the index existed, and the index from the next write
+ *   on — which costs scans, not answers.
  * - FerretDB does not know the index: its metadata (`_ferretdb_collections.settings`) lists only
  *   its own, so `listIndexes`, `dropIndexes` and `createIndexes` behave as without it; dropping
  *   the collection drops the table and its indexes with it; a rename keeps the table.

@@ -8,5 +8,6 @@ import './task-control.ts';
 import './task-list.ts';
 import './queue.ts';
 import './task-token.ts';
+import './schedule.ts';
 
 export const schema = builder.toSchema();

@@ -20,7 +20,7 @@ const TaskFilterInput = builder.inputType('TaskFilter', {
   }),
 });
 
-const PageInfoRef = builder
+export const PageInfoRef = builder
   .objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>('PageInfo')
   .implement({
     fields: (t) => ({
@@ -38,7 +38,7 @@ const TaskEdgeRef = builder.objectRef<{ cursor: string; node: Task }>('TaskEdge'
   }),
 });
 
-const TaskConnectionRef = builder.objectRef<TaskConnection>('TaskConnection').implement({
+export const TaskConnectionRef = builder.objectRef<TaskConnection>('TaskConnection').implement({
   fields: (t) => ({
     edges: t.expose('edges', { type: [TaskEdgeRef] }),
     pageInfo: t.expose('pageInfo', { type: PageInfoRef }),

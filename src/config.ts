@@ -88,6 +88,10 @@ export const variables = z.object({
     .default(60_000)
     .describe('how often the reconciler looks for unfinished tasks without a BullMQ job'),
   RECONCILE_GRACE_MS: int(0).default(60_000).describe('how long a task must be unchanged before the reconciler may repair it'),
+  SCHEDULE_TICK_MS: int(50).default(250).describe('how often the workers look for due schedules (one look per interval across all workers)'),
+  SCHEDULE_LATENESS_MS: int(0)
+    .default(5000)
+    .describe("how late a schedule's due time may be seen and still run as on time; older due times were missed and follow the schedule's catch-up window"),
   BUILTIN_TASK_TYPES: flag.default(true).describe('register the built-in `echo`, `sleep` and `fail` types'),
   GRAPHIQL: documented(flag.optional(), { description: 'serve GraphiQL at `GET /graphql`', unset: '`true`, `false` in production' }),
   DASHBOARD: z
@@ -195,6 +199,8 @@ function configFrom(e: z.output<typeof variables>) {
     maxStalls: e.MAX_STALLS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     reconcileGraceMs: e.RECONCILE_GRACE_MS,
+    scheduleTickMs: e.SCHEDULE_TICK_MS,
+    scheduleLatenessMs: e.SCHEDULE_LATENESS_MS,
     builtinTaskTypes: e.BUILTIN_TASK_TYPES,
     graphiql: e.GRAPHIQL ?? !production,
     introspection: e.INTROSPECTION ?? !production,

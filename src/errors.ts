@@ -31,6 +31,14 @@ export class TaskNotFoundError extends Error {
   }
 }
 
+/** No such schedule (or not one this caller may see). */
+export class ScheduleNotFoundError extends Error {
+  override name = 'ScheduleNotFoundError';
+  constructor(readonly scheduleId: string) {
+    super(`schedule ${scheduleId} not found`);
+  }
+}
+
 /** The task's state does not allow what was asked (cancelling a finished task, retrying a live one). */
 export class TaskConflictError extends Error {
   override name = 'TaskConflictError';

@@ -14,8 +14,11 @@ import type { Logger } from './logger.ts';
 import { TaskQueues } from './queue/task-queues.ts';
 import { WorkerRegistry } from './queue/worker-registry.ts';
 import { QueueService } from './service/queue-service.ts';
+import { ScheduleService } from './service/schedule-service.ts';
+import { Scheduler } from './service/scheduler.ts';
 import { TaskRecorder } from './service/task-recorder.ts';
 import { TaskService } from './service/task-service.ts';
+import { ScheduleStore } from './store/schedule-store.ts';
 import { TaskStore } from './store/task-store.ts';
 import { TaskTypeRegistry } from './tasks/registry.ts';
 import type { AnyTaskType } from './tasks/task-type.ts';
@@ -36,6 +39,9 @@ export interface Runtime {
   workers: WorkerRegistry;
   tasks: TaskService;
   queueService: QueueService;
+  /** Turns schedules' due times into tasks; workers tick it (`worker/scheduler.ts`). */
+  scheduler: Scheduler;
+  schedules: ScheduleService;
   feeds: TaskFeeds;
   streams: TaskStreams;
   queueStatsFeeds: QueueStatsFeeds;
@@ -77,6 +83,8 @@ export async function startRuntime(
 
   const store = new TaskStore(db, now);
   await store.ensureIndexes();
+  const scheduleStore = new ScheduleStore(db);
+  await scheduleStore.ensureIndexes();
   const bus = new EventBus(commands, subscriber, config.redisPrefix);
   await bus.start();
   const cancels = new CancelRequests(commands, subscriber, config.redisPrefix);
@@ -115,6 +123,14 @@ export async function startRuntime(
       configuredQueues: config.workerQueues ?? [],
     },
   });
+  const scheduler = new Scheduler({
+    schedules: scheduleStore,
+    tasks,
+    store,
+    logger,
+    settings: { latenessMs: config.scheduleLatenessMs },
+  });
+  const schedules = new ScheduleService({ schedules: scheduleStore, tasks, scheduler });
 
   return {
     config,
@@ -130,6 +146,8 @@ export async function startRuntime(
     workers,
     tasks,
     queueService,
+    scheduler,
+    schedules,
     feeds,
     streams,
     queueStatsFeeds,

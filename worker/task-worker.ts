@@ -27,6 +27,7 @@ import { ProgressCoalescer } from './progress-coalescer.ts';
 import { Maintenance } from './maintenance.ts';
 import { reconcilerChore } from './reconciler.ts';
 import { retentionChore } from './retention.ts';
+import { schedulerChore } from './scheduler.ts';
 
 /** A unique, readable id for this worker process: host, pid and a random suffix. */
 export function newWorkerId(): string {
@@ -74,7 +75,7 @@ export class TaskWorker {
     // BullMQ's workers block on Redis and must retry forever across outages.
     this.#connection = new Redis(runtime.config.redisUrl, { maxRetriesPerRequest: null });
     this.#connection.on('error', (err) => runtime.logger.warn({ err }, 'worker Redis connection error'));
-    this.#maintenance = new Maintenance(runtime, this.#connection, [retentionChore(runtime), reconcilerChore(runtime)]);
+    this.#maintenance = new Maintenance(runtime, this.#connection, [retentionChore(runtime), reconcilerChore(runtime), schedulerChore(runtime)]);
   }
 
   /** The queues this worker serves: configured, or every queue a registered type uses. */

@@ -7,6 +7,7 @@ import type { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { QueueStatsFeeds } from '../events/queue-stats-feeds.ts';
 import type { QueueService } from '../service/queue-service.ts';
+import type { ScheduleService } from '../service/schedule-service.ts';
 import type { TaskService } from '../service/task-service.ts';
 import type { TaskTypeRegistry } from '../tasks/registry.ts';
 
@@ -20,4 +21,5 @@ export interface RequestContext {
   taskTypes: TaskTypeRegistry;
   queues: QueueService;
   queueStats: QueueStatsFeeds;
+  schedules: ScheduleService;
 }

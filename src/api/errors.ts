@@ -6,7 +6,15 @@
 import { GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { AuthenticationError } from '../auth/authenticator.ts';
-import { DependencyUnavailableError, ForbiddenError, InvalidInputError, RateLimitedError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
+import {
+  DependencyUnavailableError,
+  ForbiddenError,
+  InvalidInputError,
+  RateLimitedError,
+  ScheduleNotFoundError,
+  TaskConflictError,
+  TaskNotFoundError,
+} from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
 /** The error codes of the client contract. */
@@ -47,7 +55,7 @@ export function toContractError(error: unknown): GraphQLError {
   if (cause instanceof InvalidInputError) {
     return located(cause.message, { code: 'BAD_USER_INPUT', ...(cause.issues.length > 0 && { issues: cause.issues }) });
   }
-  if (cause instanceof TaskNotFoundError) return located(cause.message, { code: 'NOT_FOUND' });
+  if (cause instanceof TaskNotFoundError || cause instanceof ScheduleNotFoundError) return located(cause.message, { code: 'NOT_FOUND' });
   if (cause instanceof TaskConflictError) return located(cause.message, { code: 'CONFLICT' });
   if (cause instanceof AuthenticationError) return located(cause.message, { code: 'UNAUTHENTICATED', http: { status: 401 } });
   if (cause instanceof ForbiddenError) return located(cause.message, { code: 'FORBIDDEN' });

@@ -62,6 +62,7 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
     taskTypes: runtime.types,
     queues: runtime.queueService,
     queueStats: runtime.queueStatsFeeds,
+    schedules: runtime.schedules,
     auth,
     delivered: (recordedAt: Date) => metrics.delivered(recordedAt),
   };

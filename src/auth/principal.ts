@@ -44,3 +44,11 @@ export function visibleTo(principal: Principal, filter: TaskFilter): TaskFilter 
   if (principal.taskIds) return { ...filter, owner: principal.owner, ids: [...principal.taskIds] };
   return principal.scopes.has('admin') ? filter : { ...filter, owner: principal.owner };
 }
+
+/**
+ * The caller a schedule acts as when it makes and cancels its runs: the schedule's owner, with
+ * the scopes for that and nothing more.
+ */
+export function actingFor(owner: string): Principal {
+  return { owner, scopes: new Set(['tasks:read', 'tasks:write']), taskIds: null, expiresAt: null };
+}

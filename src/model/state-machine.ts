@@ -35,6 +35,8 @@ export interface NewTask {
   /** When to run; null (or a time already past) runs it as soon as a worker is free. */
   runAt: Date | null;
   resultTtlSeconds: number;
+  /** The schedule that made it, if one did. */
+  scheduleId?: string | null;
 }
 
 /** A task with its CREATED event (version 1): SCHEDULED when `runAt` is ahead, else PENDING. */
@@ -42,6 +44,7 @@ export function createTask(spec: NewTask, now: Date): Transition {
   const state = spec.runAt && spec.runAt > now ? 'SCHEDULED' : 'PENDING';
   const base: Task = {
     ...spec,
+    scheduleId: spec.scheduleId ?? null,
     state,
     result: null,
     error: null,

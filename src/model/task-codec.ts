@@ -26,8 +26,10 @@ export interface EncodedTask extends Omit<Task, 'input' | 'result' | 'progress' 
   pendingProgressEvent: EncodedEvent | null;
 }
 
-const encodeJson = (value: unknown): string => JSON.stringify(value ?? null);
-const decodeJson = (text: string): unknown => JSON.parse(text);
+/** A client payload as JSON text. */
+export const encodeJson = (value: unknown): string => JSON.stringify(value ?? null);
+/** A client payload from its JSON text. */
+export const decodeJson = (text: string): unknown => JSON.parse(text);
 
 function encodeProgress(progress: TaskProgress | null): EncodedProgress | null {
   return progress && { ...progress, data: encodeJson(progress.data) };

@@ -8,6 +8,7 @@ import { visibleState, type Task, type TaskState } from './task.ts';
 /**
  * A filter; every part that is set must match (tags: the task has all of them). `owner` and
  * `ids` are not the client's to set: the API adds them to keep a caller to what it may see.
+ * `scheduleId` selects the runs of one schedule (`Schedule.tasks`).
  */
 export interface TaskFilter {
   owner?: string | null;
@@ -18,6 +19,7 @@ export interface TaskFilter {
   tags?: readonly string[] | null;
   createdAfter?: Date | null;
   createdBefore?: Date | null;
+  scheduleId?: string | null;
 }
 
 /** Whether `task` (as it is at `now`) matches `filter`. */
@@ -30,6 +32,7 @@ export function matchesFilter(task: Task, filter: TaskFilter, now: Date): boolea
     (!filter.queues?.length || filter.queues.includes(task.queue)) &&
     (!filter.tags?.length || filter.tags.every((tag) => task.tags.includes(tag))) &&
     (!filter.createdAfter || task.createdAt > filter.createdAfter) &&
-    (!filter.createdBefore || task.createdAt < filter.createdBefore)
+    (!filter.createdBefore || task.createdAt < filter.createdBefore) &&
+    (filter.scheduleId == null || task.scheduleId === filter.scheduleId)
   );
 }

@@ -125,6 +125,8 @@ export interface Task {
   expiresAt: Date | null;
   /** How long the task is kept once finished; 0 keeps it for ever. */
   resultTtlSeconds: number;
+  /** The schedule that made it (`createSchedule`), or null. */
+  scheduleId: string | null;
   /**
    * The newest PROGRESS event of the running attempt, kept out of the event log until something
    * else happens: a later PROGRESS event of the same attempt replaces it (the contract lets replay

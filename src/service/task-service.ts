@@ -70,6 +70,11 @@ export interface TaskConnection {
 /** What a client asks to enqueue. */
 export type EnqueueRequest = z.input<typeof enqueueOptions>;
 
+/** Where a task comes from besides its request: the schedule that made it, if one did. */
+export interface TaskOrigin {
+  scheduleId?: string;
+}
+
 /** The enqueued task, and whether it was an earlier one returned again (same idempotency key). */
 export interface Enqueued {
   task: Task;
@@ -126,9 +131,9 @@ export class TaskService {
    * when the job cannot be queued, the stored task is deleted again and the error thrown. A live
    * task of the same type and idempotency key is returned instead of a new one.
    */
-  async enqueue(principal: Principal, request: EnqueueRequest): Promise<Enqueued> {
+  async enqueue(principal: Principal, request: EnqueueRequest, origin: TaskOrigin = {}): Promise<Enqueued> {
     requireScope(principal, 'tasks:write');
-    const created = this.#create(principal, request, 'input', new Date());
+    const created = this.#create(principal, request, 'input', new Date(), origin);
     const stored = await this.#store.insert(created);
     if (!stored.inserted) return { task: stored.existing, deduplicated: true };
     try {
@@ -156,7 +161,7 @@ export class TaskService {
     const problems: string[] = [];
     const created = requests.flatMap((request, i) => {
       try {
-        return [this.#create(principal, request, `inputs.${i}`, now)];
+        return [this.#create(principal, request, `inputs.${i}`, now, {})];
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;
         problems.push(error.message);
@@ -335,7 +340,15 @@ export class TaskService {
   }
 
   /** A valid request as a new task's creation; problems are named from `path`. */
-  #create(principal: Principal, request: EnqueueRequest, path: string, now: Date): Transition {
+  /**
+   * Check `request` as `enqueue` would, storing nothing: InvalidInputError naming the field under
+   * `path` when it would be refused (schedules check the tasks they will make this way).
+   */
+  check(principal: Principal, request: EnqueueRequest, path: string): void {
+    this.#create(principal, request, path, new Date(), {});
+  }
+
+  #create(principal: Principal, request: EnqueueRequest, path: string, now: Date, origin: TaskOrigin): Transition {
     const options = parseWith(enqueueOptions, request, path);
     if (!options.ok) throw new InvalidInputError(options.message, options.issues);
     const o = options.value;
@@ -370,6 +383,7 @@ export class TaskService {
         owner: principal.owner,
         runAt,
         resultTtlSeconds: o.resultTtlSeconds ?? this.#settings.resultTtlSeconds,
+        scheduleId: origin.scheduleId ?? null,
       },
       now,
     );

@@ -45,6 +45,7 @@ export const LIST_INDEXES: IndexDescription[] = [
   { key: { type: 1, createdAt: -1, _id: -1 }, name: 'type_createdAt' },
   { key: { queue: 1, createdAt: -1, _id: -1 }, name: 'queue_createdAt' },
   { key: { tags: 1, createdAt: -1, _id: -1 }, name: 'tags_createdAt' },
+  { key: { scheduleId: 1, createdAt: -1, _id: -1 }, name: 'scheduleId_createdAt' },
 ];
 
 /** The query of the tasks `filter` selects that have not expired at `now`. */
@@ -58,6 +59,7 @@ export function filterQuery(filter: TaskFilter, now: Date): Filter<TaskDocument>
   if (filter.tags?.length) parts.push({ tags: { $all: [...filter.tags] } });
   if (filter.createdAfter) parts.push({ createdAt: { $gt: filter.createdAfter } });
   if (filter.createdBefore) parts.push({ createdAt: { $lt: filter.createdBefore } });
+  if (filter.scheduleId != null) parts.push({ scheduleId: filter.scheduleId });
   return { $and: parts };
 }
 

@@ -35,6 +35,42 @@ export type EnqueueTaskInput = {
   type: string;
 };
 
+/** What a schedule does when a run is due while its previous task has not finished. */
+export const OverlapPolicy = {
+  /** Start the new run as well. */
+  ALLOW: 'ALLOW',
+  /** Hold one run back and start it when the previous task finishes; further due times meanwhile are skipped. */
+  BUFFER_ONE: 'BUFFER_ONE',
+  /** Cancel the previous task (recorded CANCELLED with the reason) and start the new run. */
+  CANCEL_PREVIOUS: 'CANCEL_PREVIOUS',
+  /** Make no task for that due time. */
+  SKIP: 'SKIP'
+} as const;
+
+export type OverlapPolicy = typeof OverlapPolicy[keyof typeof OverlapPolicy];
+export type ScheduleInput = {
+  /** After downtime, fire once for the newest missed due time younger than this; 0 makes nothing up. */
+  catchUpWindowMs?: number | null | undefined;
+  /** Not served by this version: setting it is BAD_USER_INPUT. */
+  concurrencyKey?: string | null | undefined;
+  /** 5- or 6-field cron (seconds first when 6); or every, not both. */
+  cron?: string | null | undefined;
+  /** Milliseconds between runs, at least 1000. */
+  every?: number | null | undefined;
+  /** Validated against the type's input schema; default {}. */
+  input?: unknown;
+  maxAttempts?: number | null | undefined;
+  /** Unique per owner; createSchedule with an existing name updates it. */
+  name: string;
+  overlap?: OverlapPolicy | null | undefined;
+  priority?: number | null | undefined;
+  queue?: string | null | undefined;
+  tags?: Array<string> | null | undefined;
+  /** IANA name the cron is read in. */
+  timezone?: string | null | undefined;
+  type: string;
+};
+
 export const TaskEventType = {
   CANCELLED: 'CANCELLED',
   CREATED: 'CREATED',
@@ -113,6 +149,66 @@ export type WorkersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type WorkersQuery = { workers: Array<{ id: string, hostname: string, pid: number, queues: Array<string>, concurrency: number, startedAt: string, heartbeatAt: string }> };
+
+export type ScheduleFieldsFragment = { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null };
+
+export type CreateScheduleMutationVariables = Exact<{
+  input: ScheduleInput;
+}>;
+
+
+export type CreateScheduleMutation = { createSchedule: { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null } };
+
+export type UpdateScheduleMutationVariables = Exact<{
+  id: string;
+  input: ScheduleInput;
+}>;
+
+
+export type UpdateScheduleMutation = { updateSchedule: { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null } };
+
+export type PauseScheduleMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type PauseScheduleMutation = { pauseSchedule: { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null } };
+
+export type ResumeScheduleMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ResumeScheduleMutation = { resumeSchedule: { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null } };
+
+export type DeleteScheduleMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DeleteScheduleMutation = { deleteSchedule: boolean };
+
+export type TriggerScheduleMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TriggerScheduleMutation = { triggerSchedule: { id: string, state: TaskState, scheduleId: string | null } };
+
+export type ScheduleQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ScheduleQuery = { schedule: { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, tasks: { totalCount: number, edges: Array<{ node: { id: string, state: TaskState, scheduleId: string | null, idempotencyKey: string | null, createdAt: string } }> }, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null } | null };
+
+export type SchedulesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+export type SchedulesQuery = { schedules: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, paused: boolean, nextRunAt: string | null } }> } };
 
 export type TaskFieldsFragment = { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> };
 
@@ -250,6 +346,29 @@ export const QueueStatsFieldsFragmentDoc = new TypedDocumentString(`
   workers
 }
     `, {"fragmentName":"QueueStatsFields"}) as unknown as TypedDocumentString<QueueStatsFieldsFragment, unknown>;
+export const ScheduleFieldsFragmentDoc = new TypedDocumentString(`
+    fragment ScheduleFields on Schedule {
+  id
+  name
+  type
+  input
+  cron
+  every
+  timezone
+  overlap
+  catchUpWindowMs
+  paused
+  nextRunAt
+  lastRunAt
+  lastTask {
+    id
+    state
+    scheduleId
+  }
+  createdAt
+  updatedAt
+}
+    `, {"fragmentName":"ScheduleFields"}) as unknown as TypedDocumentString<ScheduleFieldsFragment, unknown>;
 export const TaskFieldsFragmentDoc = new TypedDocumentString(`
     fragment TaskFields on Task {
   id
@@ -435,6 +554,187 @@ export const WorkersDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<WorkersQuery, WorkersQueryVariables>;
+export const CreateScheduleDocument = new TypedDocumentString(`
+    mutation CreateSchedule($input: ScheduleInput!) {
+  createSchedule(input: $input) {
+    ...ScheduleFields
+  }
+}
+    fragment ScheduleFields on Schedule {
+  id
+  name
+  type
+  input
+  cron
+  every
+  timezone
+  overlap
+  catchUpWindowMs
+  paused
+  nextRunAt
+  lastRunAt
+  lastTask {
+    id
+    state
+    scheduleId
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<CreateScheduleMutation, CreateScheduleMutationVariables>;
+export const UpdateScheduleDocument = new TypedDocumentString(`
+    mutation UpdateSchedule($id: ID!, $input: ScheduleInput!) {
+  updateSchedule(id: $id, input: $input) {
+    ...ScheduleFields
+  }
+}
+    fragment ScheduleFields on Schedule {
+  id
+  name
+  type
+  input
+  cron
+  every
+  timezone
+  overlap
+  catchUpWindowMs
+  paused
+  nextRunAt
+  lastRunAt
+  lastTask {
+    id
+    state
+    scheduleId
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<UpdateScheduleMutation, UpdateScheduleMutationVariables>;
+export const PauseScheduleDocument = new TypedDocumentString(`
+    mutation PauseSchedule($id: ID!) {
+  pauseSchedule(id: $id) {
+    ...ScheduleFields
+  }
+}
+    fragment ScheduleFields on Schedule {
+  id
+  name
+  type
+  input
+  cron
+  every
+  timezone
+  overlap
+  catchUpWindowMs
+  paused
+  nextRunAt
+  lastRunAt
+  lastTask {
+    id
+    state
+    scheduleId
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<PauseScheduleMutation, PauseScheduleMutationVariables>;
+export const ResumeScheduleDocument = new TypedDocumentString(`
+    mutation ResumeSchedule($id: ID!) {
+  resumeSchedule(id: $id) {
+    ...ScheduleFields
+  }
+}
+    fragment ScheduleFields on Schedule {
+  id
+  name
+  type
+  input
+  cron
+  every
+  timezone
+  overlap
+  catchUpWindowMs
+  paused
+  nextRunAt
+  lastRunAt
+  lastTask {
+    id
+    state
+    scheduleId
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<ResumeScheduleMutation, ResumeScheduleMutationVariables>;
+export const DeleteScheduleDocument = new TypedDocumentString(`
+    mutation DeleteSchedule($id: ID!) {
+  deleteSchedule(id: $id)
+}
+    `) as unknown as TypedDocumentString<DeleteScheduleMutation, DeleteScheduleMutationVariables>;
+export const TriggerScheduleDocument = new TypedDocumentString(`
+    mutation TriggerSchedule($id: ID!) {
+  triggerSchedule(id: $id) {
+    id
+    state
+    scheduleId
+  }
+}
+    `) as unknown as TypedDocumentString<TriggerScheduleMutation, TriggerScheduleMutationVariables>;
+export const ScheduleDocument = new TypedDocumentString(`
+    query Schedule($id: ID!) {
+  schedule(id: $id) {
+    ...ScheduleFields
+    tasks(first: 100) {
+      totalCount
+      edges {
+        node {
+          id
+          state
+          scheduleId
+          idempotencyKey
+          createdAt
+        }
+      }
+    }
+  }
+}
+    fragment ScheduleFields on Schedule {
+  id
+  name
+  type
+  input
+  cron
+  every
+  timezone
+  overlap
+  catchUpWindowMs
+  paused
+  nextRunAt
+  lastRunAt
+  lastTask {
+    id
+    state
+    scheduleId
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<ScheduleQuery, ScheduleQueryVariables>;
+export const SchedulesDocument = new TypedDocumentString(`
+    query Schedules($first: Int, $after: String) {
+  schedules(first: $first, after: $after) {
+    totalCount
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+    edges {
+      cursor
+      node {
+        id
+        name
+        paused
+        nextRunAt
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<SchedulesQuery, SchedulesQueryVariables>;
 export const EnqueueTaskDocument = new TypedDocumentString(`
     mutation EnqueueTask($input: EnqueueTaskInput!) {
   enqueueTask(input: $input) {

@@ -269,7 +269,7 @@ describe('retention', () => {
     const { redisUrl, redisPrefix } = timed.runtime.config;
     const maintenance = new Queue(bullQueueName(MAINTENANCE_QUEUE), { connection: { url: redisUrl }, prefix: redisPrefix });
     try {
-      expect((await maintenance.getJobSchedulers()).map((s) => s.key).sort()).toEqual(['delete-expired-tasks', 'reconcile-tasks']);
+      expect((await maintenance.getJobSchedulers()).map((s) => s.key)).toContain('delete-expired-tasks');
       // The scheduler's next run is an hour away: bring it forward.
       let next: Job | undefined;
       await waitUntil('the next cleanup is scheduled', async () => {

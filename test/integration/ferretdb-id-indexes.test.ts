@@ -34,8 +34,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Runs `statements` on a database file, waiting out the patch's lock as FerretDB does (busy timeout). */
 async function sql(file: string, statements: string): Promise<string> {
-  return (await run(SQLITE3, ['-batch', '-bail', join(dir, file), statements])).stdout.trim();
+  return (await run(SQLITE3, ['-batch', '-bail', '-cmd', '.timeout 10000', join(dir, file), statements])).stdout.trim();
 }
 
 /** How SQLite finds a document by `_id` the way FerretDB 1.24 looks it up. */

@@ -33,6 +33,7 @@ const OWNERS = ['ann', 'bob'];
 const TYPES = ['echo', 'sleep', 'fail'];
 const QUEUES = ['default', 'images'];
 const TAGS = ['red', 'green', 'blue'];
+const SCHEDULES = ['nightly', 'hourly'];
 const MAX_TASKS = 10;
 const IDS = Array.from({ length: MAX_TASKS + 2 }, (_, i) => `t${i}`); // two that no task has
 
@@ -44,6 +45,7 @@ const taskSpec = fc.record({
   type: fc.constantFrom(...TYPES),
   queue: fc.constantFrom(...QUEUES),
   tags: fc.uniqueArray(fc.constantFrom(...TAGS), { maxLength: TAGS.length }),
+  scheduleId: fc.option(fc.constantFrom(...SCHEDULES), { nil: null }),
   createdAt: moment,
   runAt: fc.option(moment, { nil: null }),
   fate: fc.constantFrom(...FATES),
@@ -55,7 +57,7 @@ const taskSpec = fc.record({
 type TaskSpec = typeof taskSpec extends fc.Arbitrary<infer T> ? T : never;
 
 /**
- * A part of a filter: mostly left out (a filter sets two of its eight parts on average), so that it
+ * A part of a filter: mostly left out (a filter sets two or three of its nine parts on average), so that it
  * still selects some of the tasks; when set, null (as GraphQL passes an explicit null) or a value.
  */
 const part = <T>(value: fc.Arbitrary<T>) =>
@@ -70,6 +72,7 @@ const taskFilter: fc.Arbitrary<TaskFilter> = fc.record({
   tags: someOf([...TAGS, 'other']),
   createdAfter: part(moment),
   createdBefore: part(moment),
+  scheduleId: part(fc.constantFrom(...SCHEDULES, 'other')),
 });
 
 const failure = (retryable: boolean): TaskError => ({ name: 'Error', message: 'failed', stack: null, retryable });
@@ -81,9 +84,9 @@ function permitted(result: TransitionResult): Transition {
 
 /** Task `id` as `spec` describes it: created, then taken through the state machine to its fate. */
 function taskOf(id: string, spec: TaskSpec): Transition {
-  const { owner, type, queue, tags, createdAt, runAt, fate, changedAt, resultTtlSeconds } = spec;
+  const { owner, type, queue, tags, scheduleId, createdAt, runAt, fate, changedAt, resultTtlSeconds } = spec;
   const created = createTask(
-    { id, owner, type, queue, tags, runAt, resultTtlSeconds, input: {}, maxAttempts: 2, priority: 0, idempotencyKey: null },
+    { id, owner, type, queue, tags, scheduleId, runAt, resultTtlSeconds, input: {}, maxAttempts: 2, priority: 0, idempotencyKey: null },
     createdAt,
   );
   if (fate === 'waiting') return created;

@@ -59,7 +59,7 @@ export interface StreamSource<T> {
   /** The item a live change carries. */
   fromChange(change: TaskChange): T;
   version(item: T): number;
-  /** Whether the stream ends after this item. */
+  /** Whether the task is final as of this item (the stream then ends, whether it delivers the item or not). */
   isFinal(item: T): boolean;
 }
 

@@ -89,6 +89,7 @@ export const variables = z.object({
     .describe('how often the reconciler looks for unfinished tasks without a BullMQ job'),
   RECONCILE_GRACE_MS: int(0).default(60_000).describe('how long a task must be unchanged before the reconciler may repair it'),
   SCHEDULE_TICK_MS: int(50).default(250).describe('how often the workers look for due schedules (one look per interval across all workers)'),
+  SCHEDULE_OWNER: z.string().min(1).default('system').describe('the owner of the schedules declared in code (`src/tasks/catalog.ts`)'),
   SCHEDULE_LATENESS_MS: int(0)
     .default(5000)
     .describe("how late a schedule's due time may be seen and still run as on time; older due times were missed and follow the schedule's catch-up window"),
@@ -201,6 +202,7 @@ function configFrom(e: z.output<typeof variables>) {
     reconcileGraceMs: e.RECONCILE_GRACE_MS,
     scheduleTickMs: e.SCHEDULE_TICK_MS,
     scheduleLatenessMs: e.SCHEDULE_LATENESS_MS,
+    scheduleOwner: e.SCHEDULE_OWNER,
     builtinTaskTypes: e.BUILTIN_TASK_TYPES,
     graphiql: e.GRAPHIQL ?? !production,
     introspection: e.INTROSPECTION ?? !production,

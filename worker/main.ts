@@ -3,7 +3,7 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { startRuntime } from '../src/runtime.ts';
 import { onShutdown } from '../src/shutdown.ts';
-import { declaredTaskTypes } from '../src/tasks/catalog.ts';
+import { declaredSchedules, declaredTaskTypes } from '../src/tasks/catalog.ts';
 import { taskHandlers } from './handlers/index.ts';
 import { TaskWorker } from './task-worker.ts';
 
@@ -12,6 +12,8 @@ const logger = createLogger(config.logLevel, 'taskql-worker');
 const builtins = { builtins: config.builtinTaskTypes };
 const runtime = await startRuntime(config, logger, declaredTaskTypes(builtins));
 const worker = new TaskWorker(runtime, taskHandlers(builtins));
+// Before serving, so that a deploy with an invalid declaration fails at once.
+await runtime.schedules.declare(config.scheduleOwner, declaredSchedules);
 await worker.start();
 
 // The deadline leaves the drain period and the hand-backs after it room to finish.

@@ -5,12 +5,13 @@
  * as `enqueueTask` would check that task.
  */
 import { z } from 'zod';
-import { canSee, hasScope, type Principal } from '../auth/principal.ts';
+import { actingFor, canSee, hasScope, type Principal } from '../auth/principal.ts';
 import { ForbiddenError, InvalidInputError, ScheduleNotFoundError } from '../errors.ts';
 import { nextDueAfter, OVERLAP_POLICIES, timetableProblem, type Schedule, type Timetable } from '../model/schedule.ts';
 import type { Task } from '../model/task.ts';
 import type { ScheduleFields, SchedulePage, ScheduleStore } from '../store/schedule-store.ts';
 import { parseWith } from '../tasks/registry.ts';
+import type { ScheduleDeclaration } from '../tasks/schedule-declaration.ts';
 import type { Scheduler } from './scheduler.ts';
 import type { TaskService } from './task-service.ts';
 
@@ -61,6 +62,22 @@ export class ScheduleService {
     const fields = this.#check(principal, request);
     const existing = await this.#schedules.byName(principal.owner, fields.name);
     return this.#schedules.upsert(this.#applied(existing, fields, now), now);
+  }
+
+  /**
+   * Upsert the schedules declared in code as `owner`'s (each worker does at start-up). A
+   * declaration that is invalid throws, naming it, so a deploy with one fails at start.
+   */
+  async declare(owner: string, declarations: readonly ScheduleDeclaration[], now = new Date()): Promise<Schedule[]> {
+    const declared: Schedule[] = [];
+    for (const { type, ...declaration } of declarations) {
+      try {
+        declared.push(await this.create(actingFor(owner), { ...declaration, type: type.name }, now));
+      } catch (error) {
+        throw new Error(`schedule "${declaration.name}" declared in code: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    return declared;
   }
 
   /** Change schedule `id` to `request` (its name too, if free). */

@@ -6,6 +6,7 @@
 import { echo } from './builtin/echo.ts';
 import { fail } from './builtin/fail.ts';
 import { sleep } from './builtin/sleep.ts';
+import type { ScheduleDeclaration } from './schedule-declaration.ts';
 import type { AnyTaskType } from './task-type.ts';
 
 /** The built-in types of the contract: for demos, smoke checks and benchmarks. */
@@ -18,3 +19,6 @@ export const customTaskTypes: readonly AnyTaskType[] = [];
 export function declaredTaskTypes(options: { builtins: boolean }): AnyTaskType[] {
   return [...(options.builtins ? builtinTaskTypes : []), ...customTaskTypes];
 }
+
+/** Your schedules declared in code (docs/schedules.md); workers upsert them at start-up. */
+export const declaredSchedules: readonly ScheduleDeclaration[] = [];

@@ -16,7 +16,12 @@ const EnqueueTaskInput = builder.inputType('EnqueueTaskInput', {
     runAt: t.field({ type: 'DateTime', description: 'Run at this time (at most a year ahead; a past time runs now).' }),
     maxAttempts: t.int({ description: `Default: the type's. 1 to ${ENQUEUE_LIMITS.maxAttempts}.` }),
     idempotencyKey: t.string({
-      description: 'Same key and type while the first task is retained: that task, deduplicated: true.',
+      description:
+        'Same key and type while the first task is retained: that task, deduplicated: true — and this input is dropped, even when it differs (see conflictOnDifferentInput).',
+    }),
+    conflictOnDifferentInput: t.boolean({
+      description:
+        "With idempotencyKey: when the retained task of that key was enqueued with another input, CONFLICT instead of that task (inputs compared as JSON, whatever the order of keys). Default false.",
     }),
     tags: t.stringList({ description: `At most ${ENQUEUE_LIMITS.tags}, each 1 to ${ENQUEUE_LIMITS.tagLength} characters.` }),
     resultTtlSeconds: t.int({ description: 'How long a finished task is kept (0: for ever); default from configuration.' }),

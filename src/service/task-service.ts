@@ -48,6 +48,7 @@ const enqueueOptions = z
     delayMs: z.number().int().min(0).max(ENQUEUE_LIMITS.scheduleMs).nullish(),
     runAt: z.date().nullish(),
     idempotencyKey: z.string().min(1).max(ENQUEUE_LIMITS.idempotencyKeyLength).nullish(),
+    conflictOnDifferentInput: z.boolean().nullish(),
     resultTtlSeconds: z.number().int().min(0).max(ENQUEUE_LIMITS.resultTtlSeconds).nullish(),
   })
   .refine((o) => o.delayMs == null || o.runAt == null, { message: 'give delayMs or runAt, not both', path: ['runAt'] });
@@ -135,7 +136,10 @@ export class TaskService {
     requireScope(principal, 'tasks:write');
     const created = this.#create(principal, request, 'input', new Date(), origin);
     const stored = await this.#store.insert(created);
-    if (!stored.inserted) return { task: stored.existing, deduplicated: true };
+    if (!stored.inserted) {
+      checkSameInput(request, stored.existing, created.task, 'input');
+      return { task: stored.existing, deduplicated: true };
+    }
     try {
       await this.#queues.add(created.task);
     } catch (error) {
@@ -176,6 +180,14 @@ export class TaskService {
       throw error;
     });
     const fresh = created.filter((_, i) => stored[i]?.inserted);
+    try {
+      stored.forEach((result, i) => {
+        if (!result.inserted) checkSameInput(requests[i]!, result.existing, created[i]!.task, `inputs.${i}`);
+      });
+    } catch (error) {
+      await this.#store.removeMany(fresh.map((c) => c.task.id)).catch(() => {});
+      throw error;
+    }
     try {
       await this.#queues.addMany(fresh.map((c) => c.task));
     } catch (error) {
@@ -388,6 +400,27 @@ export class TaskService {
       now,
     );
   }
+}
+
+/**
+ * CONFLICT when `request` asked for it and the task its idempotency key found (`existing`) was
+ * enqueued with another input than `wanted` (compared as JSON, whatever the order of keys).
+ */
+function checkSameInput(request: EnqueueRequest, existing: Task, wanted: Task, path: string): void {
+  if (request.conflictOnDifferentInput && canonicalJson(existing.input) !== canonicalJson(wanted.input)) {
+    throw new TaskConflictError(
+      `${path}.idempotencyKey: task ${existing.id} was enqueued with this key and another input (conflictOnDifferentInput is set)`,
+    );
+  }
+}
+
+/** `value` as JSON with every object's keys sorted, so equal values give equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 /** FORBIDDEN unless `principal` holds `scope`. */

@@ -14,9 +14,11 @@ export const AttemptOutcome = {
 
 export type AttemptOutcome = typeof AttemptOutcome[keyof typeof AttemptOutcome];
 export type EnqueueTaskInput = {
+  /** With idempotencyKey: when the retained task of that key was enqueued with another input, CONFLICT instead of that task (inputs compared as JSON, whatever the order of keys). Default false. */
+  conflictOnDifferentInput?: boolean | null | undefined;
   /** Run this much later (at most a year); or runAt, not both. */
   delayMs?: number | null | undefined;
-  /** Same key and type while the first task is retained: that task, deduplicated: true. */
+  /** Same key and type while the first task is retained: that task, deduplicated: true — and this input is dropped, even when it differs (see conflictOnDifferentInput). */
   idempotencyKey?: string | null | undefined;
   /** Validated against the type's input schema; default {}. */
   input?: unknown;
@@ -208,7 +210,7 @@ export type SchedulesQueryVariables = Exact<{
 }>;
 
 
-export type SchedulesQuery = { schedules: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, paused: boolean, nextRunAt: string | null } }> } };
+export type SchedulesQuery = { schedules: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null } }> } };
 
 export type TaskFieldsFragment = { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> };
 
@@ -726,15 +728,32 @@ export const SchedulesDocument = new TypedDocumentString(`
     edges {
       cursor
       node {
-        id
-        name
-        paused
-        nextRunAt
+        ...ScheduleFields
       }
     }
   }
 }
-    `) as unknown as TypedDocumentString<SchedulesQuery, SchedulesQueryVariables>;
+    fragment ScheduleFields on Schedule {
+  id
+  name
+  type
+  input
+  cron
+  every
+  timezone
+  overlap
+  catchUpWindowMs
+  paused
+  nextRunAt
+  lastRunAt
+  lastTask {
+    id
+    state
+    scheduleId
+  }
+  createdAt
+  updatedAt
+}`) as unknown as TypedDocumentString<SchedulesQuery, SchedulesQueryVariables>;
 export const EnqueueTaskDocument = new TypedDocumentString(`
     mutation EnqueueTask($input: EnqueueTaskInput!) {
   enqueueTask(input: $input) {

@@ -25,6 +25,7 @@ import { ApiMetrics } from './metrics.ts';
 import { usePageSizeCheck } from './page-size.ts';
 import { RateLimits, useRateLimits } from './rate-limits.ts';
 import { useSharedSubscriptions } from './shared-subscriptions.ts';
+import { useWebSocketSubscriptionsOnly } from './subscription-transport.ts';
 import { serveWebSockets } from './websocket.ts';
 
 /** A running API server. */
@@ -97,6 +98,7 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
         costLimit: { maxCost: config.limits.cost },
         blockFieldSuggestion: { enabled: true },
       }),
+      useWebSocketSubscriptionsOnly(),
       useRateLimits(rateLimits),
       // It ends the subscribe phase of shared subscriptions itself: a plugin whose `onSubscribe`
       // must run for every subscriber goes before it.

@@ -59,7 +59,7 @@ export const variables = z.object({
   MAX_REQUEST_BYTES: int(1024).default(1024 * 1024).describe('largest request body; larger is BAD_USER_INPUT (HTTP 413)'),
   WORKER_CONCURRENCY: int(1).default(10).describe('attempts one worker process runs at once, per queue'),
   WORKER_QUEUES: documented(z.string().optional(), {
-    description: 'comma-separated queues a worker serves',
+    description: 'comma-separated queues a worker serves; the API accepts enqueues to these and to the queues of the task types, and refuses others',
     unset: 'every queue a registered type uses',
   }),
   PROGRESS_INTERVAL_MS: int(0)

@@ -55,7 +55,7 @@ export class ReadinessCheck {
 }
 
 /** The paths {@link serveProbes} answers. */
-export const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
+const PROBE_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
 
 /**
  * Answer `/health` and `/ready` (any method's body is the same JSON); returns false, having

@@ -9,5 +9,6 @@ import './task-list.ts';
 import './queue.ts';
 import './task-token.ts';
 import './schedule.ts';
+import './flow-control.ts';
 
 export const schema = builder.toSchema();

@@ -4,7 +4,7 @@ import { statsOwner } from '../src/service/queue-service.ts';
 import type { WorkerInfo } from '../src/queue/worker-registry.ts';
 import { builder } from './builder.ts';
 
-const QueueStatsRef = builder.objectRef<QueueStats>('QueueStats').implement({
+export const QueueStatsRef = builder.objectRef<QueueStats>('QueueStats').implement({
   description: 'Retained tasks of a queue per state, and the live workers serving it.',
   fields: (t) => ({
     name: t.exposeString('name'),

@@ -20,6 +20,8 @@ export interface QueueStats {
   failed: number;
   cancelled: number;
   workers: number;
+  /** Whether the queue is paused (`pauseQueue`). */
+  paused: boolean;
 }
 
 /** Counts `queue` (every known queue when null), counting `owner`'s tasks (everyone's when null). */

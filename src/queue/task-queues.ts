@@ -98,6 +98,24 @@ export class TaskQueues {
     return removed === 1 ? 'removed' : 'running';
   }
 
+  /**
+   * Pause queue `name` for every worker: BullMQ keeps the flag in Redis, so workers that start
+   * later see it too, and running jobs finish.
+   */
+  async pause(name: string): Promise<void> {
+    await withTimeout(this.#queue(name).pause(), this.#timeoutMs);
+  }
+
+  /** Undo `pause`: workers take the queue's waiting jobs again. */
+  async resume(name: string): Promise<void> {
+    await withTimeout(this.#queue(name).resume(), this.#timeoutMs);
+  }
+
+  /** Whether queue `name` is paused. */
+  async isPaused(name: string): Promise<boolean> {
+    return withTimeout(this.#queue(name).isPaused(), this.#timeoutMs);
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#queues.values()].map((q) => q.close()));
   }

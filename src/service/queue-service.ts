@@ -3,21 +3,68 @@
  * workers. (`QueueStatsFeeds` makes the live subscription of these counts.)
  */
 import { hasScope, type Principal } from '../auth/principal.ts';
-import { ForbiddenError } from '../errors.ts';
+import { ForbiddenError, InvalidInputError } from '../errors.ts';
 import type { QueueStats } from '../events/queue-stats-feeds.ts';
+import type { TaskQueues } from '../queue/task-queues.ts';
 import type { WorkerInfo, WorkerRegistry } from '../queue/worker-registry.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import type { TaskTypeRegistry } from '../tasks/registry.ts';
+
+/** How long the set of paused queues is reused for `Task.waitReason` before Redis is asked again. */
+const PAUSED_CACHE_MS = 500;
 
 export class QueueService {
   readonly #store: TaskStore;
   readonly #workers: WorkerRegistry;
   readonly #types: TaskTypeRegistry;
+  readonly #queues: TaskQueues;
+  readonly #configuredQueues: readonly string[];
+  #paused: { at: number; names: Promise<ReadonlySet<string>> } | null = null;
 
-  constructor(deps: { store: TaskStore; workers: WorkerRegistry; types: TaskTypeRegistry }) {
+  /** @param configuredQueues the queues WORKER_QUEUES names, beside those of the task types */
+  constructor(deps: { store: TaskStore; workers: WorkerRegistry; types: TaskTypeRegistry; queues: TaskQueues; configuredQueues: readonly string[] }) {
     this.#store = deps.store;
     this.#workers = deps.workers;
     this.#types = deps.types;
+    this.#queues = deps.queues;
+    this.#configuredQueues = deps.configuredQueues;
+  }
+
+  /** Pause queue `name` for every worker (admins only): no new attempts start, running ones finish. */
+  async pause(principal: Principal, name: string): Promise<QueueStats> {
+    this.#requireKnownQueue(principal, name);
+    await this.#queues.pause(name);
+    this.#paused = null;
+    return (await this.count(null, name))[0]!;
+  }
+
+  /** Undo `pause` (admins only). */
+  async resume(principal: Principal, name: string): Promise<QueueStats> {
+    this.#requireKnownQueue(principal, name);
+    await this.#queues.resume(name);
+    this.#paused = null;
+    return (await this.count(null, name))[0]!;
+  }
+
+  /** The queues paused now, as of at most half a second ago. */
+  pausedQueues(): Promise<ReadonlySet<string>> {
+    if (!this.#paused || Date.now() - this.#paused.at > PAUSED_CACHE_MS) {
+      const names = this.#knownQueues();
+      const paused = Promise.all(names.map(async (name) => ((await this.#queues.isPaused(name)) ? [name] : []))).then((found) => new Set(found.flat()));
+      paused.catch(() => (this.#paused = null));
+      this.#paused = { at: Date.now(), names: paused };
+    }
+    return this.#paused.names;
+  }
+
+  #knownQueues(): string[] {
+    return [...new Set([...this.#types.queues(), ...this.#configuredQueues])];
+  }
+
+  #requireKnownQueue(principal: Principal, name: string): void {
+    if (!principal.scopes.has('admin')) throw new ForbiddenError('pausing and resuming queues needs the admin scope');
+    const known = this.#knownQueues();
+    if (!known.includes(name)) throw new InvalidInputError(`name: no such queue "${name}"; the known queues are ${known.sort().join(', ')}`);
   }
 
   /** Statistics of every known queue, counting the tasks `principal` may see. */
@@ -43,7 +90,9 @@ export class QueueService {
     ]);
     const names =
       queue === null ? new Set([...this.#types.queues(), ...counts.keys(), ...workers.flatMap((w) => w.queues)]) : new Set([queue]);
-    return [...names].sort().map((name) => {
+    const sorted = [...names].sort();
+    const paused = await Promise.all(sorted.map((name) => this.#queues.isPaused(name)));
+    return sorted.map((name, i) => {
       const c = counts.get(name);
       return {
         name,
@@ -55,6 +104,7 @@ export class QueueService {
         failed: c?.FAILED ?? 0,
         cancelled: c?.CANCELLED ?? 0,
         workers: workers.filter((w) => w.queues.includes(name)).length,
+        paused: paused[i]!,
       };
     });
   }

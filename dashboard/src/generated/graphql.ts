@@ -114,6 +114,42 @@ export const TaskState = {
 } as const;
 
 export type TaskState = typeof TaskState[keyof typeof TaskState];
+/** Why a PENDING or WAITING task is not running now. */
+export const WaitReason = {
+  /** It waits for the children its handler spawned. */
+  CHILDREN: 'CHILDREN',
+  /** Its concurrency key has as many attempts running as its limit allows. */
+  CONCURRENCY_LIMIT: 'CONCURRENCY_LIMIT',
+  /** Tasks it depends on have not all succeeded. */
+  DEPENDENCIES: 'DEPENDENCIES',
+  /** Its queue is paused (pauseQueue). */
+  QUEUE_PAUSED: 'QUEUE_PAUSED',
+  /** Its rate limit's window is full, or its handler deferred it. */
+  RATE_LIMIT: 'RATE_LIMIT'
+} as const;
+
+export type WaitReason = typeof WaitReason[keyof typeof WaitReason];
+export type PauseQueueMutationVariables = Exact<{
+  name: string;
+}>;
+
+
+export type PauseQueueMutation = { pauseQueue: { name: string, paused: boolean, pending: number, running: number } };
+
+export type ResumeQueueMutationVariables = Exact<{
+  name: string;
+}>;
+
+
+export type ResumeQueueMutation = { resumeQueue: { name: string, paused: boolean, pending: number, running: number } };
+
+export type TaskWaitReasonQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TaskWaitReasonQuery = { task: { id: string, state: TaskState, waitReason: WaitReason | null } | null };
+
 export type TaskRowFieldsFragment = { id: string, type: string, queue: string, state: TaskState, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null };
 
 export type TasksQueryVariables = Exact<{
@@ -441,6 +477,35 @@ export const TaskEventFieldsFragmentDoc = new TypedDocumentString(`
   reason
 }
     `, {"fragmentName":"TaskEventFields"}) as unknown as TypedDocumentString<TaskEventFieldsFragment, unknown>;
+export const PauseQueueDocument = new TypedDocumentString(`
+    mutation PauseQueue($name: String!) {
+  pauseQueue(name: $name) {
+    name
+    paused
+    pending
+    running
+  }
+}
+    `) as unknown as TypedDocumentString<PauseQueueMutation, PauseQueueMutationVariables>;
+export const ResumeQueueDocument = new TypedDocumentString(`
+    mutation ResumeQueue($name: String!) {
+  resumeQueue(name: $name) {
+    name
+    paused
+    pending
+    running
+  }
+}
+    `) as unknown as TypedDocumentString<ResumeQueueMutation, ResumeQueueMutationVariables>;
+export const TaskWaitReasonDocument = new TypedDocumentString(`
+    query TaskWaitReason($id: ID!) {
+  task(id: $id) {
+    id
+    state
+    waitReason
+  }
+}
+    `) as unknown as TypedDocumentString<TaskWaitReasonQuery, TaskWaitReasonQueryVariables>;
 export const TasksDocument = new TypedDocumentString(`
     query Tasks($filter: TaskFilter, $first: Int, $after: String, $orderBy: TaskOrder) {
   tasks(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {

@@ -1,0 +1,59 @@
+/**
+ * Flow control: pausing queues (`pauseQueue`, `resumeQueue`, `QueueStats.paused`), and why a
+ * waiting task is not running (`Task.waitReason`). Concurrency keys and rate limits are not
+ * served by this version: `QueueStats.concurrencyLimit` and `rateLimit` are null.
+ */
+import { visibleState } from '../src/model/task.ts';
+import { builder } from './builder.ts';
+import { QueueStatsRef } from './queue.ts';
+import { TaskRef } from './task.ts';
+
+const WaitReasonEnum = builder.enumType('WaitReason', {
+  description: 'Why a PENDING or WAITING task is not running now.',
+  values: {
+    QUEUE_PAUSED: { description: 'Its queue is paused (pauseQueue).' },
+    CONCURRENCY_LIMIT: { description: 'Its concurrency key has as many attempts running as its limit allows.' },
+    RATE_LIMIT: { description: "Its rate limit's window is full, or its handler deferred it." },
+    DEPENDENCIES: { description: 'Tasks it depends on have not all succeeded.' },
+    CHILDREN: { description: 'It waits for the children its handler spawned.' },
+  },
+});
+
+const RateLimitRef = builder.objectRef<{ max: number; perMs: number }>('RateLimit').implement({
+  description: 'At most `max` attempts started per `perMs` window.',
+  fields: (t) => ({ max: t.exposeInt('max'), perMs: t.exposeInt('perMs') }),
+});
+
+builder.objectFields(QueueStatsRef, (t) => ({
+  paused: t.exposeBoolean('paused', { description: 'No new attempts start while true (pauseQueue); tasks enqueued meanwhile wait.' }),
+  concurrencyLimit: t.int({ nullable: true, description: 'Not served by this version: null.', resolve: () => null }),
+  rateLimit: t.field({ type: RateLimitRef, nullable: true, description: 'Not served by this version: null.', resolve: () => null }),
+}));
+
+builder.objectField(TaskRef, 'waitReason', (t) =>
+  t.field({
+    type: WaitReasonEnum,
+    nullable: true,
+    description: 'Why a PENDING or WAITING task is not running now; null when nothing holds it.',
+    resolve: async (task, _, { queues }) =>
+      visibleState(task, new Date()) === 'PENDING' && (await queues.pausedQueues()).has(task.queue) ? 'QUEUE_PAUSED' : null,
+  }),
+);
+
+builder.mutationField('pauseQueue', (t) =>
+  t.field({
+    type: QueueStatsRef,
+    description: 'No new attempts start in this queue, on any worker, until resumeQueue; running ones finish. Admins only.',
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_, { name }, { queues, principal }) => queues.pause(principal, name),
+  }),
+);
+
+builder.mutationField('resumeQueue', (t) =>
+  t.field({
+    type: QueueStatsRef,
+    description: 'Start attempts in this queue again. Admins only.',
+    args: { name: t.arg.string({ required: true }) },
+    resolve: (_, { name }, { queues, principal }) => queues.resume(principal, name),
+  }),
+);

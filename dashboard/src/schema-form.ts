@@ -1,6 +1,7 @@
 /**
- * The enqueue form's fields from a task type's `inputSchema` (JSON Schema, as taskql publishes
- * it), and the task input from what was typed. Pure, so it is unit-tested without a browser.
+ * The task input fields of the enqueue and schedule forms from a task type's `inputSchema` (JSON
+ * Schema, as taskql publishes it), the task input from what was typed, and the server's problems
+ * next to the fields they name. Pure, so it is unit-tested without a browser.
  *
  * Written here rather than taken from a JSON-Schema form library: those bring a UI framework's
  * worth of code (well past the dashboard's size budget) to render the few shapes taskql types
@@ -77,6 +78,47 @@ export function fieldOfIssue(path: string, fields: readonly FormField[]): string
   if (!path.startsWith(`${prefix}.`)) return null;
   const name = path.slice(prefix.length + 1).split('.', 1)[0] ?? '';
   return fields.some((f) => f.name === name) ? name : WHOLE_INPUT;
+}
+
+/** One problem the server names: a path into the mutation's arguments and what is wrong there. */
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+/** The form's messages: by key (`inputKey` or `optionKey`), and what belongs to no field. */
+export interface PlacedIssues {
+  fieldErrors: Record<string, string>;
+  rest: string | null;
+}
+
+/** The key of a task input field's message. */
+export function inputKey(name: string): string {
+  return `input:${name}`;
+}
+
+/** The key of the message of one of a form's own fields (`input.<name>` in the mutation). */
+export function optionKey(name: string): string {
+  return `option:${name}`;
+}
+
+/**
+ * The server's issues next to the fields they name: the task input's (`fields`) or the form's own
+ * (`options`, each the `input.<option>` argument); the others, and `message` when no issue came,
+ * as one line.
+ */
+export function placeIssues(message: string, issues: readonly Issue[], fields: readonly FormField[], options: readonly string[]): PlacedIssues {
+  const fieldErrors: Record<string, string> = {};
+  const rest: string[] = [];
+  for (const issue of issues) {
+    const field = fieldOfIssue(issue.path, fields);
+    const option = options.find((o) => issue.path === `input.${o}` || issue.path.startsWith(`input.${o}.`));
+    if (field !== null && fields.some((f) => f.name === field)) fieldErrors[inputKey(field)] = issue.message;
+    else if (option) fieldErrors[optionKey(option)] = issue.message;
+    else rest.push(`${issue.path}: ${issue.message}`);
+  }
+  if (issues.length === 0) rest.push(message);
+  return { fieldErrors, rest: rest.length > 0 ? rest.join('; ') : null };
 }
 
 /**

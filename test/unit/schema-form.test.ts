@@ -1,7 +1,7 @@
-/** The enqueue form's fields from JSON Schema, and the task input from what was typed. */
+/** The task input fields from JSON Schema, the task input from what was typed, and the server's issues placed by field. */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { fieldFacts, fieldOfIssue, formFields, inputFromForm, WHOLE_INPUT } from '../../dashboard/src/schema-form.ts';
+import { fieldFacts, fieldOfIssue, formFields, inputFromForm, placeIssues, WHOLE_INPUT } from '../../dashboard/src/schema-form.ts';
 
 /** A schema as taskql publishes it (`taskTypes.inputSchema`). */
 const published = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -91,5 +91,26 @@ describe('fieldOfIssue', () => {
     expect(fieldOfIssue('input.input', fields)).toBe(WHOLE_INPUT);
     expect(fieldOfIssue('input.input.unknown', fields)).toBe(WHOLE_INPUT);
     expect(fieldOfIssue('input.priority', fields)).toBeNull();
+  });
+});
+
+describe('placeIssues', () => {
+  const fields = formFields(published(z.object({ ms: z.number() })));
+
+  it("puts each issue next to the task input's field or the form's own, and the rest in one line", () => {
+    const issues = [
+      { path: 'input.input.ms', message: 'Too big' },
+      { path: 'input.cron', message: 'not a valid cron expression' },
+      { path: 'input.queue', message: 'unknown queue' },
+      { path: 'input.input.other', message: 'unexpected' },
+    ];
+    expect(placeIssues('invalid input', issues, fields, ['cron', 'every'])).toEqual({
+      fieldErrors: { 'input:ms': 'Too big', 'option:cron': 'not a valid cron expression' },
+      rest: 'input.queue: unknown queue; input.input.other: unexpected',
+    });
+  });
+
+  it('gives the error message when the server named no field', () => {
+    expect(placeIssues('this needs the tasks:write scope', [], fields, ['cron'])).toEqual({ fieldErrors: {}, rest: 'this needs the tasks:write scope' });
   });
 });

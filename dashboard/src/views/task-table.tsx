@@ -5,7 +5,7 @@ import { durationText, formatTime, shortId } from '../format.ts';
 import { TaskState } from '../generated/graphql.ts';
 import { taskHref, useApi, useNow } from '../hooks.ts';
 import { useLivePage, type Filters } from '../use-live-page.ts';
-import type { TaskTypeInfo } from './tasks-page.tsx';
+import type { TaskTypeInfo } from '../use-task-types.ts';
 
 const PAGE_SIZE = 20;
 

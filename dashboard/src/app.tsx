@@ -4,7 +4,8 @@
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, graphqlUrl } from './api.ts';
-import { ApiContext, useConnectionStatus, useRoute } from './hooks.ts';
+import { ApiContext, SCHEDULES_HREF, useConnectionStatus, useRoute, type Route } from './hooks.ts';
+import { SchedulesPage } from './views/schedules-page.tsx';
 import { SignIn } from './views/sign-in.tsx';
 import { TaskPage } from './views/task-page.tsx';
 import { TasksPage } from './views/tasks-page.tsx';
@@ -28,7 +29,7 @@ export function App() {
   };
 
   useEffect(() => {
-    document.title = route.page === 'task' ? `Task ${route.id} · taskql` : 'Tasks · taskql';
+    document.title = route.page === 'task' ? `Task ${route.id} · taskql` : route.page === 'schedules' ? 'Schedules · taskql' : 'Tasks · taskql';
   }, [route]);
 
   return (
@@ -41,7 +42,12 @@ export function App() {
           taskql
         </a>
         <nav aria-label="Main">
-          <a href="#/">Tasks</a>
+          <a href="#/" aria-current={route.page === 'tasks' ? 'page' : undefined}>
+            Tasks
+          </a>
+          <a href={SCHEDULES_HREF} aria-current={route.page === 'schedules' ? 'page' : undefined}>
+            Schedules
+          </a>
           <a href="graphql">GraphiQL</a>
         </nav>
         <span class={`connection connection-${status}`} role="status">
@@ -53,8 +59,20 @@ export function App() {
       </header>
       {(signingIn || status === 'unauthorized') && <SignIn token={token} rejected={status === 'unauthorized'} onSave={saveToken} />}
       <main id="main" tabIndex={-1}>
-        {status !== 'unauthorized' && (route.page === 'task' ? <TaskPage key={`${route.id}:${token}`} id={route.id} /> : <TasksPage key={token} />)}
+        {status !== 'unauthorized' && <Page route={route} token={token} />}
       </main>
     </ApiContext.Provider>
   );
+}
+
+/** The current route's page, made anew when the token changes (what it shows is the caller's). */
+function Page({ route, token }: { route: Route; token: string | null }) {
+  switch (route.page) {
+    case 'task':
+      return <TaskPage key={`${route.id}:${token}`} id={route.id} />;
+    case 'schedules':
+      return <SchedulesPage key={token} />;
+    default:
+      return <TasksPage key={token} />;
+  }
 }

@@ -38,10 +38,13 @@ export function useNow(ms: number, active: boolean): number {
   return Date.now();
 }
 
-/** Where the dashboard is: the task list, or one task's page. */
-export type Route = { page: 'tasks' } | { page: 'task'; id: string };
+/** Where the dashboard is: the task list, one task's page, or the schedules. */
+export type Route = { page: 'tasks' } | { page: 'task'; id: string } | { page: 'schedules' };
 
-/** Hash routes (`#/tasks/<id>`), so any static server can serve the dashboard. */
+/** The schedules page's link. */
+export const SCHEDULES_HREF = '#/schedules';
+
+/** Hash routes (`#/tasks/<id>`, `#/schedules`), so any static server can serve the dashboard. */
 export function useRoute(): Route {
   const [hash, setHash] = useState(location.hash);
   useEffect(() => {
@@ -50,7 +53,8 @@ export function useRoute(): Route {
     return () => removeEventListener('hashchange', update);
   }, []);
   const match = /^#\/tasks\/([^/?#]+)/.exec(hash);
-  return match?.[1] ? { page: 'task', id: decodeURIComponent(match[1]) } : { page: 'tasks' };
+  if (match?.[1]) return { page: 'task', id: decodeURIComponent(match[1]) };
+  return hash === SCHEDULES_HREF ? { page: 'schedules' } : { page: 'tasks' };
 }
 
 /** The link to a task's page. */

@@ -86,9 +86,13 @@ describe('useSchedules', () => {
     await api.reads[0]!.answer(['a']);
     expect(result.current.schedules?.map((s) => s.name)).toEqual(['a']);
 
-    await act(() => vi.advanceTimersByTimeAsync(POLL_MS - 1));
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(POLL_MS - 1);
+    });
     expect(api.reads).toHaveLength(1);
-    await act(() => vi.advanceTimersByTimeAsync(1));
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(1);
+    });
     expect(api.reads).toHaveLength(2);
     await api.reads[1]!.answer(['a', 'b']);
     expect(result.current.schedules?.map((s) => s.name)).toEqual(['a', 'b']);

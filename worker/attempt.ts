@@ -64,7 +64,7 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
 
   const ran = (async (): Promise<AttemptResult> => {
     try {
-      const value = await handler.run(input.value, {
+      const value: unknown = await handler.run(input.value, {
         taskId: task.id,
         attempt: task.attempt,
         signal: controller.signal,

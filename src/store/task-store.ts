@@ -14,12 +14,13 @@ import { DependencyUnavailableError } from '../errors.ts';
 import type { Transition } from '../model/state-machine.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
 import { isExpired, TASK_STATES, type Task, type TaskEvent, type TaskState } from '../model/task.ts';
-import type { ClaimOptions } from './ferretdb-claims.ts';
+import { AtomicWrites } from './atomic-writes.ts';
+import { FerretDbClaims, type ClaimOptions } from './ferretdb-claims.ts';
 import { DUPLICATE_KEY, guard, isDuplicateKey } from './mongo-errors.ts';
 import { createIndexesOneByOne, stateCountPipelines, type DueCountRow, type StateCountRow } from './server-quirks.ts';
 import { decodeEvent, decodeTask, encodeTask, type TaskDocument } from './task-document.ts';
 import { afterQuery, filterQuery, LIST_INDEXES, sortOf, type Cursor, type TaskOrder } from './task-query.ts';
-import { taskWritesFor, type TaskWrites } from './task-writes.ts';
+import type { TaskWrites } from './task-writes.ts';
 
 /** A task and its recorded events after some version. */
 export interface TaskWithEvents {
@@ -288,4 +289,11 @@ function emptyCounts(): StateCounts {
 function bulkFailure(error: MongoBulkWriteError, writeErrors: WriteError[]): Error {
   if (writeErrors.length === 0 && error.code === undefined) return new DependencyUnavailableError('MongoDB', { cause: error });
   return error;
+}
+
+/** The writes `db`'s server needs (asks the server which it is: one `buildInfo`). */
+async function taskWritesFor(db: Db, now: () => Date, options: ClaimOptions): Promise<TaskWrites> {
+  const info = await db.admin().command({ buildInfo: 1 });
+  const ferretdb = typeof info['ferretdbVersion'] === 'string';
+  return ferretdb ? new FerretDbClaims(db, now, options) : new AtomicWrites(db);
 }

@@ -1,14 +1,12 @@
 /**
  * How a change reaches a task's document so that, of the writers deciding from one version, exactly
- * one succeeds. The way differs by server and is chosen once, when the server is known: MongoDB
- * checks the version and writes in one atomic step ({@link AtomicWrites}); FerretDB 1.x does not,
- * so its writers first claim the version they write from ({@link FerretDbClaims}).
+ * one succeeds. The way differs by server and is chosen once, when the server is known
+ * (`taskWritesFor` in `task-store.ts`): MongoDB checks the version and writes in one atomic step
+ * (`AtomicWrites`); FerretDB 1.x does not, so its writers first claim the version they write from
+ * (`FerretDbClaims`).
  */
-import type { Db } from 'mongodb';
 import type { Transition } from '../model/state-machine.ts';
 import type { Task } from '../model/task.ts';
-import { AtomicWrites } from './atomic-writes.ts';
-import { FerretDbClaims, type ClaimOptions } from './ferretdb-claims.ts';
 
 /** Version-guarded writes of tasks, as one server needs them done. */
 export interface TaskWrites {
@@ -19,11 +17,4 @@ export interface TaskWrites {
   commit(prev: Task, transition: Transition): Promise<boolean>;
   /** Tasks among `ids` have just been deleted: drop what these writes kept for the ones now gone. */
   afterDelete(ids: readonly string[]): Promise<void>;
-}
-
-/** The writes `db`'s server needs (asks the server which it is: one `buildInfo`). */
-export async function taskWritesFor(db: Db, now: () => Date, options: ClaimOptions): Promise<TaskWrites> {
-  const info = await db.admin().command({ buildInfo: 1 });
-  const ferretdb = typeof info['ferretdbVersion'] === 'string';
-  return ferretdb ? new FerretDbClaims(db, now, options) : new AtomicWrites(db);
 }

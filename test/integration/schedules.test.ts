@@ -23,6 +23,7 @@ import { builtinTaskTypes } from '../../src/tasks/catalog.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { errorCode, startStack, type Stack } from '../support/stack.ts';
 import { jwt, newSecret } from '../support/tokens.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const secret = newSecret();
 let stack: Stack;
@@ -208,3 +209,44 @@ describe('schedules', () => {
 function principalOf(owner: string) {
   return { owner, scopes: new Set(['tasks:read', 'tasks:write'] as const), taskIds: null, expiresAt: null };
 }
+
+describe('overlap with a worker running the previous run', () => {
+  let running: Stack;
+  beforeAll(async () => {
+    running = await startStack('schedules_running', { env: { SCHEDULE_LATENESS_MS: '500', CANCEL_GRACE_MS: '1000' } });
+  });
+  afterAll(() => running?.close());
+
+  /** A schedule of `sleep`s longer than its period, its first run RUNNING on the worker. */
+  async function withRunningRun(overlap: 'SKIP' | 'CANCEL_PREVIOUS') {
+    const { createSchedule: s } = await running.client.data(CreateScheduleDocument, {
+      input: { name: `running-${overlap}`, type: 'sleep', input: { ms: 20_000, steps: 20 }, every: 1000, overlap },
+    });
+    // The tick's instants lie ahead of real time, so the worker's own ticks find nothing due.
+    await running.runtime.scheduler.tick(plus(s.nextRunAt!, 10));
+    const { schedule } = await running.client.data(ScheduleDocument, { id: s.id });
+    const first = schedule!.lastTask!.id;
+    await waitUntil('the first run is RUNNING', async () => (await running.runtime.tasks.get(principalOf('anonymous'), first))?.state === 'RUNNING');
+    await running.runtime.scheduler.tick(plus(s.nextRunAt!, 1010));
+    const made = (await running.client.data(ScheduleDocument, { id: s.id })).schedule!.tasks.edges.map((e) => e.node);
+    return { first, made };
+  }
+
+  it('SKIP makes no new task while the previous one runs', async () => {
+    const { first, made } = await withRunningRun('SKIP');
+    expect(made.map((t) => t.id)).toEqual([first]);
+    await running.runtime.tasks.cancel(principalOf('anonymous'), first, 'end of test');
+  });
+
+  it('CANCEL_PREVIOUS cancels the running one, recorded CANCELLED with the reason', async () => {
+    const { first, made } = await withRunningRun('CANCEL_PREVIOUS');
+    expect(made).toHaveLength(2);
+    await waitUntil('the first run is CANCELLED', async () => (await running.runtime.tasks.get(principalOf('anonymous'), first))?.state === 'CANCELLED');
+    const events = await running.runtime.tasks.events(principalOf('anonymous'), first, 0);
+    expect(events?.at(-1)?.type).toBe('CANCELLED');
+    expect(events?.at(-1)?.reason).toContain('CANCEL_PREVIOUS');
+    const next = made.find((t) => t.id !== first)!;
+    await waitUntil('the new run starts', async () => (await running.runtime.tasks.get(principalOf('anonymous'), next.id))?.state === 'RUNNING');
+    await running.runtime.tasks.cancel(principalOf('anonymous'), next.id, 'end of test');
+  });
+});

@@ -20,8 +20,9 @@ afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
 });
 
-// Due times seen up to 20 s late still run: the replaced workers start within that on a loaded machine.
-const env = testEnv('e2e_schedules', { SCHEDULE_TICK_MS: '100', SCHEDULE_LATENESS_MS: '20000' });
+// Due times seen up to 2 min late still run: the test's deploy, however slow on a loaded machine,
+// is a late scheduler, not a missed one (catch-up is tested with a clock in the integration suite).
+const env = testEnv('e2e_schedules', { SCHEDULE_TICK_MS: '100', SCHEDULE_LATENESS_MS: '120000' });
 const start = async (kind: 'api' | 'worker') => {
   const started = await startProcess(kind, env, { imports: [DECLARED_SCHEDULE] });
   processes.push(started);
@@ -59,6 +60,6 @@ it('makes one task per due time with 2 APIs and 3 workers, through a deploy of a
   const gaps = dueTimes.slice(1).map((t, i) => t - dueTimes[i]!);
   console.log(`schedule runs: ${dueTimes.length}, due times 1 s apart: ${gaps.every((g) => g === 1000)}`);
   expect(new Set(dueTimes).size).toBe(dueTimes.length);
-  expect(gaps.every((gap) => gap === 1000)).toBe(true);
+  expect(gaps.filter((gap) => gap !== 1000), `gaps between due times: ${gaps.join(', ')}`).toEqual([]);
   await schedule(); // still one schedule after six workers upserted it
 });

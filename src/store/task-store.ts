@@ -16,7 +16,7 @@ import type { TaskFilter } from '../model/task-filter.ts';
 import { isExpired, TASK_STATES, type Task, type TaskEvent, type TaskState } from '../model/task.ts';
 import { AtomicWrites } from './atomic-writes.ts';
 import { FerretDbClaims, type ClaimOptions } from './ferretdb-claims.ts';
-import { DUPLICATE_KEY, guard, isDuplicateKey } from './mongo-errors.ts';
+import { DUPLICATE_KEY, guard, isDuplicateKey, isTransient } from './mongo-errors.ts';
 import { createIndexesOneByOne, stateCountPipelines, type DueCountRow, type StateCountRow } from './server-quirks.ts';
 import { decodeEvent, decodeTask, encodeTask, type TaskDocument } from './task-document.ts';
 import { afterQuery, filterQuery, LIST_INDEXES, sortOf, type Cursor, type TaskOrder } from './task-query.ts';
@@ -116,12 +116,14 @@ export class TaskStore {
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw error;
       const errors = ([] as WriteError[]).concat(error.writeErrors);
-      // Only duplicates, with every other document inserted, is an outcome to go on from. The
-      // driver also reports a bulk write that failed as a whole (server unreachable, a command
-      // error) as a bulk error, with no write errors: then which documents were written is unknown.
-      const onlyDuplicates = errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY);
-      if (!onlyDuplicates || error.insertedCount + errors.length !== docs.length) throw bulkFailure(error, errors);
-      // The few duplicates go one by one, as `insert` handles them (including expired holders).
+      // Duplicates and transient refusals, with every other document inserted, is an outcome to
+      // go on from. The driver also reports a bulk write that failed as a whole (server
+      // unreachable, a command error) as a bulk error, with no write errors: then which documents
+      // were written is unknown.
+      const toRetry = errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY || isTransient(e));
+      if (!toRetry || error.insertedCount + errors.length !== docs.length) throw bulkFailure(error, errors);
+      // Those few go one by one, as `insert` handles them: a duplicate as an earlier task with
+      // the key (or an expired holder), a transient refusal tried again.
       for (const { index } of errors) {
         results[index] = await this.insert(transitions[index]!);
       }
@@ -285,9 +287,15 @@ function emptyCounts(): StateCounts {
  * What a bulk write that failed with `writeErrors` means. The driver wraps whatever stopped a bulk
  * write as a whole in a bulk error; one with neither write errors nor a server error code never
  * got an answer from the server (connection refused, reset or timed out): MongoDB is unreachable.
+ * One the server refused for now, as a whole or write by write, is MongoDB unavailable too.
  */
 function bulkFailure(error: MongoBulkWriteError, writeErrors: WriteError[]): Error {
-  if (writeErrors.length === 0 && error.code === undefined) return new DependencyUnavailableError('MongoDB', { cause: error });
+  const unanswered = writeErrors.length === 0 && error.code === undefined;
+  const refusedForNow =
+    writeErrors.length === 0
+      ? isTransient({ code: error.code, errmsg: error.message })
+      : writeErrors.every((e) => e.code === DUPLICATE_KEY || isTransient(e));
+  if (unanswered || refusedForNow) return new DependencyUnavailableError('MongoDB', { cause: error });
   return error;
 }
 

@@ -17,6 +17,8 @@ export interface TaskqlProcess {
   port: number;
   /** SIGTERM, then SIGKILL if it has not exited within 10 s; resolves when it has exited. */
   stop(): Promise<void>;
+  /** The last lines it wrote to stdout and stderr, to show when a test fails. */
+  tail(): string;
 }
 
 /** How many lines of a process's output are kept for error messages. */
@@ -74,6 +76,7 @@ export function startProcess(kind: 'api' | 'worker', env: Record<string, string>
       resolve({
         child,
         port: entryLog.port ?? 0,
+        tail: () => output.map((text) => text.replace(/\n$/, '')).join('\n'),
         stop: async () => {
           if (child.exitCode === null && child.signalCode === null) {
             child.kill('SIGTERM');

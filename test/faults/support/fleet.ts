@@ -1,8 +1,11 @@
 /**
  * What one fault test starts — taskql processes, clients, servers of its own — tracked so that
  * `close` stops every one of them whatever happened; plus the test's log lines and bounded waits
- * that fail with a message saying what was awaited.
+ * that fail with a message saying what was awaited. When a test fails, the log tail of every
+ * process the fleet started (killed ones too) is printed: the cause of a failure seen by a client
+ * is usually in a server's log.
  */
+import { beforeEach } from 'vitest';
 import { TestClient, type TestClientOptions } from '../../support/graphql-client.ts';
 import { startProcess, type StartProcessOptions, type TaskqlProcess } from '../../support/processes.ts';
 import { within } from '../../support/wait.ts';
@@ -10,11 +13,15 @@ import { within } from '../../support/wait.ts';
 export class Fleet {
   readonly #name: string;
   readonly #processes = new Set<TaskqlProcess>();
+  /** Every process started, exited or not, with its kind: whose log tails a failure shows. */
+  readonly #started: { kind: 'api' | 'worker'; process: TaskqlProcess }[] = [];
   readonly #clients = new Set<TestClient>();
   readonly #cleanups: (() => Promise<unknown>)[] = [];
 
+  /** A fleet for the tests of one file; create it at the top of the file (it registers a `beforeEach`). */
   constructor(name: string) {
     this.#name = name;
+    beforeEach(({ onTestFailed }) => onTestFailed(() => this.#printTails()));
   }
 
   /** Print a line saying what the test did or checked. */
@@ -26,6 +33,7 @@ export class Fleet {
   async start(kind: 'api' | 'worker', env: Record<string, string>, options?: StartProcessOptions): Promise<TaskqlProcess> {
     const started = await startProcess(kind, env, options);
     this.#processes.add(started);
+    this.#started.push({ kind, process: started });
     started.child.once('exit', () => this.#processes.delete(started));
     return started;
   }
@@ -50,6 +58,14 @@ export class Fleet {
   /** Something else to undo at `close` (after clients and processes), e.g. stopping servers. */
   onClose(cleanup: () => Promise<unknown>): void {
     this.#cleanups.push(cleanup);
+  }
+
+  #printTails(): void {
+    for (const { kind, process } of this.#started) {
+      const { pid, exitCode, signalCode } = process.child;
+      const exited = exitCode === null && signalCode === null ? 'running' : `exited (${signalCode ?? exitCode})`;
+      console.log(`[fault ${this.#name}] log tail of ${kind} pid ${pid}, ${exited}:\n${process.tail()}`);
+    }
   }
 
   /** Close the clients, stop the processes, then run the cleanups, latest first. */

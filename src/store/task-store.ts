@@ -17,7 +17,7 @@ import { isExpired, TASK_STATES, type Task, type TaskEvent, type TaskState } fro
 import { AtomicWrites } from './atomic-writes.ts';
 import { FerretDbClaims, type ClaimOptions } from './ferretdb-claims.ts';
 import { DUPLICATE_KEY, guard, isDuplicateKey, isTransient } from './mongo-errors.ts';
-import { createIndexesOneByOne, stateCountPipelines, type DueCountRow, type StateCountRow } from './server-quirks.ts';
+import { createIndexesOneByOne, serverSpecificTaskIndexes, stateCountPipelines, type DueCountRow, type StateCountRow } from './server-quirks.ts';
 import { decodeEvent, decodeTask, encodeTask, type TaskDocument } from './task-document.ts';
 import { afterQuery, filterQuery, LIST_INDEXES, sortOf, type Cursor, type TaskOrder } from './task-query.ts';
 import type { TaskWrites } from './task-writes.ts';
@@ -82,6 +82,7 @@ export class TaskStore {
       { key: { dedupeKey: 1 }, name: 'dedupeKey_unique', unique: true },
       { key: { expiresAt: 1 }, name: 'expiresAt' },
       ...LIST_INDEXES,
+      ...(await serverSpecificTaskIndexes(this.#db)),
     ]);
   }
 

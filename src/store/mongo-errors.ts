@@ -13,8 +13,9 @@
  * Retrying is safe at every call `guard` wraps, because a transient answer means nothing was
  * written: reads are repeated as they are, and each write is either idempotent (deletes by id,
  * `$set`s, index creation), version-guarded or refused by a unique key, so a repeated write can
- * never apply twice. A bulk write is the exception — part of it may have been written — so its
- * errors are never retried whole; the caller reads them one by one ({@link isTransient}).
+ * never apply twice. A bulk write is the exception — part of it may have been written — so it is
+ * retried whole only when the server refused all of it for now; otherwise the caller reads its
+ * write errors one by one ({@link isTransient}).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -63,13 +64,13 @@ export interface RetryOptions {
   pause?: (ms: number) => Promise<unknown>;
 }
 
-/** Pauses before the 2nd to 5th try: under a second in all, well within a client's patience. */
-const RETRY_DELAYS_MS: readonly number[] = [20, 50, 120, 250];
+/** Pauses before the 2nd to 6th try: under a second in all, well within a client's patience. */
+const RETRY_DELAYS_MS: readonly number[] = [20, 50, 100, 200, 400];
 
 /** Which of the store's three kinds of failure `error` is. */
 export function classifyMongoError(error: unknown): MongoFailure {
   if (isUnreachable(error)) return 'unreachable';
-  if (error instanceof MongoBulkWriteError) return 'other';
+  if (error instanceof MongoBulkWriteError) return nothingWritten(error) && isTransient({ code: error.code, errmsg: error.message }) ? 'transient' : 'other';
   if (error instanceof MongoError && (TRANSIENT_LABELS.some((label) => error.hasErrorLabel(label)) || isTransient({ code: error.code, errmsg: error.message }))) {
     return 'transient';
   }
@@ -106,6 +107,13 @@ export async function guard<T>(call: () => Promise<T>, options: RetryOptions = {
 /** Whether a write failed on a unique index. */
 export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+}
+
+/** Whether a bulk write failed before any of it was written (the command as a whole was refused). */
+function nothingWritten(error: MongoBulkWriteError): boolean {
+  const writeErrors = ([] as unknown[]).concat(error.writeErrors);
+  const written = error.insertedCount + error.matchedCount + error.modifiedCount + error.deletedCount + error.upsertedCount;
+  return writeErrors.length === 0 && written === 0;
 }
 
 function isUnreachable(error: unknown): boolean {

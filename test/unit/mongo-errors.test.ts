@@ -16,6 +16,11 @@ const SQLITE_BUSY = {
     '[msg_update.go:133 handler.(*Handler).updateDocument] [update.go:114 common.UpdateDocument] [collection.go:191 sqlite.(*collection).UpdateAll] [collection.go:177 sqlite.(*collection).UpdateAll.func1] database is locked (5) (SQLITE_BUSY)',
 };
 
+/** The counts of a bulk write's result as the driver reports them, `inserted` documents written. */
+function bulkResult(inserted: number): never {
+  return { insertedCount: inserted, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0 } as never;
+}
+
 /** `error` with the label the driver adds to it. */
 function labelled(error: MongoError, label: string): MongoError {
   error.addErrorLabel(label);
@@ -31,6 +36,7 @@ describe('classifyMongoError', () => {
     ['a TransientTransactionError label', new MongoServerError({ code: 251, errmsg: 'no such transaction', errorLabels: ['TransientTransactionError'] })],
     ['FerretDB’s SQLITE_BUSY', new MongoServerError(SQLITE_BUSY)],
     ['SQLite’s table lock', new MongoServerError({ code: 1, errmsg: 'database table is locked (SQLITE_LOCKED)' })],
+    ['a bulk write refused as a whole, nothing written', new MongoBulkWriteError({ message: SQLITE_BUSY.errmsg, code: 1, writeErrors: [] }, bulkResult(0))],
   ])('%s is transient', (_, error) => {
     expect(classifyMongoError(error)).toBe('transient');
   });
@@ -48,7 +54,7 @@ describe('classifyMongoError', () => {
     ['a duplicate key', new MongoServerError({ code: 11000, errmsg: 'E11000 duplicate key error' })],
     ['an invalid query', new MongoServerError({ code: 2, codeName: 'BadValue', errmsg: 'unknown operator: $foo' })],
     ['FerretDB’s other internal errors', new MongoServerError({ code: 1, codeName: 'InternalError', errmsg: 'unexpected EOF' })],
-    ['a bulk write, part of which may have been written', new MongoBulkWriteError({ message: SQLITE_BUSY.errmsg, code: 1, writeErrors: [] }, {} as never)],
+    ['a bulk write refused for now after part of it was written', new MongoBulkWriteError({ message: SQLITE_BUSY.errmsg, code: 1, writeErrors: [] }, bulkResult(3))],
     ['a plain Error', new Error('bug')],
   ])('%s is left to the caller', (_, error) => {
     expect(classifyMongoError(error)).toBe('other');

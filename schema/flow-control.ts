@@ -1,9 +1,9 @@
 /**
- * Flow control: pausing queues (`pauseQueue`, `resumeQueue`, `QueueStats.paused`), and why a
- * waiting task is not running (`Task.waitReason`). Concurrency keys and rate limits are not
+ * Flow control: pausing queues (`pauseQueue`, `resumeQueue`, `QueueStats.paused`), why a waiting
+ * task is not running (`Task.waitReason`), and deferred tasks (`deferrals`, `deferredUntil`). Concurrency keys and rate limits are not
  * served by this version: `QueueStats.concurrencyLimit` and `rateLimit` are null.
  */
-import { visibleState } from '../src/model/task.ts';
+import { visibleState, WAIT_REASONS, waitReasonOf, type WaitReason } from '../src/model/task.ts';
 import { builder } from './builder.ts';
 import { QueueStatsRef } from './queue.ts';
 import { TaskRef } from './task.ts';
@@ -16,7 +16,7 @@ const WaitReasonEnum = builder.enumType('WaitReason', {
     RATE_LIMIT: { description: "Its rate limit's window is full, or its handler deferred it." },
     DEPENDENCIES: { description: 'Tasks it depends on have not all succeeded.' },
     CHILDREN: { description: 'It waits for the children its handler spawned.' },
-  },
+  } satisfies Record<(typeof WAIT_REASONS)[number], { description: string }>,
 });
 
 const RateLimitRef = builder.objectRef<{ max: number; perMs: number }>('RateLimit').implement({
@@ -35,8 +35,12 @@ builder.objectField(TaskRef, 'waitReason', (t) =>
     type: WaitReasonEnum,
     nullable: true,
     description: 'Why a PENDING or WAITING task is not running now; null when nothing holds it.',
-    resolve: async (task, _, { queues }) =>
-      visibleState(task, new Date()) === 'PENDING' && (await queues.pausedQueues()).has(task.queue) ? 'QUEUE_PAUSED' : null,
+    resolve: async (task, _, { queues }): Promise<WaitReason | null> => {
+      const now = new Date();
+      // Redis is asked (through a short cache) only about tasks that wait.
+      const paused = visibleState(task, now) === 'PENDING' && (await queues.pausedQueues()).has(task.queue);
+      return waitReasonOf(task, now, paused);
+    },
   }),
 );
 
@@ -57,3 +61,8 @@ builder.mutationField('resumeQueue', (t) =>
     resolve: (_, { name }, { queues, principal }) => queues.resume(principal, name),
   }),
 );
+
+builder.objectFields(TaskRef, (t) => ({
+  deferrals: t.int({ description: 'Times its handler deferred it (ctx.deferFor).', resolve: (task) => task.deferrals ?? 0 }),
+  deferredUntil: t.expose('deferredUntil', { type: 'DateTime', nullable: true, description: 'Until when a deferred task waits.' }),
+}));

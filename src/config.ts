@@ -83,6 +83,7 @@ export const variables = z.object({
   WORKER_DRAIN_MS: int(0)
     .default(5000)
     .describe('on SIGTERM, how long a worker lets running attempts finish before handing them back'),
+  MAX_DEFERRALS: int(0).default(100).describe('how many times a handler may defer one task (`ctx.deferFor`) before it is FAILED instead'),
   MAX_STALLS: int(0).default(3).describe('how many times a task may lose its worker mid-attempt before it is FAILED instead of run again'),
   RECONCILE_INTERVAL_MS: int(1000)
     .default(60_000)
@@ -198,6 +199,7 @@ function configFrom(e: z.output<typeof variables>) {
     workerLockMs: e.WORKER_LOCK_MS,
     workerDrainMs: e.WORKER_DRAIN_MS,
     maxStalls: e.MAX_STALLS,
+    maxDeferrals: e.MAX_DEFERRALS,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     reconcileGraceMs: e.RECONCILE_GRACE_MS,
     scheduleTickMs: e.SCHEDULE_TICK_MS,

@@ -11,7 +11,19 @@ import type { AnyTaskType } from '../src/tasks/task-type.ts';
 import type { AnyTaskHandler } from './handler.ts';
 
 /** How an attempt ended: a result, an error, or stopped because the task was cancelled. */
-export type AttemptResult = { ok: true; result: unknown } | { ok: false; error: TaskError } | { ok: 'cancelled' };
+export type AttemptResult =
+  | { ok: true; result: unknown }
+  | { ok: false; error: TaskError }
+  | { ok: 'cancelled' }
+  | { ok: 'deferred'; delayMs: number; reason: string };
+
+/** The longest `ctx.deferFor`. */
+export const MAX_DEFER_MS = 24 * 3600 * 1000;
+
+/** What `ctx.deferFor` throws to end the handler; the attempt's outcome is the deferral however the handler treats it. */
+class DeferredAttempt extends Error {
+  override name = 'DeferredAttempt';
+}
 
 /** What an attempt needs besides the task and its type. */
 export interface AttemptOptions {
@@ -62,6 +74,15 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
     };
   });
 
+  // A box, not a variable: the handler sets it from inside deferFor.
+  const deferral: { asked: { delayMs: number; reason: string } | null } = { asked: null };
+  const deferFor = (ms: number, reason: string): never => {
+    if (!Number.isInteger(ms) || ms < 0 || ms > MAX_DEFER_MS) {
+      throw new RangeError(`deferFor: ms must be a whole number from 0 to ${MAX_DEFER_MS}, got ${ms}`);
+    }
+    deferral.asked ??= { delayMs: ms, reason: String(reason) };
+    throw new DeferredAttempt(`deferred for ${ms} ms: ${String(reason)}`);
+  };
   const ran = (async (): Promise<AttemptResult> => {
     try {
       const value: unknown = await handler.run(input.value, {
@@ -70,10 +91,12 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
         signal: controller.signal,
         progress: options.progress,
         logger: options.logger,
+        deferFor,
       });
-      return checkResult(type, value);
+      // A handler that caught the deferral's throw has still deferred.
+      return deferral.asked ? { ok: 'deferred', ...deferral.asked } : checkResult(type, value);
     } catch (error) {
-      return { ok: false, error: toTaskError(error) };
+      return deferral.asked ? { ok: 'deferred', ...deferral.asked } : { ok: false, error: toTaskError(error) };
     }
   })();
 

@@ -20,6 +20,13 @@ export interface TaskContext {
   /** Report progress; cheap to call often (reports are coalesced before they are written). */
   progress: (report: ProgressReport) => void;
   logger: Logger;
+  /**
+   * End this attempt without counting it and run the task again in `ms` milliseconds (0 to
+   * 24 hours): for an outside limit that said "later", such as an HTTP 429 with Retry-After. It
+   * throws, so nothing after it runs. The task is recorded DEFERRED with `reason` and waits
+   * PENDING (`waitReason: RATE_LIMIT`) until then; after MAX_DEFERRALS deferrals it FAILED.
+   */
+  deferFor: (ms: number, reason: string) => never;
 }
 
 /** A handler: a plain async function whose return value is the task's result. */

@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { retryDelayMs } from '../src/model/backoff.ts';
-import { cancel, failAttempt, handBack, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
+import { cancel, defer, failAttempt, handBack, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
 import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
 import type { Runtime } from '../src/runtime.ts';
@@ -237,6 +237,15 @@ export class TaskWorker {
       // Refused when the attempt is no longer ours (after a stall another worker runs the next):
       // the request then stands for that worker's attempt.
       if (cancelled.ok) await cancels.clear(current.id);
+      return;
+    }
+    if (outcome.ok === 'deferred') {
+      const { delayMs, reason } = outcome;
+      const deferred = await recorder.record(current, (t, now) => defer(t, attempt, delayMs, reason, now, config.maxDeferrals));
+      if (deferred.ok && deferred.task.state === 'PENDING' && deferred.task.deferredUntil) {
+        await job.moveToDelayed(deferred.task.deferredUntil.getTime(), token);
+        throw new DelayedError();
+      }
       return;
     }
     if (outcome.ok) {

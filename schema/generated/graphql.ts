@@ -72,6 +72,7 @@ export type ScheduleInput = {
 export type TaskEventType =
   | 'CANCELLED'
   | 'CREATED'
+  | 'DEFERRED'
   | 'FAILED'
   | 'PROGRESS'
   | 'REQUEUED'

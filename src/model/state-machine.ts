@@ -45,6 +45,8 @@ export function createTask(spec: NewTask, now: Date): Transition {
   const base: Task = {
     ...spec,
     scheduleId: spec.scheduleId ?? null,
+    deferrals: 0,
+    deferredUntil: null,
     state,
     result: null,
     error: null,
@@ -92,6 +94,7 @@ export function startAttempt(task: Task, workerId: string, now: Date, maxStalls 
       attempt: number,
       attempts,
       startedAt: task.startedAt ?? now,
+      deferredUntil: null,
     }),
   );
 }
@@ -163,6 +166,41 @@ export function failAttempt(
 export function willRetry(task: Task, error: TaskError): boolean {
   const failed = task.attempts.filter((a) => a.number > task.seriesStart && a.outcome === 'FAILED').length;
   return error.retryable && failed + 1 < task.maxAttempts;
+}
+
+/** The error of a task that its handler deferred more often than allowed. */
+export const DEFERRAL_LIMIT = 'DeferralLimitError';
+
+/**
+ * The running attempt `attempt` deferred the task (`ctx.deferFor`): the attempt ends without
+ * counting — it leaves `attempts` and the next start has its number — and the task is PENDING
+ * again, waiting until `delayMs` from now (DEFERRED, with the reason and that time). A task its
+ * handler has already deferred `maxDeferrals` times FAILED instead, so deferring is bounded.
+ */
+export function defer(task: Task, attempt: number, delayMs: number, reason: string, now: Date, maxDeferrals: number): TransitionResult {
+  if (!isRunning(task, attempt)) return refuse(task, `defer attempt ${attempt}`);
+  const deferrals = (task.deferrals ?? 0) + 1;
+  if (deferrals > maxDeferrals) {
+    const error: TaskError = {
+      name: DEFERRAL_LIMIT,
+      message: `the handler deferred this task ${deferrals} times, more than MAX_DEFERRALS (${maxDeferrals}); the last reason: ${reason}`,
+      stack: null,
+      retryable: false,
+    };
+    return permit(advance(task, 'FAILED', 'FAILED', now, { error, attempts: closeRunningAttempt(task, 'FAILED', error, now), ...finish(task, now) }, { error }));
+  }
+  const attempts = task.attempts.filter((a) => a.outcome !== 'RUNNING');
+  const deferredUntil = new Date(now.getTime() + delayMs);
+  return permit(
+    advance(
+      task,
+      'DEFERRED',
+      'PENDING',
+      now,
+      { attempt: attempt - 1, attempts, deferrals, deferredUntil, startedAt: attempts.length > 0 ? task.startedAt : null },
+      { reason, nextRunAt: deferredUntil },
+    ),
+  );
 }
 
 /** States `cancel` accepts; RUNNING only from the worker running the attempt. */

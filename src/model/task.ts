@@ -37,6 +37,7 @@ export const TASK_EVENT_TYPES = [
   'SUCCEEDED',
   'FAILED',
   'CANCELLED',
+  'DEFERRED',
 ] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
@@ -127,6 +128,10 @@ export interface Task {
   resultTtlSeconds: number;
   /** The schedule that made it (`createSchedule`), or null. */
   scheduleId: string | null;
+  /** Times its handler deferred it (`ctx.deferFor`); bounded by MAX_DEFERRALS. */
+  deferrals: number;
+  /** Until when a deferred task waits before it may start again; null when not deferred. */
+  deferredUntil: Date | null;
   /**
    * The newest PROGRESS event of the running attempt, kept out of the event log until something
    * else happens: a later PROGRESS event of the same attempt replaces it (the contract lets replay
@@ -150,4 +155,18 @@ export function visibleState(task: Pick<Task, 'state' | 'runAt'>, now: Date): Ta
 /** Whether the task has passed its retention and must be treated as gone. */
 export function isExpired(task: Pick<Task, 'expiresAt'>, now: Date): boolean {
   return task.expiresAt !== null && task.expiresAt <= now;
+}
+
+/** Why a waiting task is not running; see `waitReasonOf`. */
+export const WAIT_REASONS = ['QUEUE_PAUSED', 'CONCURRENCY_LIMIT', 'RATE_LIMIT', 'DEPENDENCIES', 'CHILDREN'] as const;
+export type WaitReason = (typeof WAIT_REASONS)[number];
+
+/**
+ * Why `task` is not running at `now`, or null when nothing holds it: a PENDING task whose handler
+ * deferred it waits for its time (RATE_LIMIT), one in a paused queue for the queue.
+ */
+export function waitReasonOf(task: Pick<Task, 'state' | 'runAt' | 'deferredUntil'>, now: Date, queuePaused: boolean): WaitReason | null {
+  if (visibleState(task, now) !== 'PENDING') return null;
+  if (task.deferredUntil && task.deferredUntil > now) return 'RATE_LIMIT';
+  return queuePaused ? 'QUEUE_PAUSED' : null;
 }

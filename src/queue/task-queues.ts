@@ -31,12 +31,16 @@ export function bullPriority(priority: number): number {
   return PRIORITY_RANGE.max + 1 - priority;
 }
 
-/** The options of a task's job: a SCHEDULED task's is delayed until its `runAt`. */
+/**
+ * The options of a task's job: a SCHEDULED task's is delayed until its `runAt`, a deferred one's
+ * until its `deferredUntil` (when a job is queued again for it).
+ */
 export function jobOptions(task: Task, now: Date): JobsOptions {
+  const until = task.state === 'SCHEDULED' ? task.runAt : task.deferredUntil;
   return {
     jobId: task.id,
     priority: bullPriority(task.priority),
-    delay: task.state === 'SCHEDULED' && task.runAt ? Math.max(0, task.runAt.getTime() - now.getTime()) : 0,
+    delay: until ? Math.max(0, until.getTime() - now.getTime()) : 0,
     removeOnComplete: true,
     removeOnFail: true,
   };

@@ -76,6 +76,7 @@ export type ScheduleInput = {
 export const TaskEventType = {
   CANCELLED: 'CANCELLED',
   CREATED: 'CREATED',
+  DEFERRED: 'DEFERRED',
   FAILED: 'FAILED',
   PROGRESS: 'PROGRESS',
   REQUEUED: 'REQUEUED',

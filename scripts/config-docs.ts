@@ -3,21 +3,10 @@
  * (`npm run docs:config`), or with `--check` fails when the committed page differs from what it
  * would write.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { configTable, withConfigTable } from './config-table.ts';
+import { writeOrCheck } from './generated-file.ts';
 
 const target = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
-const committed = await readFile(target, 'utf8');
-const written = withConfigTable(committed, configTable());
-
-if (process.argv.includes('--check')) {
-  if (committed !== written) {
-    console.error('docs/configuration.md is stale: run `npm run docs:config` and commit the result.');
-    process.exit(1);
-  }
-  console.log('docs/configuration.md is up to date.');
-} else {
-  await writeFile(target, written);
-  console.log(`wrote ${target}`);
-}
+await writeOrCheck(target, withConfigTable(await readFile(target, 'utf8'), configTable()), 'npm run docs:config');

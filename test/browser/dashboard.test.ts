@@ -9,12 +9,11 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EnqueueTaskDocument, type EnqueueTaskInput } from '../../schema/generated/graphql.ts';
-import { buildDashboard, launchBrowser, newPage, SCREENSHOTS } from '../support/browser.ts';
-import { startStack, type Stack } from '../support/stack.ts';
-import { jwt, newSecret } from '../support/tokens.ts';
+import { newPage, SCREENSHOTS, startDashboardStack, type DashboardStack } from '../support/browser.ts';
+import type { Stack } from '../support/stack.ts';
 
 const DIST = join(import.meta.dirname, '../../test-artifacts/dashboard-dist');
-const secret = newSecret();
+let dashboard: DashboardStack;
 let stack: Stack;
 let browser: Browser;
 let token: string;
@@ -23,17 +22,11 @@ let page: Page;
 let pageErrors: Error[];
 
 beforeAll(async () => {
-  await buildDashboard(DIST);
-  token = await jwt(secret, 'browser-user', ['tasks:read', 'tasks:write']);
-  stack = await startStack('browser', { env: { AUTH_DISABLED: 'false', AUTH_JWT_SECRET: secret, DASHBOARD_DIR: DIST }, token });
-  url = `http://127.0.0.1:${stack.server.port}/`;
-  browser = await launchBrowser();
+  dashboard = await startDashboardStack('browser', DIST);
+  ({ stack, browser, token, url } = dashboard);
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+afterAll(() => dashboard?.close());
 
 /** A signed-in page: the token is where the sign-in form keeps it. */
 async function openSignedIn(hash = ''): Promise<Page> {

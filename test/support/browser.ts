@@ -7,6 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { startStack, type Stack } from './stack.ts';
+import { jwt, newSecret } from './tokens.ts';
 
 /** Where browser tests leave their screenshots (kept by CI as artifacts). */
 export const SCREENSHOTS = join(import.meta.dirname, '../../test-artifacts/browser');
@@ -41,4 +43,40 @@ export async function buildDashboard(outDir: string): Promise<void> {
     build: { outDir, emptyOutDir: true },
     logLevel: 'warn',
   });
+}
+
+/** What a browser test works with: the dashboard built and served by a signed-in stack, and Chromium. */
+export interface DashboardStack {
+  stack: Stack;
+  browser: Browser;
+  /** The signed-in user's token (a JWT for `<name>-user` with tasks:read and tasks:write). */
+  token: string;
+  /** The dashboard's address. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Build the dashboard into `distDir` (one directory per test file: files may build at once),
+ * serve it from a stack that needs a token, and launch Chromium.
+ */
+export async function startDashboardStack(name: string, distDir: string): Promise<DashboardStack> {
+  await buildDashboard(distDir);
+  const secret = newSecret();
+  const token = await jwt(secret, `${name}-user`, ['tasks:read', 'tasks:write']);
+  const stack = await startStack(name, { env: { AUTH_DISABLED: 'false', AUTH_JWT_SECRET: secret, DASHBOARD_DIR: distDir }, token });
+  const browser = await launchBrowser().catch(async (error: unknown) => {
+    await stack.close();
+    throw error;
+  });
+  return {
+    stack,
+    browser,
+    token,
+    url: `http://127.0.0.1:${stack.server.port}/`,
+    close: async () => {
+      await browser.close();
+      await stack.close();
+    },
+  };
 }

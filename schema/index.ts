@@ -10,5 +10,6 @@ import './queue.ts';
 import './task-token.ts';
 import './schedule.ts';
 import './flow-control.ts';
+import './task-output.ts';
 
 export const schema = builder.toSchema();

@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../src/logger.ts';
 import type { ProgressReport } from '../src/model/state-machine.ts';
-import type { Task, TaskError } from '../src/model/task.ts';
+import { MAX_METADATA_BYTES, type Task, type TaskError } from '../src/model/task.ts';
 import { parseWith } from '../src/tasks/registry.ts';
 import type { AnyTaskType } from '../src/tasks/task-type.ts';
 import type { AnyTaskHandler } from './handler.ts';
@@ -28,6 +28,8 @@ class DeferredAttempt extends Error {
 /** What an attempt needs besides the task and its type. */
 export interface AttemptOptions {
   progress: (report: ProgressReport) => void;
+  /** Receives the task's whole metadata each time the handler changes it (already checked). */
+  metadata: (metadata: Record<string, unknown>) => void;
   logger: Logger;
   /** Fires when the task is cancelled. */
   cancelled: AbortSignal;
@@ -83,6 +85,24 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
     deferral.asked ??= { delayMs: ms, reason: String(reason) };
     throw new DeferredAttempt(`deferred for ${ms} ms: ${String(reason)}`);
   };
+  let metadata: Record<string, unknown> = task.metadata ?? {};
+  let ended = false;
+  const changeMetadata = (how: 'setMetadata' | 'mergeMetadata', given: unknown): void => {
+    if (ended) throw new Error(`${how}: attempt ${task.attempt} has ended`);
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new TypeError(`${how}: give a JSON object`);
+    let next: Record<string, unknown>;
+    try {
+      next = toJson(how === 'setMetadata' ? given : { ...metadata, ...given }) as Record<string, unknown>;
+    } catch (error) {
+      throw new TypeError(`${how}: not JSON: ${(error as Error).message}`);
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(next));
+    if (bytes > MAX_METADATA_BYTES) {
+      throw new RangeError(`${how}: ${bytes} bytes of JSON, more than the ${MAX_METADATA_BYTES} allowed; the metadata is unchanged`);
+    }
+    metadata = next;
+    options.metadata(next);
+  };
   const ran = (async (): Promise<AttemptResult> => {
     try {
       const value: unknown = await handler.run(input.value, {
@@ -92,6 +112,8 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
         progress: options.progress,
         logger: options.logger,
         deferFor,
+        setMetadata: (m) => changeMetadata('setMetadata', m),
+        mergeMetadata: (m) => changeMetadata('mergeMetadata', m),
       });
       // A handler that caught the deferral's throw has still deferred.
       return deferral.asked ? { ok: 'deferred', ...deferral.asked } : checkResult(type, value);
@@ -108,6 +130,7 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
     // the attempt still ended because the task was cancelled.
     return cancelRequested ? await cancelled : first;
   } finally {
+    ended = true;
     options.cancelled.removeEventListener('abort', onCancel);
     for (const timer of timers) clearTimeout(timer);
   }

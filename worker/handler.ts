@@ -27,6 +27,15 @@ export interface TaskContext {
    * PENDING (`waitReason: RATE_LIMIT`) until then; after MAX_DEFERRALS deferrals it FAILED.
    */
   deferFor: (ms: number, reason: string) => never;
+  /**
+   * Replace the task's metadata (`Task.metadata`): a JSON object of at most 64 KiB, for what a
+   * dashboard shows while the task runs ("rows exported: 12,345"). Written with progress, at
+   * most once per PROGRESS_INTERVAL_MS, the newest always. Throws, leaving the metadata as it
+   * was, when the object is not JSON, too large, or the attempt has ended.
+   */
+  setMetadata: (metadata: Record<string, unknown>) => void;
+  /** Merge `patch` into the task's metadata (its top-level keys replace those there); as `setMetadata`. */
+  mergeMetadata: (patch: Record<string, unknown>) => void;
 }
 
 /** A handler: a plain async function whose return value is the task's result. */

@@ -1,14 +1,16 @@
 /**
- * Coalesces a handler's progress reports so a chatty handler cannot flood MongoDB and Redis: at
- * most one write per interval, one write in flight at a time, and the latest report always
- * written in the end (`flush`). Reports in between are superseded, as the contract permits.
+ * Coalesces what a running handler reports (progress, metadata) so a chatty handler cannot flood
+ * MongoDB and Redis: at most one write per interval, one write in flight at a time, and the latest
+ * report always written in the end (`flush`). Reports in between are merged into the next write
+ * (by default the newer replaces the older), as the contract permits for progress.
  */
 import type { ProgressReport } from '../src/model/state-machine.ts';
 
-export class ProgressCoalescer {
+export class ProgressCoalescer<T = ProgressReport> {
   readonly #intervalMs: number;
-  readonly #write: (report: ProgressReport) => Promise<void>;
-  #pending: ProgressReport | null = null;
+  readonly #write: (report: T) => Promise<void>;
+  readonly #merge: (older: T, newer: T) => T;
+  #pending: T | null = null;
   #inFlight: Promise<void> | null = null;
   #timer: NodeJS.Timeout | null = null;
   #lastWriteAt = Number.NEGATIVE_INFINITY;
@@ -16,15 +18,17 @@ export class ProgressCoalescer {
   /**
    * @param intervalMs least time between the starts of two writes
    * @param write records one report; its errors are the caller's to handle (it should not throw)
+   * @param merge a report not yet written, with a newer one: what the next write carries
    */
-  constructor(intervalMs: number, write: (report: ProgressReport) => Promise<void>) {
+  constructor(intervalMs: number, write: (report: T) => Promise<void>, merge: (older: T, newer: T) => T = (_older, newer) => newer) {
     this.#intervalMs = intervalMs;
     this.#write = write;
+    this.#merge = merge;
   }
 
-  /** Take a report; it is written now, or later replaced by a newer one, or written by `flush`. */
-  report(report: ProgressReport): void {
-    this.#pending = report;
+  /** Take a report; it is written now, or later merged with newer ones, or written by `flush`. */
+  report(report: T): void {
+    this.#pending = this.#pending === null ? report : this.#merge(this.#pending, report);
     this.#schedule();
   }
 

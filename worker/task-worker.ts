@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { retryDelayMs } from '../src/model/backoff.ts';
-import { cancel, defer, failAttempt, handBack, reportProgress, startAttempt, succeed } from '../src/model/state-machine.ts';
+import { cancel, defer, failAttempt, handBack, reportProgress, startAttempt, succeed, type ProgressReport } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
 import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
 import type { Runtime } from '../src/runtime.ts';
@@ -39,6 +39,12 @@ export function newWorkerId(): string {
  * long enough not to spin through an outage, short enough to resume soon after it.
  */
 const REDELIVERY_DELAY_MS = 1_000;
+
+/** What a running attempt reports between its start and end: progress, metadata, or both. */
+interface RunningReport {
+  progress?: ProgressReport;
+  metadata?: Record<string, unknown>;
+}
 
 /** A running attempt of this process: how to stop it, and why it was stopped. */
 interface RunningAttempt {
@@ -193,14 +199,19 @@ export class TaskWorker {
       if (next && next.version > current.version) current = next;
     };
 
-    const progress = new ProgressCoalescer(config.progressIntervalMs, async (report) => {
-      try {
-        const recorded = await recorder.record(current, (t, now) => reportProgress(t, attempt, report, now));
-        advanceTo(recorded.task);
-      } catch (err) {
-        logger.warn({ err }, 'could not record progress');
-      }
-    });
+    // Progress and metadata share the coalescing: one PROGRESS write carries the newest of each.
+    const progress = new ProgressCoalescer<RunningReport>(
+      config.progressIntervalMs,
+      async (report) => {
+        try {
+          const recorded = await recorder.record(current, (t, now) => reportProgress(t, attempt, report.progress ?? null, now, report.metadata));
+          advanceTo(recorded.task);
+        } catch (err) {
+          logger.warn({ err }, 'could not record progress');
+        }
+      },
+      (older, newer) => ({ ...older, ...newer }),
+    );
 
     const running: RunningAttempt = { stop: new AbortController(), stoppedFor: null, reason: null };
     this.#running.set(current.id, running);
@@ -214,7 +225,8 @@ export class TaskWorker {
       const handler = this.#handlers.get(current.type);
       outcome = handler
         ? await runAttempt(handler, current, {
-            progress: (r) => progress.report(r),
+            progress: (r) => progress.report({ progress: r }),
+            metadata: (m) => progress.report({ metadata: m }),
             logger,
             cancelled: running.stop.signal,
             cancelGraceMs: config.cancelGraceMs,

@@ -45,6 +45,7 @@ export function createTask(spec: NewTask, now: Date): Transition {
   const base: Task = {
     ...spec,
     scheduleId: spec.scheduleId ?? null,
+    metadata: {},
     deferrals: 0,
     deferredUntil: null,
     state,
@@ -106,21 +107,22 @@ export interface ProgressReport {
   data?: unknown;
 }
 
-/** The running attempt `attempt` reported progress. */
+/**
+ * The running attempt `attempt` reported progress, or new metadata, or both (a PROGRESS event
+ * either way: its task shows the metadata it set). A report of metadata alone keeps the progress.
+ */
 export function reportProgress(
   task: Task,
   attempt: number,
-  report: ProgressReport,
+  report: ProgressReport | null,
   now: Date,
+  metadata?: Record<string, unknown>,
 ): TransitionResult {
   if (!isRunning(task, attempt)) return refuse(task, `report progress for attempt ${attempt}`);
-  const progress: TaskProgress = {
-    percent: report.percent ?? null,
-    message: report.message ?? null,
-    data: report.data ?? null,
-    updatedAt: now,
-  };
-  return permit(advance(task, 'PROGRESS', 'RUNNING', now, { progress }, { progress }));
+  const progress: TaskProgress | null = report
+    ? { percent: report.percent ?? null, message: report.message ?? null, data: report.data ?? null, updatedAt: now }
+    : task.progress;
+  return permit(advance(task, 'PROGRESS', 'RUNNING', now, { progress, ...(metadata && { metadata }) }, { progress }));
 }
 
 /** The running attempt `attempt` returned `result`. */

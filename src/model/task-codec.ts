@@ -19,9 +19,10 @@ export interface EncodedEvent extends Omit<TaskEvent, 'progress'> {
 }
 
 /** A task with its payloads as JSON text. */
-export interface EncodedTask extends Omit<Task, 'input' | 'result' | 'progress' | 'pendingProgressEvent'> {
+export interface EncodedTask extends Omit<Task, 'input' | 'result' | 'metadata' | 'progress' | 'pendingProgressEvent'> {
   input: string;
   result: string;
+  metadata: string;
   progress: EncodedProgress | null;
   pendingProgressEvent: EncodedEvent | null;
 }
@@ -53,6 +54,7 @@ export function decodeEvent(encoded: EncodedEvent): TaskEvent {
 const fieldEncoders: { [K in keyof Task]?: (value: Task[K]) => EncodedTask[K & keyof EncodedTask] } = {
   input: encodeJson,
   result: encodeJson,
+  metadata: encodeJson,
   progress: encodeProgress,
   pendingProgressEvent: (event) => event && encodeEvent(event),
 };
@@ -72,11 +74,13 @@ export function encodeTask(task: Task): EncodedTask {
 
 /** A task, decoded. */
 export function decodeTask(encoded: EncodedTask): Task {
-  const { input, result, progress, pendingProgressEvent, ...rest } = encoded;
+  const { input, result, metadata, progress, pendingProgressEvent, ...rest } = encoded;
   return {
     ...rest,
     input: decodeJson(input),
     result: decodeJson(result),
+    // Tasks stored before metadata existed have none.
+    metadata: metadata === undefined ? {} : (decodeJson(metadata) as Record<string, unknown>),
     progress: decodeProgress(progress),
     pendingProgressEvent: pendingProgressEvent && decodeEvent(pendingProgressEvent),
   };

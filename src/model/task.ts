@@ -128,6 +128,8 @@ export interface Task {
   resultTtlSeconds: number;
   /** The schedule that made it (`createSchedule`), or null. */
   scheduleId: string | null;
+  /** What its handler set with `ctx.setMetadata` / `ctx.mergeMetadata`: a JSON object, at most 64 KiB. */
+  metadata: Record<string, unknown>;
   /** Times its handler deferred it (`ctx.deferFor`); bounded by MAX_DEFERRALS. */
   deferrals: number;
   /** Until when a deferred task waits before it may start again; null when not deferred. */
@@ -170,3 +172,6 @@ export function waitReasonOf(task: Pick<Task, 'state' | 'runAt' | 'deferredUntil
   if (task.deferredUntil && task.deferredUntil > now) return 'RATE_LIMIT';
   return queuePaused ? 'QUEUE_PAUSED' : null;
 }
+
+/** The largest `Task.metadata`, as JSON bytes. */
+export const MAX_METADATA_BYTES = 64 * 1024;

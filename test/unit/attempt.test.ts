@@ -16,7 +16,7 @@ const task = (input: unknown) =>
     attempt: 1,
   });
 const run = (type: AnyTaskHandler, input: unknown = {}, cancelled = new AbortController().signal) =>
-  runAttempt(type, task(input), { progress: () => {}, logger, cancelled, cancelGraceMs: 100 });
+  runAttempt(type, task(input), { progress: () => {}, metadata: () => {}, logger, cancelled, cancelGraceMs: 100 });
 const typeWith = (handler: AnyTaskHandler['run'], extra: { timeoutMs?: number; result?: z.ZodType } = {}) =>
   testTaskType({ name: 'x', input: z.record(z.string(), z.unknown()), handler, ...extra });
 

@@ -333,6 +333,13 @@ export type CreateTaskTokenMutationVariables = Exact<{
 
 export type CreateTaskTokenMutation = { createTaskToken: string };
 
+export type TaskMetadataSubscriptionVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TaskMetadataSubscription = { taskUpdated: { id: string, state: TaskState, version: number, metadata: unknown } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -1291,3 +1298,13 @@ export const CreateTaskTokenDocument = new TypedDocumentString(`
   createTaskToken(taskIds: $taskIds, ttlSeconds: $ttlSeconds)
 }
     `) as unknown as TypedDocumentString<CreateTaskTokenMutation, CreateTaskTokenMutationVariables>;
+export const TaskMetadataDocument = new TypedDocumentString(`
+    subscription TaskMetadata($id: ID!) {
+  taskUpdated(id: $id) {
+    id
+    state
+    version
+    metadata
+  }
+}
+    `) as unknown as TypedDocumentString<TaskMetadataSubscription, TaskMetadataSubscriptionVariables>;

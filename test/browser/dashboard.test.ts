@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EnqueueTaskDocument, type EnqueueTaskInput } from '../../schema/generated/graphql.ts';
+import { ANONYMOUS } from '../../src/auth/principal.ts';
 import { newPage, SCREENSHOTS, startDashboardStack, type DashboardStack } from '../support/browser.ts';
 import type { Stack } from '../support/stack.ts';
 
@@ -243,5 +244,23 @@ describe('dashboard', () => {
     for (const name of js) bytes += gzipSync(await readFile(join(DIST, 'assets', name))).length;
     console.log(`dashboard JavaScript: ${(bytes / 1024).toFixed(1)} KiB gzip in ${js.length} file(s)`);
     expect(bytes).toBeLessThan(150 * 1024);
+  });
+
+  it('shows a paused queue and the task waiting for it; pausing from the card needs the admin scope', async () => {
+    const page = await openSignedIn();
+    const card = page.getByRole('listitem', { name: 'Queue default' });
+    await card.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => card.getByRole('alert').textContent()).toContain('admin scope');
+
+    await stack.runtime.queueService.pause(ANONYMOUS, 'default');
+    try {
+      const id = await enqueue({ type: 'echo', input: {} });
+      const row = page.locator(`tr[data-task-id="${id}"]`);
+      await expect.poll(() => row.textContent()).toContain('waiting: queue paused');
+      await expect.poll(() => card.textContent()).toContain('paused');
+      await card.getByRole('button', { name: 'Resume' }).waitFor();
+    } finally {
+      await stack.runtime.queueService.resume(ANONYMOUS, 'default');
+    }
   });
 });

@@ -8,6 +8,7 @@ function row(id: string, createdAt: string, state: TaskState = 'PENDING', versio
     id,
     type: 'sleep',
     queue: 'default',
+    waitReason: null,
     state,
     tags: [],
     priority: 0,

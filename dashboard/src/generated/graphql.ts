@@ -135,14 +135,14 @@ export type PauseQueueMutationVariables = Exact<{
 }>;
 
 
-export type PauseQueueMutation = { pauseQueue: { name: string, paused: boolean, pending: number, running: number } };
+export type PauseQueueMutation = { pauseQueue: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean } };
 
 export type ResumeQueueMutationVariables = Exact<{
   name: string;
 }>;
 
 
-export type ResumeQueueMutation = { resumeQueue: { name: string, paused: boolean, pending: number, running: number } };
+export type ResumeQueueMutation = { resumeQueue: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean } };
 
 export type TaskWaitReasonQueryVariables = Exact<{
   id: string;
@@ -151,7 +151,7 @@ export type TaskWaitReasonQueryVariables = Exact<{
 
 export type TaskWaitReasonQuery = { task: { id: string, state: TaskState, waitReason: WaitReason | null } | null };
 
-export type TaskRowFieldsFragment = { id: string, type: string, queue: string, state: TaskState, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null };
+export type TaskRowFieldsFragment = { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null };
 
 export type TasksQueryVariables = Exact<{
   filter?: TaskFilter | null | undefined;
@@ -161,28 +161,28 @@ export type TasksQueryVariables = Exact<{
 }>;
 
 
-export type TasksQuery = { tasks: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, type: string, queue: string, state: TaskState, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null } }> } };
+export type TasksQuery = { tasks: { totalCount: number, pageInfo: { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null } }> } };
 
 export type TaskFeedSubscriptionVariables = Exact<{
   filter?: TaskFilter | null | undefined;
 }>;
 
 
-export type TaskFeedSubscription = { taskFeed: { taskId: string, version: number, type: TaskEventType, state: TaskState, task: { id: string, type: string, queue: string, state: TaskState, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null } } };
+export type TaskFeedSubscription = { taskFeed: { taskId: string, version: number, type: TaskEventType, state: TaskState, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null } } };
 
-export type QueueStatsFieldsFragment = { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number };
+export type QueueStatsFieldsFragment = { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean };
 
 export type QueuesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type QueuesQuery = { queues: Array<{ name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number }> };
+export type QueuesQuery = { queues: Array<{ name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean }> };
 
 export type QueueStatsUpdatedSubscriptionVariables = Exact<{
   queue?: string | null | undefined;
 }>;
 
 
-export type QueueStatsUpdatedSubscription = { queueStatsUpdated: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number } };
+export type QueueStatsUpdatedSubscription = { queueStatsUpdated: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean } };
 
 export type WorkersQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -249,7 +249,7 @@ export type SchedulesQueryVariables = Exact<{
 
 export type SchedulesQuery = { schedules: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null } }> } };
 
-export type TaskFieldsFragment = { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> };
+export type TaskFieldsFragment = { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> };
 
 export type TaskEventFieldsFragment = { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null };
 
@@ -258,14 +258,14 @@ export type EnqueueTaskMutationVariables = Exact<{
 }>;
 
 
-export type EnqueueTaskMutation = { enqueueTask: { deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } } };
+export type EnqueueTaskMutation = { enqueueTask: { deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } } };
 
 export type EnqueueTasksMutationVariables = Exact<{
   inputs: Array<EnqueueTaskInput> | EnqueueTaskInput;
 }>;
 
 
-export type EnqueueTasksMutation = { enqueueTasks: Array<{ deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } }> };
+export type EnqueueTasksMutation = { enqueueTasks: Array<{ deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } }> };
 
 export type CancelTaskMutationVariables = Exact<{
   id: string;
@@ -273,21 +273,21 @@ export type CancelTaskMutationVariables = Exact<{
 }>;
 
 
-export type CancelTaskMutation = { cancelTask: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+export type CancelTaskMutation = { cancelTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
 
 export type RetryTaskMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RetryTaskMutation = { retryTask: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+export type RetryTaskMutation = { retryTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
 
 export type TaskQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type TaskQuery = { task: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } | null };
+export type TaskQuery = { task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } | null };
 
 export type TaskHistoryQueryVariables = Exact<{
   id: string;
@@ -307,7 +307,7 @@ export type TaskUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type TaskUpdatedSubscription = { taskUpdated: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+export type TaskUpdatedSubscription = { taskUpdated: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
 
 export type TaskTimelineSubscriptionVariables = Exact<{
   id: string;
@@ -315,7 +315,7 @@ export type TaskTimelineSubscriptionVariables = Exact<{
 }>;
 
 
-export type TaskTimelineSubscription = { taskEvents: { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, task: { id: string, type: string, queue: string, state: TaskState, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> }, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null } };
+export type TaskTimelineSubscription = { taskEvents: { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> }, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null } };
 
 export type TaskEventsSubscriptionVariables = Exact<{
   id: string;
@@ -364,6 +364,7 @@ export const TaskRowFieldsFragmentDoc = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   tags
   priority
   version
@@ -390,6 +391,7 @@ export const QueueStatsFieldsFragmentDoc = new TypedDocumentString(`
   failed
   cancelled
   workers
+  paused
 }
     `, {"fragmentName":"QueueStatsFields"}) as unknown as TypedDocumentString<QueueStatsFieldsFragment, unknown>;
 export const ScheduleFieldsFragmentDoc = new TypedDocumentString(`
@@ -421,6 +423,7 @@ export const TaskFieldsFragmentDoc = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   input
   result
   error {
@@ -488,23 +491,39 @@ export const TaskEventFieldsFragmentDoc = new TypedDocumentString(`
 export const PauseQueueDocument = new TypedDocumentString(`
     mutation PauseQueue($name: String!) {
   pauseQueue(name: $name) {
-    name
-    paused
-    pending
-    running
+    ...QueueStatsFields
   }
 }
-    `) as unknown as TypedDocumentString<PauseQueueMutation, PauseQueueMutationVariables>;
+    fragment QueueStatsFields on QueueStats {
+  name
+  pending
+  scheduled
+  running
+  retrying
+  succeeded
+  failed
+  cancelled
+  workers
+  paused
+}`) as unknown as TypedDocumentString<PauseQueueMutation, PauseQueueMutationVariables>;
 export const ResumeQueueDocument = new TypedDocumentString(`
     mutation ResumeQueue($name: String!) {
   resumeQueue(name: $name) {
-    name
-    paused
-    pending
-    running
+    ...QueueStatsFields
   }
 }
-    `) as unknown as TypedDocumentString<ResumeQueueMutation, ResumeQueueMutationVariables>;
+    fragment QueueStatsFields on QueueStats {
+  name
+  pending
+  scheduled
+  running
+  retrying
+  succeeded
+  failed
+  cancelled
+  workers
+  paused
+}`) as unknown as TypedDocumentString<ResumeQueueMutation, ResumeQueueMutationVariables>;
 export const TaskWaitReasonDocument = new TypedDocumentString(`
     query TaskWaitReason($id: ID!) {
   task(id: $id) {
@@ -537,6 +556,7 @@ export const TasksDocument = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   tags
   priority
   version
@@ -568,6 +588,7 @@ export const TaskFeedDocument = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   tags
   priority
   version
@@ -598,6 +619,7 @@ export const QueuesDocument = new TypedDocumentString(`
   failed
   cancelled
   workers
+  paused
 }`) as unknown as TypedDocumentString<QueuesQuery, QueuesQueryVariables>;
 export const QueueStatsUpdatedDocument = new TypedDocumentString(`
     subscription QueueStatsUpdated($queue: String) {
@@ -615,6 +637,7 @@ export const QueueStatsUpdatedDocument = new TypedDocumentString(`
   failed
   cancelled
   workers
+  paused
 }`) as unknown as TypedDocumentString<QueueStatsUpdatedSubscription, QueueStatsUpdatedSubscriptionVariables>;
 export const WorkersDocument = new TypedDocumentString(`
     query Workers {
@@ -841,6 +864,7 @@ export const EnqueueTaskDocument = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   input
   result
   error {
@@ -896,6 +920,7 @@ export const EnqueueTasksDocument = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   input
   result
   error {
@@ -948,6 +973,7 @@ export const CancelTaskDocument = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   input
   result
   error {
@@ -1000,6 +1026,7 @@ export const RetryTaskDocument = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   input
   result
   error {
@@ -1052,6 +1079,7 @@ export const TaskDocument = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   input
   result
   error {
@@ -1146,6 +1174,7 @@ export const TaskUpdatedDocument = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   input
   result
   error {
@@ -1201,6 +1230,7 @@ export const TaskTimelineDocument = new TypedDocumentString(`
   type
   queue
   state
+  waitReason
   input
   result
   error {

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import { QueueStatsUpdatedDocument, type QueueStatsFieldsFragment } from '../generated/graphql.ts';
+import { ApiError } from '../api.ts';
+import { PauseQueueDocument, QueueStatsUpdatedDocument, ResumeQueueDocument, type QueueStatsFieldsFragment } from '../generated/graphql.ts';
 import { useApi } from '../hooks.ts';
 
 const COUNTS = ['pending', 'scheduled', 'running', 'retrying', 'succeeded', 'failed', 'cancelled'] as const;
@@ -17,7 +18,20 @@ export function QueueCards() {
       ),
     [api],
   );
+  const [problems, setProblems] = useState<Record<string, string>>({});
   const list = Object.values(queues).sort((a, b) => a.name.localeCompare(b.name));
+  /** Pause or resume a queue (admins only: anyone else reads the API's refusal on the card). */
+  const toggle = async (queue: QueueStatsFieldsFragment) => {
+    try {
+      const stats = queue.paused
+        ? (await api.request(ResumeQueueDocument, { name: queue.name })).resumeQueue
+        : (await api.request(PauseQueueDocument, { name: queue.name })).pauseQueue;
+      setQueues((all) => ({ ...all, [stats.name]: stats }));
+      setProblems(({ [queue.name]: _gone, ...rest }) => rest);
+    } catch (error) {
+      setProblems((all) => ({ ...all, [queue.name]: error instanceof ApiError ? error.message : String(error) }));
+    }
+  };
   return (
     <section aria-labelledby="queues-title">
       <h2 id="queues-title">Queues</h2>
@@ -25,7 +39,9 @@ export function QueueCards() {
       <ul class="cards">
         {list.map((queue) => (
           <li class="card" key={queue.name} aria-label={`Queue ${queue.name}`}>
-            <h3>{queue.name}</h3>
+            <h3>
+              {queue.name} {queue.paused && <span class="chip chip-waiting">paused</span>}
+            </h3>
             <dl class="counts">
               {COUNTS.map((count) => (
                 <div key={count} class={`count count-${count}`}>
@@ -38,6 +54,14 @@ export function QueueCards() {
                 <dd>{queue.workers}</dd>
               </div>
             </dl>
+            <button type="button" onClick={() => void toggle(queue)}>
+              {queue.paused ? 'Resume' : 'Pause'}
+            </button>
+            {problems[queue.name] && (
+              <p class="error" role="alert">
+                {problems[queue.name]}
+              </p>
+            )}
           </li>
         ))}
       </ul>

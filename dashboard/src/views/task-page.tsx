@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.ts';
 import { JsonView } from '../components/json-view.tsx';
 import { StateChip } from '../components/state-chip.tsx';
+import { WaitReasonChip } from '../components/wait-reason.tsx';
 import { TaskProgress } from '../components/task-progress.tsx';
 import { styleOf } from '../enums.ts';
 import { durationText, formatDuration, formatTime, isFinal } from '../format.ts';
@@ -92,7 +93,7 @@ export function TaskPage({ id }: { id: string }) {
         <h1 id="task-title">
           {task.type} <span class="mono muted small">{task.id}</span>
         </h1>
-        <StateChip state={task.state} />
+        <StateChip state={task.state} /> <WaitReasonChip reason={task.waitReason} />
         <div class="actions">
           {!isFinal(task.state) && (
             <button type="button" class="danger" disabled={busy} onClick={() => void act('cancel')}>

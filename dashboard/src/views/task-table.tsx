@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { StateChip } from '../components/state-chip.tsx';
+import { WaitReasonChip } from '../components/wait-reason.tsx';
 import { TaskProgress } from '../components/task-progress.tsx';
 import { durationText, formatTime, shortId } from '../format.ts';
 import { TaskState } from '../generated/graphql.ts';
@@ -66,7 +67,7 @@ export function TaskTable({ types }: { types: TaskTypeInfo[] }) {
                   </a>
                 </td>
                 <td data-label="State">
-                  <StateChip state={task.state} />
+                  <StateChip state={task.state} /> <WaitReasonChip reason={task.waitReason} />
                 </td>
                 <td data-label="Progress">
                   <TaskProgress task={task} />

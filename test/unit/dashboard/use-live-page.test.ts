@@ -104,6 +104,7 @@ function task(id: string, state: TaskState = 'PENDING', version = 1, createdAt =
     id,
     type: 'sleep',
     queue: 'default',
+    waitReason: null,
     state,
     tags: [],
     priority: 0,

@@ -17,7 +17,7 @@ import {
 } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 
-/** The error codes of the client contract. */
+/** The error codes of the client contract (docs/contract.md, "Errors"). */
 export const ERROR_CODES = [
   'BAD_USER_INPUT',
   'NOT_FOUND',

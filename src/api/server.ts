@@ -2,7 +2,7 @@
  * The API server: one HTTP server on one port carrying the dashboard at `/`, GraphQL over HTTP
  * (graphql-yoga), GraphiQL, `/health`, `/ready`, `/metrics`, and GraphQL subscriptions over WebSocket at the same
  * `/graphql` path (`websocket.ts`). Every request is authenticated (unless authentication is
- * turned off for development) and held to the limits of README, "Security".
+ * turned off for development) and held to the limits of docs/security.md.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';

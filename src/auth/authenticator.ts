@@ -24,7 +24,7 @@ export interface ApiKey {
   scopes: Scope[];
 }
 
-/** How callers authenticate; see README, "Security". */
+/** How callers authenticate; see docs/security.md. */
 export interface AuthSettings {
   /** No authentication at all: every caller is one owner with every scope (development only). */
   disabled: boolean;

@@ -7,7 +7,7 @@
  * task that succeeds has no `error` any more) with the same `$set` that sets the others.
  */
 
-/** Every state a task can be in; see the state diagram in the client contract. */
+/** Every state a task can be in; see the state diagram in the client contract, docs/contract.md. */
 export const TASK_STATES = [
   'PENDING',
   'SCHEDULED',

@@ -8,7 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { signalReader } from '../src/shutdown.ts';
 import { startLocalServers } from './local-servers.ts';
 
-const servers = await startLocalServers({ log: (line) => console.log(`[dev] ${line}`) });
+const servers = await startLocalServers({ log: (line) => console.log(`[dev] ${line}`) }).catch((error: unknown) => {
+  // The message says what was tried and what to install; a stack trace would only bury it.
+  console.error(`[dev] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
 const authConfigured = ['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_JWKS_FILE', 'API_KEYS'].some((name) => process.env[name]);
 const env = {
   ...process.env,

@@ -1,10 +1,12 @@
 /**
  * Throwaway MongoDB and Redis servers for `npm run dev` and `npm test`: each is taken from
  * MONGO_URL / REDIS_URL when set, otherwise started on a free 127.0.0.1 port in a fresh temporary
- * directory — `redis-server`, and the MongoDB-compatible server TASKQL_TEST_MONGO names:
- * `ferretdb` (SQLite) or `mongo-java-server` (docs/test-servers.md says what each can show);
- * unset, FerretDB or else `mongod` through mongodb-memory-server. A FerretDB started here gets
- * the `_id` index its queries use (`ferretdb-id-indexes.ts`).
+ * directory — `redis-server` (else Redis through redis-memory-server, which builds it on first
+ * use), and the MongoDB-compatible server TASKQL_TEST_MONGO names: `ferretdb` (SQLite) or
+ * `mongo-java-server` (docs/test-servers.md says what each can show); unset, FerretDB or else
+ * `mongod` through mongodb-memory-server. A FerretDB started here gets the `_id` index its queries
+ * use (`ferretdb-id-indexes.ts`), unless TASKQL_FERRETDB_PATCH=off asks for a plain one, as
+ * anyone running their own FerretDB has.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -100,7 +102,7 @@ const KILL_AFTER_MS = 3_000;
 /** How much of a server's output to keep for error messages. */
 const OUTPUT_TAIL_CHARS = 4_000;
 
-const INSTALL_REDIS = 'Install Redis (apt-get install redis-server / brew install redis) or set REDIS_URL';
+const INSTALL_REDIS = 'Install Redis (apt-get install redis-server / brew install redis), or set REDIS_URL';
 const INSTALL_SQLITE3 = 'Install it (apt-get install sqlite3 / brew install sqlite): see scripts/ferretdb-id-indexes.ts';
 const INSTALL_FERRETDB = 'Install FerretDB (.ci/install-servers.sh builds v1.24.2 with Go, see README "Servers for development")';
 const INSTALL_JAVA = 'Install a JDK 17 or later (apt-get install openjdk-17-jdk-headless / brew install openjdk@17) or set JAVA_HOME';
@@ -116,8 +118,9 @@ const INSTALL_MONGO =
  * REDIS_URL is used as is; otherwise a throwaway server is started, which `stop()` ends — and
  * which also ends when this process dies without calling it (a watchdog process kills it).
  *
- * @throws Error saying what to install when a server is needed and none can be found, or with
- *   the server's output when it fails to start.
+ * @throws Error saying, for each server that could not be had, what was tried and what to
+ *   install — or with the server's output when one failed to start. Its message is meant to be
+ *   shown alone, without a stack.
  */
 export async function startLocalServers(opts: StartLocalServersOptions = {}): Promise<LocalServers> {
   const log = opts.log ?? (() => {});
@@ -135,7 +138,10 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
     await Promise.all(started.map((server) => server.stop()));
     watchdog?.kill('SIGKILL');
     const errors = [mongo, redis].flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-    throw errors.length === 1 ? errors[0] : new AggregateError(errors, errors.map(messageOf).join('\n'));
+    const advice = errors.map((error) => `- ${messageOf(error).replaceAll('\n', '\n  ')}`).join('\n');
+    throw new Error(`No servers to run on; what was tried:\n${advice}`, {
+      cause: errors.length === 1 ? errors[0] : new AggregateError(errors),
+    });
   }
 
   let stopping: Promise<void> | undefined;
@@ -163,7 +169,10 @@ async function startRedis(
   if (given) return { url: given, describe: `Redis at ${withoutCredentials(given)} (REDIS_URL)`, stop: async () => {} };
 
   const binary = findOnPath('redis-server');
-  if (!binary) throw new Error(`redis-server not found on the PATH. ${INSTALL_REDIS}.`);
+  if (!binary) {
+    log('redis-server not found on the PATH; trying Redis through redis-memory-server');
+    return startRedisMemoryServer(log);
+  }
   const version = /\bv=(\S+)/.exec(await outputOf(binary, ['--version']))?.[1] ?? '(unknown version)';
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'taskql-redis-'));
@@ -173,6 +182,37 @@ async function startRedis(
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', persist ? 'yes' : 'no', '--dir', dir];
   const { stop, control } = await startProcess('redis-server', binary, args, dir, watchdog, () => pingRedis(port));
   return { url: `redis://127.0.0.1:${port}`, describe: `redis-server ${version} on 127.0.0.1:${port}`, stop, control };
+}
+
+/**
+ * Redis through redis-memory-server: REDISMS_SYSTEM_BINARY, else the binary it built before (in
+ * node_modules/.cache), else one it downloads and builds now (needs internet and `make`). The
+ * binary is found first, so that a failed download is one line here, not the library's warning.
+ */
+async function startRedisMemoryServer(log: (line: string) => void): Promise<Server> {
+  let systemBinary: string;
+  try {
+    // Loaded only here: it is a devDependency, and rarely needed.
+    const { RedisBinary } = await import('redis-memory-server');
+    log('redis-memory-server: finding or building redis-server (the first build downloads Redis and takes a few minutes)');
+    systemBinary = await RedisBinary.getPath();
+  } catch (error) {
+    throw new Error(
+      `No Redis: redis-server not found on the PATH, and redis-memory-server could not build one (${messageOf(error)}). ${INSTALL_REDIS}.`,
+      { cause: error },
+    );
+  }
+  const { RedisMemoryServer } = await import('redis-memory-server');
+  const server = await RedisMemoryServer.create({ instance: { ip: '127.0.0.1' }, binary: { systemBinary } });
+  const url = `redis://127.0.0.1:${await server.getPort()}`;
+  log(`started redis-server through redis-memory-server at ${url}`);
+  return {
+    url,
+    describe: `redis-server (redis-memory-server) on 127.0.0.1:${await server.getPort()}`,
+    stop: async () => {
+      await server.stop();
+    },
+  };
 }
 
 /**
@@ -270,12 +310,13 @@ async function startFerretdb(binary: string, log: (line: string) => void, watchd
     '--log-level=warn',
   ];
   const { stop, control } = await startProcess('FerretDB', binary, args, dir, watchdog, () => pingMongo(url));
-  const sqlite3 = findOnPath('sqlite3');
-  if (!sqlite3) log(`sqlite3 not found: FerretDB will scan its whole collection on every lookup by _id. ${INSTALL_SQLITE3}.`);
+  const patch = process.env['TASKQL_FERRETDB_PATCH'] !== 'off';
+  const sqlite3 = patch ? findOnPath('sqlite3') : undefined;
+  if (patch && !sqlite3) log(`sqlite3 not found: FerretDB will scan its whole collection on every lookup by _id. ${INSTALL_SQLITE3}.`);
   const idIndexes = sqlite3 ? new FerretDbIdIndexes(dir, sqlite3, log) : undefined;
   return {
     url,
-    describe: `FerretDB ${version} (SQLite${idIndexes ? ', with the _id index its queries use' : ''}) on 127.0.0.1:${port}`,
+    describe: `FerretDB ${version} (SQLite${idIndexes ? ', with the _id index its queries use' : patch ? '' : ', plain: TASKQL_FERRETDB_PATCH=off'}) on 127.0.0.1:${port}`,
     stop: async () => {
       await idIndexes?.stop();
       await stop();
@@ -289,14 +330,13 @@ async function startFerretdb(binary: string, log: (line: string) => void, watchd
  * the binary it downloads. It removes its own directory and kills mongod when this process dies.
  */
 async function startMongod(log: (line: string) => void): Promise<Server> {
-  const systemBinary = findOnPath('mongod');
+  const onPath = findOnPath('mongod');
   try {
     // Loaded only here: it is a devDependency, and rarely needed.
-    const { MongoMemoryServer } = await import('mongodb-memory-server-core');
-    const server = await MongoMemoryServer.create({
-      instance: { ip: '127.0.0.1' },
-      ...(systemBinary ? { binary: { systemBinary } } : {}),
-    });
+    const { MongoBinary, MongoMemoryServer } = await import('mongodb-memory-server-core');
+    // The binary first: a failed download is then one line of advice, not the library's warning.
+    const systemBinary = await MongoBinary.getPath(onPath ? { systemBinary: onPath } : {});
+    const server = await MongoMemoryServer.create({ instance: { ip: '127.0.0.1' }, binary: { systemBinary } });
     const url = server.getUri();
     log(`started mongod through mongodb-memory-server at ${url}`);
     return {
@@ -308,7 +348,7 @@ async function startMongod(log: (line: string) => void): Promise<Server> {
     };
   } catch (error) {
     throw new Error(
-      `No MongoDB-compatible server: ferretdb not found, and mongodb-memory-server failed (${messageOf(error)}). ` +
+      `No MongoDB-compatible server: ferretdb not found, ${onPath ? `mongod at ${onPath}` : 'no mongod on the PATH'}, and mongodb-memory-server failed (${messageOf(error)}). ` +
         `${INSTALL_MONGO}.`,
       { cause: error },
     );

@@ -1,18 +1,24 @@
 /**
  * Scenario 1, enqueue: `enqueueTask` over HTTP against the two writes it cannot avoid made
- * directly with the drivers (insertOne + queue.add) and against queue.add alone; `enqueueTasks`
- * in batches of 100 against insertMany + addBulk. No worker runs, so only enqueueing is measured.
+ * directly with the drivers (insertOne + queue.add), against queue.add alone, and against a
+ * graphql-yoga mutation that does nothing (the floor of any GraphQL API here); `enqueueTasks` in
+ * batches of 100 against insertMany + addBulk. No worker runs, so only enqueueing is measured.
  */
 import { performance } from 'node:perf_hooks';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { EnqueueTaskDocument, EnqueueTasksDocument } from '../schema/generated/graphql.ts';
 import { alternate } from './lib/alternate.ts';
-import { pool } from './lib/context.ts';
+import { isMessage, type ListeningMessage } from './children/protocol.ts';
+import { nextMessage, pool } from './lib/context.ts';
 import { DirectEnqueuer, echoInput } from './lib/direct.ts';
 import { request } from './lib/graphql.ts';
 import { roundsFor, type Scenario } from './lib/scenario.ts';
 import { median } from './lib/stats.ts';
 
 const CONCURRENCY = 32;
+/** The no-op mutation of `bench/children/noop-yoga-server.ts`, sent the same input as enqueueTask. */
+const NOOP = parse('mutation Noop($input: JSON) { noop(input: $input) }') as TypedDocumentNode<{ noop: boolean }, { input: unknown }>;
 const BATCH = 100;
 /** Batches in flight at once, for the API and for the direct baseline alike. */
 const BATCH_CONCURRENCY = 4;
@@ -25,6 +31,8 @@ export const enqueue: Scenario = {
     const ns = ctx.namespace('enqueue');
     const api = await ctx.taskql('api', ns);
     const direct = new DirectEnqueuer(ctx, ns);
+    const noopServer = ctx.child('noop-yoga-server');
+    const { port: noopPort } = await nextMessage(noopServer, isMessage<ListeningMessage>('listening'), 30_000);
     let n = 0;
     /** Tasks per second of `count` calls of `one`, `concurrency` at a time. */
     const rate = async (count: number, concurrency: number, perCall: number, one: () => Promise<void>) => {
@@ -37,6 +45,7 @@ export const enqueue: Scenario = {
       queueAdd: () => rate(tasks, CONCURRENCY, 1, () => direct.jobOnly(n++)),
       direct: () => rate(tasks, CONCURRENCY, 1, () => direct.one(n++)),
       graphql: () => rate(tasks, CONCURRENCY, 1, () => request(api.port, EnqueueTaskDocument, { input: echoInput(n++) }).then(() => {})),
+      noopYoga: () => rate(tasks, CONCURRENCY, 1, () => request(noopPort, NOOP, { input: echoInput(n++) }).then(() => {})),
     });
     const bulk = await alternate(roundsFor(ctx), {
       direct: () =>
@@ -55,6 +64,7 @@ export const enqueue: Scenario = {
       queueAdd: median(single.queueAdd),
       direct: median(single.direct),
       graphql: median(single.graphql),
+      noopYoga: median(single.noopYoga),
       bulkDirect: median(bulk.direct),
       bulkGraphql: median(bulk.graphql),
     };
@@ -72,6 +82,16 @@ export const enqueue: Scenario = {
           goal: { text: '≥ 0.5×', met: m.graphql >= 0.5 * m.direct },
         },
         { scenario: '1 enqueue', measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}`, baseline: 'queue.add alone', baselineValue: m.queueAdd, taskql: m.graphql, unit, compare: 'ratio' },
+        {
+          scenario: '1 enqueue',
+          measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}`,
+          baseline: 'graphql-yoga no-op mutation',
+          baselineValue: m.noopYoga,
+          taskql: m.graphql,
+          unit,
+          compare: 'ratio',
+          goal: { text: 'within 2× (≥ 0.5×)', met: m.graphql >= 0.5 * m.noopYoga },
+        },
         {
           scenario: '1 enqueue',
           measure: `enqueueTasks, batches of ${BATCH}, ${BATCH_CONCURRENCY} in flight`,

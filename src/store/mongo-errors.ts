@@ -1,8 +1,9 @@
 /**
  * What the driver's errors mean to the store, decided here and nowhere else:
  *
- * - **unreachable**: the server cannot be reached, or is shutting or stepping down. The operation
- *   did not happen, and the caller answers SERVICE_UNAVAILABLE.
+ * - **unavailable**: the server cannot be reached, is shutting or stepping down, or did not answer
+ *   within a time limit (`timeoutMS` or `maxTimeMS`, should MONGO_URL set one). The caller answers
+ *   SERVICE_UNAVAILABLE; trying again at once would not help.
  * - **transient**: the server answered that the operation did not take effect this time and may
  *   be tried again — a write conflict, a lock it could not take in time, a `RetryableWriteError` or
  *   `TransientTransactionError` label, or FerretDB on SQLite answering concurrent writes with
@@ -23,6 +24,7 @@ import {
   MongoError,
   MongoNetworkError,
   MongoNotConnectedError,
+  MongoOperationTimeoutError,
   MongoServerError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
@@ -32,8 +34,11 @@ import { DependencyUnavailableError } from '../errors.ts';
 /** The server error code of a write that a unique index refused. */
 export const DUPLICATE_KEY = 11000;
 
-/** Server error codes of a server shutting down or stepping down (the operation did not happen). */
-const SHUTDOWN_CODES: ReadonlySet<number> = new Set([91, 189, 10107, 11600, 11602, 13435, 13436]);
+/**
+ * Server error codes of a server shutting down or stepping down (the operation did not happen),
+ * and MaxTimeMSExpired (50): the server gave up within the time limit.
+ */
+const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([50, 91, 189, 10107, 11600, 11602, 13435, 13436]);
 
 /**
  * Server error codes of an operation that did not take effect and may succeed when tried again:
@@ -48,7 +53,7 @@ const TRANSIENT_LABELS = ['RetryableWriteError', 'TransientTransactionError'] as
 const TRANSIENT_MESSAGE = /\bSQLITE_(?:BUSY|LOCKED)\b|database (?:table )?is locked/i;
 
 /** What an error from the driver means to the store (see the top of this module). */
-export type MongoFailure = 'unreachable' | 'transient' | 'other';
+export type MongoFailure = 'unavailable' | 'transient' | 'other';
 
 /** A server's answer about one write, as a bulk write's `writeErrors` carry it. */
 export interface ServerAnswer {
@@ -69,7 +74,7 @@ const RETRY_DELAYS_MS: readonly number[] = [20, 50, 100, 200, 400];
 
 /** Which of the store's three kinds of failure `error` is. */
 export function classifyMongoError(error: unknown): MongoFailure {
-  if (isUnreachable(error)) return 'unreachable';
+  if (isUnavailable(error)) return 'unavailable';
   if (error instanceof MongoBulkWriteError) return nothingWritten(error) && isTransient({ code: error.code, errmsg: error.message }) ? 'transient' : 'other';
   if (error instanceof MongoError && (TRANSIENT_LABELS.some((label) => error.hasErrorLabel(label)) || isTransient({ code: error.code, errmsg: error.message }))) {
     return 'transient';
@@ -84,7 +89,7 @@ export function isTransient(answer: ServerAnswer): boolean {
 
 /**
  * Run a driver call: a transient failure is tried again after a short pause, a few times; an
- * unreachable server, or one still answering "try again" after the last try, becomes
+ * unavailable server, or one still answering "try again" after the last try, becomes
  * `DependencyUnavailableError`. Any other error is the caller's.
  */
 export async function guard<T>(call: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
@@ -97,7 +102,7 @@ export async function guard<T>(call: () => Promise<T>, options: RetryOptions = {
       const failure = classifyMongoError(error);
       if (failure === 'other') throw error;
       const delay = delays[attempt];
-      if (failure === 'unreachable' || delay === undefined) throw new DependencyUnavailableError('MongoDB', { cause: error });
+      if (failure === 'unavailable' || delay === undefined) throw new DependencyUnavailableError('MongoDB', { cause: error });
       // Jittered, so that the writers that collided do not collide again in step.
       await pause(delay * (0.5 + Math.random() / 2));
     }
@@ -116,13 +121,14 @@ function nothingWritten(error: MongoBulkWriteError): boolean {
   return writeErrors.length === 0 && written === 0;
 }
 
-function isUnreachable(error: unknown): boolean {
+function isUnavailable(error: unknown): boolean {
   return (
     error instanceof MongoServerSelectionError ||
+    error instanceof MongoOperationTimeoutError ||
     error instanceof MongoNetworkError ||
     error instanceof MongoNotConnectedError ||
     error instanceof MongoTopologyClosedError ||
     (error instanceof MongoError &&
-      (error.hasErrorLabel('ResetPool') || (typeof error.code === 'number' && SHUTDOWN_CODES.has(error.code))))
+      (error.hasErrorLabel('ResetPool') || (typeof error.code === 'number' && UNAVAILABLE_CODES.has(error.code))))
   );
 }

@@ -1,8 +1,8 @@
 /**
  * The store's reading of driver errors, with errors built as the driver builds them from a
- * server's answer: what is unreachable, what is worth another try, and what `guard` makes of each.
+ * server's answer: what is unavailable, what is worth another try, and what `guard` makes of each.
  */
-import { MongoBulkWriteError, MongoError, MongoNetworkError, MongoServerError, MongoServerSelectionError } from 'mongodb';
+import { MongoBulkWriteError, MongoError, MongoNetworkError, MongoOperationTimeoutError, MongoServerError, MongoServerSelectionError } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { DependencyUnavailableError } from '../../src/errors.ts';
 import { classifyMongoError, guard, isTransient } from '../../src/store/mongo-errors.ts';
@@ -46,8 +46,10 @@ describe('classifyMongoError', () => {
     ['a dropped connection, even labelled retryable', labelled(new MongoNetworkError('connection reset'), 'RetryableWriteError')],
     ['a primary stepping down (NotWritablePrimary, 10107)', new MongoServerError({ code: 10107, codeName: 'NotWritablePrimary', errmsg: 'not primary' })],
     ['a server shutting down (91)', new MongoServerError({ code: 91, codeName: 'ShutdownInProgress', errmsg: 'shutdown in progress' })],
-  ])('%s is unreachable', (_, error) => {
-    expect(classifyMongoError(error)).toBe('unreachable');
+    ['a client-side time limit (timeoutMS in MONGO_URL)', new MongoOperationTimeoutError('Timed out during operation execution')],
+    ['the server’s time limit (MaxTimeMSExpired, 50)', new MongoServerError({ code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' })],
+  ])('%s is unavailable', (_, error) => {
+    expect(classifyMongoError(error)).toBe('unavailable');
   });
 
   it.each([

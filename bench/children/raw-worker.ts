@@ -1,13 +1,43 @@
 /**
- * The raw baseline of the worker: a BullMQ Worker on the same queue name and options as
- * taskql's, with a no-op processor. Env: REDIS_URL, REDIS_PREFIX, CONCURRENCY, QUEUE.
+ * The raw baselines of the worker: a BullMQ Worker on the same queue name and options as
+ * taskql's. With TRACK unset its processor does nothing (the floor of BullMQ); with TRACK=mongo
+ * it makes by hand the writes a tracking worker cannot avoid — read the task, one
+ * version-guarded update for STARTED and one for SUCCEEDED, each followed by a publish — with
+ * nothing else (the floor of any tracking design). Env: REDIS_URL, REDIS_PREFIX, CONCURRENCY,
+ * QUEUE; with TRACK=mongo also MONGO_URL, MONGO_DB, CHANNEL.
  */
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import type { TaskJobData } from '../../src/queue/task-queues.ts';
 import { isMessage, type AwaitCommand, type WorkerMessage } from './protocol.ts';
 
 const connection = new Redis(process.env['REDIS_URL']!, { maxRetriesPerRequest: null });
-const worker = new Worker(process.env['QUEUE']!, async () => {}, {
+
+/** The hand-made tracking: what each job of the TRACK=mongo baseline costs, and how to close it. */
+async function tracker(): Promise<{ run: (job: Job<TaskJobData>) => Promise<void>; close: () => Promise<void> }> {
+  const mongo = await new MongoClient(process.env['MONGO_URL']!).connect();
+  const tasks = mongo.db(process.env['MONGO_DB']).collection<{ _id: string; version: number }>('tasks');
+  const publisher = new Redis(process.env['REDIS_URL']!);
+  const channel = process.env['CHANNEL']!;
+  const run = async (job: Job<TaskJobData>) => {
+    const id = job.data.taskId;
+    const task = await tasks.findOne({ _id: id }, { projection: { version: 1 } });
+    if (!task) throw new Error(`no task ${id}`);
+    for (const [k, state] of [[1, 'RUNNING'], [2, 'SUCCEEDED']] as const) {
+      const at = new Date();
+      await tasks.updateOne(
+        { _id: id, version: task.version + k - 1 },
+        { $set: { state, version: task.version + k, updatedAt: at }, $push: { events: { version: task.version + k, state, at } } },
+      );
+      await publisher.publish(channel, `${id}:${task.version + k}`);
+    }
+  };
+  return { run, close: async () => { publisher.disconnect(); await mongo.close(); } };
+}
+
+const tracking = process.env['TRACK'] === 'mongo' ? await tracker() : null;
+const worker = new Worker<TaskJobData>(process.env['QUEUE']!, tracking?.run ?? (async () => {}), {
   connection,
   prefix: process.env['REDIS_PREFIX']!,
   concurrency: Number(process.env['CONCURRENCY']),
@@ -31,7 +61,8 @@ process.on('message', (message) => {
   answer();
 });
 process.once('SIGTERM', () => {
-  void worker.close().finally(() => {
+  void worker.close().finally(async () => {
+    await tracking?.close();
     connection.disconnect();
     process.disconnect?.();
   });

@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick] [-- --only=enqueue,worker] [-- --profile]`: taskql measured side by
- * side with the raw libraries under it, on the same servers in the same run (see
- * docs/performance.md). Prints a markdown table and writes the results as JSON: a full run to
+ * `npm run bench [-- --quick] [-- --only=enqueue,worker] [-- --profile] [-- --servers=ferretdb]`:
+ * taskql measured side by side with the raw libraries under it, on the same servers in the same
+ * run (see docs/performance.md), on mongo-java-server and then FerretDB unless told otherwise. Prints a markdown table and writes the results as JSON: a full run to
  * `bench/results/<date>.json`, a quick run (CI: seconds, tiny sizes) to `bench/results/quick/`.
  * It builds what it runs first (`tsconfig.bench.json`): taskql and the baselines run compiled.
  */
@@ -10,7 +10,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { startLocalServers } from '../scripts/local-servers.ts';
+import { mongoServerFromEnv, startLocalServers, type LocalMongoServer } from '../scripts/local-servers.ts';
 import { endToEnd } from './end-to-end.ts';
 import { enqueue } from './enqueue.ts';
 import { fanOut } from './fan-out.ts';
@@ -33,7 +33,12 @@ const METHOD = [
 ];
 
 const { values } = parseArgs({
-  options: { quick: { type: 'boolean', default: false }, only: { type: 'string' }, profile: { type: 'boolean', default: false } },
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    servers: { type: 'string' },
+  },
 });
 const only = values.only?.split(',');
 const chosen = SCENARIOS.filter((s) => !only || only.includes(s.name));
@@ -45,55 +50,72 @@ if (profileDir) await mkdir(profileDir, { recursive: true });
 const log = (line: string) => console.error(`[bench] ${line}`);
 log('building dist/ (tsc -p tsconfig.bench.json)');
 await build();
-const servers = await startLocalServers({ log });
-const ctx = await BenchContext.open({ quick: values.quick, profileDir }, servers);
+
+/**
+ * The MongoDB-compatible servers to measure on, one table each: MONGO_URL's alone when set, else
+ * TASKQL_TEST_MONGO's or `--servers`, else the fast, atomic mongo-java-server first (the store no
+ * longer bounds the rows, so they show taskql's own cost) and FerretDB second.
+ */
+const kinds: (LocalMongoServer | undefined)[] = process.env['MONGO_URL']
+  ? [undefined]
+  : values.servers
+    ? values.servers.split(',').map((name) => mongoServerFromEnv({ TASKQL_TEST_MONGO: name }))
+    : [mongoServerFromEnv(process.env) ?? 'mongo-java-server', ...(mongoServerFromEnv(process.env) ? [] : (['ferretdb'] as const))];
 let failed = false;
-const interrupted = () => {
-  log('interrupted: stopping processes and servers');
-  void ctx.close().finally(() => servers.stop().finally(() => process.exit(130)));
-};
-process.once('SIGINT', interrupted);
-process.once('SIGTERM', interrupted);
-
-try {
-  const machine = await machineInfo(ctx.mongo, servers.redisUrl);
-  const outcomes: Record<string, ScenarioResult | { error: string }> = {};
-  const rows: Row[] = [];
-  for (const scenario of chosen) {
-    const started = Date.now();
-    log(`${scenario.name}: running`);
-    try {
-      const result = await scenario.run(ctx);
-      outcomes[scenario.name] = result;
-      rows.push(...result.rows);
-      log(`${scenario.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    } catch (error) {
-      failed = true;
-      outcomes[scenario.name] = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
-      log(`${scenario.name}: FAILED: ${error instanceof Error ? error.message : String(error)}`);
-    } finally {
-      await ctx.release();
+const runs: unknown[] = [];
+const dir = values.quick ? `${results}quick/` : results;
+console.log(`## taskql benchmark${values.quick ? ' (quick mode: tiny sizes, numbers not meaningful)' : ''}, ${new Date().toISOString()}`);
+for (const kind of kinds) {
+  const servers = await startLocalServers({ log, ...(kind && { mongoServer: kind }) });
+  const ctx = await BenchContext.open({ quick: values.quick, profileDir }, servers);
+  const interrupted = () => {
+    log('interrupted: stopping processes and servers');
+    void ctx.close().finally(() => servers.stop().finally(() => process.exit(130)));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    const machine = await machineInfo(ctx.mongo, servers.redisUrl);
+    const outcomes: Record<string, ScenarioResult | { error: string }> = {};
+    const rows: Row[] = [];
+    for (const scenario of chosen) {
+      const started = Date.now();
+      log(`${scenario.name}: running on ${kind ?? 'MONGO_URL'}`);
+      try {
+        const result = await scenario.run(ctx);
+        outcomes[scenario.name] = result;
+        rows.push(...result.rows);
+        log(`${scenario.name}: done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } catch (error) {
+        failed = true;
+        outcomes[scenario.name] = { error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+        log(`${scenario.name}: FAILED: ${error instanceof Error ? error.message : String(error)}`);
+      } finally {
+        await ctx.release();
+      }
     }
-  }
 
-  const serversLine = `${machine.mongo}, ${machine.redis} — ${servers.describe}`;
-  console.log(`## taskql benchmark${values.quick ? ' (quick mode: tiny sizes, numbers not meaningful)' : ''}, ${new Date().toISOString()}\n`);
-  console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}.`);
-  console.log(`Servers: ${serversLine}.`);
-  if (machine.ferretdb) {
-    console.log('Note: FerretDB (on SQLite) is far slower than MongoDB; every number that writes to it (enqueue, worker, end to end) is bound by it, baselines included.');
+    const serversLine = `${machine.mongo}, ${machine.redis} — ${servers.describe}`;
+    console.log(`\n### On ${kind ?? 'MONGO_URL'}\n`);
+    console.log(`Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.os}, Node ${machine.node}.`);
+    console.log(`Servers: ${serversLine}.`);
+    if (machine.ferretdb) {
+      console.log('Note: FerretDB (on SQLite) is far slower than MongoDB; every number that writes to it (enqueue, worker, end to end) is bound by it, baselines included.');
+    }
+    console.log(`\n${markdownTable(rows)}`);
+    runs.push({ server: kind ?? 'MONGO_URL', machine, servers: serversLine, rows, scenarios: outcomes });
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    await ctx.close();
+    await servers.stop();
   }
-  console.log(`\n${markdownTable(rows)}\n\nMethod:\n${METHOD.map((line) => `- ${line}`).join('\n')}`);
-
-  const dir = values.quick ? `${results}quick/` : results;
-  await mkdir(dir, { recursive: true });
-  const file = `${dir}${date}.json`;
-  await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, machine, servers: serversLine, method: METHOD, rows, scenarios: outcomes }, null, 2)}\n`);
-  log(`results written to ${file}`);
-} finally {
-  await ctx.close();
-  await servers.stop();
 }
+console.log(`\nMethod:\n${METHOD.map((line) => `- ${line}`).join('\n')}`);
+await mkdir(dir, { recursive: true });
+const file = `${dir}${date}.json`;
+await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), quick: values.quick, method: METHOD, runs }, null, 2)}\n`);
+log(`results written to ${file}`);
 process.exitCode = failed ? 1 : 0;
 
 /** Compiles what the run measures; a type error stops the run before anything is measured. */

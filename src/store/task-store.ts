@@ -122,11 +122,15 @@ export class TaskStore {
       // unreachable, a command error) as a bulk error, with no write errors: then which documents
       // were written is unknown.
       const toRetry = errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY || isTransient(e));
-      if (!toRetry || error.insertedCount + errors.length !== docs.length) throw bulkFailure(error, errors);
-      // Those few go one by one, as `insert` handles them: a duplicate as an earlier task with
-      // the key (or an expired holder), a transient refusal tried again.
-      for (const { index } of errors) {
-        results[index] = await this.insert(transitions[index]!);
+      if (!toRetry) throw bulkFailure(error, errors);
+      // Which documents were written is asked of the server rather than read off the error: not
+      // every server goes on past a refusal or counts what it wrote (mongo-java-server stops at
+      // the first). The rest go one by one, as `insert` handles them: a duplicate as an earlier
+      // task with the key (or an expired holder), a transient refusal tried again.
+      const ids = docs.map((doc) => doc._id);
+      const written = new Set((await guard(() => this.#tasks.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray())).map((d) => d._id));
+      for (const [index, id] of ids.entries()) {
+        if (!written.has(id)) results[index] = await this.insert(transitions[index]!);
       }
     }
     return results;

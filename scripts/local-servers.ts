@@ -104,13 +104,13 @@ const OUTPUT_TAIL_CHARS = 4_000;
 
 const INSTALL_REDIS = 'Install Redis (apt-get install redis-server / brew install redis), or set REDIS_URL';
 const INSTALL_SQLITE3 = 'Install it (apt-get install sqlite3 / brew install sqlite): see scripts/ferretdb-id-indexes.ts';
-const INSTALL_FERRETDB = 'Install FerretDB (.ci/install-servers.sh builds v1.24.2 with Go, see README "Servers for development")';
+const INSTALL_FERRETDB = 'Install FerretDB (.ci/install-servers.sh builds v1.24.2 with Go, see docs/development.md, "Servers for development")';
 const INSTALL_JAVA = 'Install a JDK 17 or later (apt-get install openjdk-17-jdk-headless / brew install openjdk@17) or set JAVA_HOME';
 const INSTALL_MONGO_JAVA_SERVER = 'Run .ci/install-servers.sh: it builds mongo-java-server and its launcher with Maven';
 /** The launcher `mvn package` builds (scripts/mongo-java-server/pom.xml). */
 const MONGO_JAVA_SERVER_JAR = fileURLToPath(new URL('mongo-java-server/target/taskql-mongo-java-server.jar', import.meta.url));
 const INSTALL_MONGO =
-  'Install FerretDB (.ci/install-servers.sh builds v1.24.2 with Go, see README "Servers for development") ' +
+  'Install FerretDB (.ci/install-servers.sh builds v1.24.2 with Go, see docs/development.md, "Servers for development") ' +
   'or MongoDB (mongod on the PATH), or set MONGO_URL';
 
 /**

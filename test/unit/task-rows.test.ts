@@ -1,34 +1,16 @@
 /** The dashboard's live task table: a page of `tasks` with `taskFeed` events applied. */
 import { describe, expect, it } from 'vitest';
-import type { TaskRowFieldsFragment, TaskState } from '../../dashboard/src/generated/graphql.ts';
+import type { TaskRowFieldsFragment } from '../../dashboard/src/generated/graphql.ts';
 import { applyEvent, type TaskRows } from '../../dashboard/src/task-rows.ts';
+import { taskRow } from '../support/task-row.ts';
 
-function row(id: string, createdAt: string, state: TaskState = 'PENDING', version = 1): TaskRowFieldsFragment {
-  return {
-    id,
-    type: 'sleep',
-    queue: 'default',
-    waitReason: null,
-    state,
-    tags: [],
-    priority: 0,
-    version,
-    attempt: 0,
-    maxAttempts: 3,
-    progress: null,
-    createdAt,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: createdAt,
-  };
-}
 const event = (task: TaskRowFieldsFragment) => ({ taskId: task.id, version: task.version, task });
 const page = (rows: TaskRowFieldsFragment[], firstPage = true, pageSize = 3): TaskRows => ({ rows, totalCount: rows.length, firstPage, pageSize });
 
 describe('applyEvent', () => {
-  const a = row('a', '2026-01-01T00:00:03Z');
-  const b = row('b', '2026-01-01T00:00:02Z');
-  const c = row('c', '2026-01-01T00:00:01Z');
+  const a = taskRow('a', '2026-01-01T00:00:03Z');
+  const b = taskRow('b', '2026-01-01T00:00:02Z');
+  const c = taskRow('c', '2026-01-01T00:00:01Z');
 
   it('updates a row in place with a newer version, and ignores an older or equal one', () => {
     const running = { ...b, state: 'RUNNING' as const, version: 2, progress: { percent: 40, message: null } };
@@ -38,14 +20,14 @@ describe('applyEvent', () => {
   });
 
   it('puts a new task where newest-first puts it on the first page, keeping the page size', () => {
-    const d = row('d', '2026-01-01T00:00:04Z');
+    const d = taskRow('d', '2026-01-01T00:00:04Z');
     const next = applyEvent(page([a, b, c]), event(d), []);
     expect(next.rows.map((r) => r.id)).toEqual(['d', 'a', 'b']);
     expect(next.totalCount).toBe(4);
   });
 
   it('leaves later pages as they are when tasks are created', () => {
-    const d = row('d', '2026-01-01T00:00:04Z');
+    const d = taskRow('d', '2026-01-01T00:00:04Z');
     const later = page([a, b], false);
     expect(applyEvent(later, event(d), [])).toBe(later);
   });
@@ -55,6 +37,6 @@ describe('applyEvent', () => {
     const done = applyEvent(running, event({ ...a, state: 'SUCCEEDED', version: 2 }), ['RUNNING']);
     expect(done.rows).toEqual([]);
     expect(done.totalCount).toBe(0);
-    expect(applyEvent(done, event(row('e', '2026-01-01T00:00:09Z', 'PENDING')), ['RUNNING'])).toBe(done);
+    expect(applyEvent(done, event(taskRow('e', '2026-01-01T00:00:09Z', 'PENDING')), ['RUNNING'])).toBe(done);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { act, cleanup, renderHook } from '@testing-library/preact';
 import { afterEach, describe, expect, it } from 'vitest';
+import { taskRow } from '../../support/task-row.ts';
 import type { SubscriptionHandlers } from '../../../dashboard/src/api.ts';
 import { ApiError } from '../../../dashboard/src/api.ts';
 import {
@@ -99,24 +100,9 @@ class ScriptedApi implements LivePageApi {
   }
 }
 
-function task(id: string, state: TaskState = 'PENDING', version = 1, createdAt = `2026-01-01T00:00:0${id.length}Z`): TaskRowFieldsFragment {
-  return {
-    id,
-    type: 'sleep',
-    queue: 'default',
-    waitReason: null,
-    state,
-    tags: [],
-    priority: 0,
-    version,
-    attempt: 0,
-    maxAttempts: 3,
-    progress: null,
-    createdAt,
-    startedAt: null,
-    finishedAt: null,
-    updatedAt: createdAt,
-  };
+/** A row whose creation time orders rows by the length of their id. */
+function task(id: string, state: TaskState = 'PENDING', version = 1): TaskRowFieldsFragment {
+  return taskRow(id, `2026-01-01T00:00:0${id.length}Z`, state, version);
 }
 
 const ANY: Filters = { state: '', type: '', queue: '', tag: '' };

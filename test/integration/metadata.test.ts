@@ -11,12 +11,16 @@ import { builtinHandlers } from '../../worker/handlers/index.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 import { testTaskType } from '../support/task-types.ts';
 
+/** Lets the handler go on once the test's subscriber has seen the first metadata. */
+let release: () => void = () => {};
+const released = new Promise<void>((resolve) => (release = resolve));
+
 const exporter = testTaskType({
   name: 'exporter',
   input: z.object({}),
   handler: async (_, ctx) => {
     ctx.setMetadata({ phase: 'reading', rows: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 150)); // past the progress interval
+    await released;
     ctx.mergeMetadata({ rows: 12_345 });
     const refused: string[] = [];
     for (const bad of [{ huge: 'x'.repeat(70 * 1024) }, { when: 10n }] as Record<string, unknown>[]) {
@@ -39,9 +43,13 @@ afterAll(() => stack?.close());
 describe('metadata', () => {
   it('is set and merged by the handler, seen live, kept, and a bad change is refused', async () => {
     const { enqueueTask } = await stack.client.data(EnqueueTaskDocument, { input: { type: 'exporter', input: {} } });
-    const seen = (await stack.client.watch(TaskMetadataDocument, { id: enqueueTask.task.id }).completed).map((r) => r.data!.taskUpdated);
-    expect(seen[0]?.metadata).toEqual({});
+    const watched = stack.client.watch(TaskMetadataDocument, { id: enqueueTask.task.id });
+    // Seen live while the task runs; the handler goes on only then.
+    await watched.until((r) => (r.data?.taskUpdated.metadata as { phase?: string } | undefined)?.phase === 'reading');
+    release();
+    const seen = (await watched.completed).map((r) => r.data!.taskUpdated);
     expect(seen.map((t) => t.metadata)).toContainEqual({ phase: 'reading', rows: 0 });
+    expect(seen.find((t) => t.state === 'RUNNING' && (t.metadata as { rows?: number }).rows === 0)).toBeDefined();
     const last = seen.at(-1)!;
     expect(last).toMatchObject({ state: 'SUCCEEDED', metadata: { phase: 'reading', rows: 12_345 } });
     // As stored: the refused changes left the metadata intact.

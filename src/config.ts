@@ -9,12 +9,21 @@ import { z } from 'zod';
 import type { AuthSettings } from './auth/authenticator.ts';
 import { SCOPES } from './auth/principal.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
+import { parseRedisNodes, type RedisTopology } from './redis/topology.ts';
 
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number) => z.coerce.number().int().min(min);
 const secret = z.string().min(32, 'at least 32 characters');
+const redisNodes = z.string().transform((text, ctx) => {
+  try {
+    return parseRedisNodes(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
 
 /**
  * What the configuration docs say of a variable beyond its schema: `description` is its meaning,
@@ -44,9 +53,23 @@ export const variables = z.object({
     unset: 'required (`npm run dev` and `npm test` start a server when unset)',
   }),
   MONGO_DB: documented(z.string().optional(), { description: 'database name', unset: 'the database in `MONGO_URL`, else `taskql`' }),
-  REDIS_URL: documented(z.string().min(1, 'REDIS_URL is required (e.g. redis://localhost:6379)'), {
-    description: 'Redis connection string',
-    unset: 'required (likewise)',
+  REDIS_URL: documented(z.string().optional(), {
+    description: 'Redis connection string (one Redis server)',
+    unset: 'required unless `REDIS_CLUSTER_NODES` or `REDIS_SENTINELS` is set (`npm run dev` and `npm test` start a server when all are unset)',
+  }),
+  REDIS_CLUSTER_NODES: documented(redisNodes.optional(), {
+    description:
+      'comma-separated `host:port` seed nodes of a Redis Cluster (Redis 7 or later), instead of `REDIS_URL`: events go over sharded pub/sub (docs/scaling.md)',
+    unset: 'no cluster',
+  }),
+  REDIS_SENTINELS: documented(redisNodes.optional(), {
+    description: 'comma-separated `host:port` of Redis Sentinels, instead of `REDIS_URL`: taskql follows their master across failovers',
+    unset: 'no Sentinel',
+  }),
+  REDIS_SENTINEL_NAME: z.string().min(1).default('mymaster').describe('the master name the sentinels of `REDIS_SENTINELS` watch'),
+  REDIS_PASSWORD: documented(z.string().optional(), {
+    description: 'password of the cluster nodes or of the Sentinel-watched master (`REDIS_URL` carries its own)',
+    unset: 'none',
   }),
   REDIS_PREFIX: z
     .string()
@@ -183,7 +206,8 @@ function configFrom(e: z.output<typeof variables>) {
     host: e.HOST,
     mongoUrl: e.MONGO_URL,
     mongoDatabase: e.MONGO_DB ?? databaseOf(e.MONGO_URL) ?? 'taskql',
-    redisUrl: e.REDIS_URL,
+    /** null when none of REDIS_URL, REDIS_CLUSTER_NODES and REDIS_SENTINELS is set (`loadConfig` refuses that). */
+    redis: redisTopology(e),
     redisPrefix: e.REDIS_PREFIX,
     dependencyTimeoutMs: e.DEPENDENCY_TIMEOUT_MS,
     maxRequestBytes: e.MAX_REQUEST_BYTES,
@@ -230,7 +254,7 @@ function configFrom(e: z.output<typeof variables>) {
  * Validated configuration of one taskql process (API or worker). Each field is the variable of
  * the same name in `variables` (docs/configuration.md), read as `configFrom` reads it.
  */
-export type Config = ReturnType<typeof configFrom>;
+export type Config = Omit<ReturnType<typeof configFrom>, 'redis'> & { redis: RedisTopology };
 
 /** Limits on what one caller may ask (docs/security.md lists them). */
 export type Limits = Config['limits'];
@@ -242,9 +266,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`invalid configuration:\n${problems}`);
   }
-  const config = configFrom(parsed.data);
+  const { redis, ...config } = configFrom(parsed.data);
+  if (!redis) throw new Error('invalid configuration:\n  REDIS_URL: REDIS_URL is required (e.g. redis://localhost:6379), or REDIS_CLUSTER_NODES or REDIS_SENTINELS');
   if (config.production && config.auth.disabled) throw new Error('invalid configuration:\n  AUTH_DISABLED: not allowed in production');
-  return config;
+  return { ...config, redis };
+}
+
+/**
+ * The Redis deployment the variables name: a cluster, else Sentinel, else one server; null when
+ * none is named. A cluster or Sentinel wins over REDIS_URL, so an environment can add one without
+ * unsetting the URL.
+ */
+function redisTopology(e: z.output<typeof variables>): RedisTopology | null {
+  const password = e.REDIS_PASSWORD ?? null;
+  if (e.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: e.REDIS_CLUSTER_NODES, password };
+  if (e.REDIS_SENTINELS) return { kind: 'sentinel', sentinels: e.REDIS_SENTINELS, name: e.REDIS_SENTINEL_NAME, password };
+  return e.REDIS_URL ? { kind: 'single', url: e.REDIS_URL } : null;
 }
 
 /** A comma-separated list; null when unset or empty. */

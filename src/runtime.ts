@@ -2,7 +2,6 @@
  * The composition root: connects to MongoDB and Redis and wires the pieces every taskql process
  * (API or worker) shares. Entry points (`src/main.ts`, `worker/main.ts`) and tests start here.
  */
-import { Redis, type RedisOptions } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import type { Config } from './config.ts';
 import { CancelRequests } from './events/cancel-requests.ts';
@@ -13,6 +12,7 @@ import { TaskStreams } from './events/task-stream.ts';
 import type { Logger } from './logger.ts';
 import { TaskQueues } from './queue/task-queues.ts';
 import { WorkerRegistry } from './queue/worker-registry.ts';
+import { createRedisConnection, type RedisConnection } from './redis/connections.ts';
 import { QueueService } from './service/queue-service.ts';
 import { ScheduleService } from './service/schedule-service.ts';
 import { Scheduler } from './service/scheduler.ts';
@@ -29,7 +29,7 @@ export interface Runtime {
   logger: Logger;
   db: Db;
   /** A Redis connection for ordinary commands that fails fast while Redis is away. */
-  redis: Redis;
+  redis: RedisConnection;
   store: TaskStore;
   bus: EventBus;
   cancels: CancelRequests;
@@ -71,11 +71,8 @@ export async function startRuntime(
   await mongo.connect();
   const db = mongo.db(config.mongoDatabase);
 
-  const redisOptions: RedisOptions = { connectTimeout: config.dependencyTimeoutMs, lazyConnect: true };
-  // Commands fail at once while Redis is away instead of queueing until it is back, so a request
-  // can answer SERVICE_UNAVAILABLE rather than hang.
-  const commands = new Redis(config.redisUrl, { ...redisOptions, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  const subscriber = new Redis(config.redisUrl, redisOptions);
+  const commands = createRedisConnection(config.redis, 'commands', config.dependencyTimeoutMs);
+  const subscriber = createRedisConnection(config.redis, 'subscriber', config.dependencyTimeoutMs);
   for (const [name, connection] of [['commands', commands], ['subscriber', subscriber]] as const) {
     connection.on('error', (err) => logger.warn({ err, connection: name }, 'Redis connection error'));
   }

@@ -4,7 +4,7 @@
  * once per interval — not a timer in every process.
  */
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../src/redis/connections.ts';
 import { bullQueueName } from '../src/queue/task-queues.ts';
 import type { Runtime } from '../src/runtime.ts';
 
@@ -24,7 +24,7 @@ export class Maintenance {
   readonly #chores: Map<string, Chore>;
 
   /** @param connection a connection that retries for ever (BullMQ workers block on Redis) */
-  constructor(runtime: Runtime, connection: Redis, chores: Chore[]) {
+  constructor(runtime: Runtime, connection: RedisConnection, chores: Chore[]) {
     this.#chores = new Map(chores.map((c) => [c.name, c]));
     const options = { connection, prefix: runtime.config.redisPrefix };
     this.#queue = new Queue(bullQueueName(MAINTENANCE_QUEUE), options);

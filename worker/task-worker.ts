@@ -15,11 +15,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
 import { retryDelayMs } from '../src/model/backoff.ts';
 import { cancel, defer, failAttempt, handBack, reportProgress, startAttempt, succeed, type ProgressReport } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
 import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
+import { createRedisConnection, type RedisConnection } from '../src/redis/connections.ts';
 import type { Runtime } from '../src/runtime.ts';
 import { runAttempt, type AttemptResult } from './attempt.ts';
 import type { AnyTaskHandler } from './handler.ts';
@@ -60,7 +60,7 @@ export class TaskWorker {
   /** The handlers this worker runs, by task type name. */
   readonly #handlers: ReadonlyMap<string, AnyTaskHandler>;
   readonly #workers: Worker<TaskJobData>[] = [];
-  readonly #connection: Redis;
+  readonly #connection: RedisConnection;
   readonly #maintenance: Maintenance;
   readonly #startedAt = new Date();
   #heartbeat: NodeJS.Timeout | null = null;
@@ -79,7 +79,7 @@ export class TaskWorker {
     this.#runtime = runtime;
     this.#handlers = checkedHandlers(runtime, handlers, this.queues);
     // BullMQ's workers block on Redis and must retry forever across outages.
-    this.#connection = new Redis(runtime.config.redisUrl, { maxRetriesPerRequest: null });
+    this.#connection = createRedisConnection(runtime.config.redis, 'blocking', runtime.config.dependencyTimeoutMs);
     this.#connection.on('error', (err) => runtime.logger.warn({ err }, 'worker Redis connection error'));
     this.#maintenance = new Maintenance(runtime, this.#connection, [retentionChore(runtime), reconcilerChore(runtime), schedulerChore(runtime)]);
   }

@@ -4,7 +4,7 @@
  */
 import { getOperationAST, OperationTypeNode, type DocumentNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connections.ts';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from '../auth/principal.ts';
 import { RateLimitedError } from '../errors.ts';
@@ -16,7 +16,7 @@ export type RateLimited = 'mutation' | 'subscription';
 export class RateLimits {
   readonly #limiters: Record<RateLimited, RateLimiterRedis>;
 
-  constructor(redis: Redis, prefix: string, perMinute: Record<RateLimited, number>) {
+  constructor(redis: RedisConnection, prefix: string, perMinute: Record<RateLimited, number>) {
     const limiter = (kind: RateLimited) =>
       new RateLimiterRedis({ storeClient: redis, keyPrefix: `${prefix}:rate:${kind}`, points: perMinute[kind], duration: 60 });
     this.#limiters = { mutation: limiter('mutation'), subscription: limiter('subscription') };

@@ -4,7 +4,7 @@
  * through Redis: a key that says "cancel, because …" (read by a worker that starts the attempt
  * just after the request) and a message on one channel (heard by the worker already running it).
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
 
 /** Called with the task id and reason of each cancel request. */
@@ -14,8 +14,8 @@ export type CancelListener = (taskId: string, reason: string | null) => void;
 const REQUEST_TTL_SECONDS = 24 * 3600;
 
 export class CancelRequests {
-  readonly #commands: Redis;
-  readonly #subscriber: Redis;
+  readonly #commands: RedisConnection;
+  readonly #subscriber: RedisConnection;
   readonly #prefix: string;
   readonly #channel: string;
   readonly #listeners = new Set<CancelListener>();
@@ -25,7 +25,7 @@ export class CancelRequests {
    * @param subscriber the process's subscriber connection (shared with the event bus)
    * @param prefix the deployment's Redis prefix
    */
-  constructor(commands: Redis, subscriber: Redis, prefix: string) {
+  constructor(commands: RedisConnection, subscriber: RedisConnection, prefix: string) {
     this.#commands = commands;
     this.#subscriber = subscriber;
     this.#prefix = prefix;

@@ -5,7 +5,7 @@
  * gap (a message lost while Redis reconnected) from it — see `task-stream.ts`.
  */
 import { BSON } from 'mongodb';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
 import type { Task, TaskEvent, TaskEventWithTask } from '../model/task.ts';
 import { decodeEvent, decodeTask, encodeEvent, encodeTask, type EncodedEvent, type EncodedTask } from '../model/task-codec.ts';
@@ -35,8 +35,8 @@ export interface Watcher {
 }
 
 export class EventBus {
-  readonly #publisher: Redis;
-  readonly #subscriber: Redis;
+  readonly #publisher: RedisConnection;
+  readonly #subscriber: RedisConnection;
   readonly #channel: string;
   readonly #watchers = new Map<string, Set<Watcher>>();
   /** Watchers of every task (feeds, queue statistics). */
@@ -48,7 +48,7 @@ export class EventBus {
    * @param subscriber a connection of its own: once it subscribes it can do nothing else
    * @param prefix the deployment's Redis prefix
    */
-  constructor(publisher: Redis, subscriber: Redis, prefix: string) {
+  constructor(publisher: RedisConnection, subscriber: RedisConnection, prefix: string) {
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     this.#channel = `${prefix}:task-changes`;

@@ -5,7 +5,7 @@
  * grow with history.
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
 import type { Task } from '../model/task.ts';
 import { PRIORITY_RANGE } from '../model/task.ts';
@@ -51,7 +51,7 @@ export type Removal = 'removed' | 'running';
 
 export class TaskQueues {
   readonly #queues = new Map<string, Queue<TaskJobData>>();
-  readonly #connection: Redis;
+  readonly #connection: RedisConnection;
   readonly #prefix: string;
   readonly #timeoutMs: number;
 
@@ -60,7 +60,7 @@ export class TaskQueues {
    * @param prefix the deployment's Redis prefix
    * @param timeoutMs how long an add may take before it counts as Redis being unavailable
    */
-  constructor(connection: Redis, prefix: string, timeoutMs: number) {
+  constructor(connection: RedisConnection, prefix: string, timeoutMs: number) {
     this.#connection = connection;
     this.#prefix = prefix;
     this.#timeoutMs = timeoutMs;

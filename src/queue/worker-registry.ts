@@ -7,7 +7,7 @@
  * Two keys per deployment: a sorted set of worker ids scored by last heartbeat (cheap range
  * queries for "alive since") and a hash of their descriptions.
  */
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
 
 /** What a worker process says about itself. */
@@ -22,7 +22,7 @@ export interface WorkerInfo {
 }
 
 export class WorkerRegistry {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #beats: string;
   readonly #infos: string;
   readonly #ttlMs: number;
@@ -30,7 +30,7 @@ export class WorkerRegistry {
   /**
    * @param ttlMs how old a heartbeat may be before its worker counts as gone
    */
-  constructor(redis: Redis, prefix: string, ttlMs: number) {
+  constructor(redis: RedisConnection, prefix: string, ttlMs: number) {
     this.#redis = redis;
     this.#beats = `${prefix}:workers`;
     this.#infos = `${prefix}:worker-info`;

@@ -114,7 +114,7 @@ describe('enqueue → worker → MongoDB → Redis → subscription', () => {
 describe('bad input', () => {
   const storedTasks = () => runtime.db.collection('tasks').countDocuments();
   const queuedJobs = async () => {
-    const queue = new Queue(bullQueueName('default'), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
+    const queue = new Queue(bullQueueName('default'), { connection: runtime.redis, prefix: runtime.config.redisPrefix });
     try {
       return await queue.count();
     } finally {

@@ -170,7 +170,7 @@ describe('cancellation', () => {
     const { task } = await enqueue({ type: 'echo', delayMs: 60_000 });
     const { cancelTask } = await client.data(CancelTaskDocument, { id: task.id, reason: 'changed my mind' });
     expect(cancelTask).toMatchObject({ state: 'CANCELLED', version: 2 });
-    const queue = new Queue(bullQueueName('default'), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
+    const queue = new Queue(bullQueueName('default'), { connection: runtime.redis, prefix: runtime.config.redisPrefix });
     expect(await queue.getJob(task.id)).toBeUndefined();
     await queue.close();
     const events = await client.watch(TaskEventsDocument, { id: task.id, afterVersion: 1 }).completed;
@@ -266,8 +266,7 @@ describe('retention', () => {
 
     const stored = () => timed.runtime.db.collection('tasks').countDocuments({ _id: task.id as never });
     expect(await stored()).toBe(1); // hidden, not deleted: that is the cleanup's work
-    const { redisUrl, redisPrefix } = timed.runtime.config;
-    const maintenance = new Queue(bullQueueName(MAINTENANCE_QUEUE), { connection: { url: redisUrl }, prefix: redisPrefix });
+    const maintenance = new Queue(bullQueueName(MAINTENANCE_QUEUE), { connection: timed.runtime.redis, prefix: timed.runtime.config.redisPrefix });
     try {
       expect((await maintenance.getJobSchedulers()).map((s) => s.key)).toContain('delete-expired-tasks');
       // The scheduler's next run is an hour away: bring it forward.
@@ -286,7 +285,7 @@ describe('retention', () => {
   it('removes the BullMQ job when the task finishes, and drops results of types configured so', async () => {
     const { task } = await enqueue({ type: 'discarding' });
     expect(await finalOf(task.id)).toMatchObject({ state: 'SUCCEEDED', result: null });
-    const queue = new Queue(bullQueueName('default'), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
+    const queue = new Queue(bullQueueName('default'), { connection: runtime.redis, prefix: runtime.config.redisPrefix });
     expect(await queue.getJob(task.id)).toBeUndefined();
     await queue.close();
   });

@@ -185,7 +185,7 @@ describe('feeds, queue statistics and workers', () => {
   });
 
   it('repairs a task whose job vanished, and a RUNNING task whose job and worker are gone', async () => {
-    const queue = new Queue(bullQueueName('default'), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
+    const queue = new Queue(bullQueueName('default'), { connection: runtime.redis, prefix: runtime.config.redisPrefix });
     try {
       const waiting = (await runtime.tasks.enqueue(ANONYMOUS, { type: 'echo', delayMs: 3_600_000 })).task;
       await queue.remove(waiting.id); // as if its enqueue died before queueing, or Redis lost it

@@ -60,7 +60,7 @@ describe('a dependency is unreachable during enqueueTask', () => {
 
   it('MongoDB down: SERVICE_UNAVAILABLE within the timeout, and no job is queued', async () => {
     const { servers, runtime, client } = await apiWithOwn('MongoDB');
-    const queue = new Queue(bullQueueName('default'), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
+    const queue = new Queue(bullQueueName('default'), { connection: runtime.redis, prefix: runtime.config.redisPrefix });
     cleanup.push(() => queue.close());
     await servers.stop();
 
@@ -76,7 +76,7 @@ describe('a dependency is unreachable during enqueueTask', () => {
 
   it('MongoDB down: enqueueTasks answers SERVICE_UNAVAILABLE too, and queues no job', async () => {
     const { servers, runtime, client } = await apiWithOwn('MongoDB');
-    const queue = new Queue(bullQueueName('default'), { connection: { url: runtime.config.redisUrl }, prefix: runtime.config.redisPrefix });
+    const queue = new Queue(bullQueueName('default'), { connection: runtime.redis, prefix: runtime.config.redisPrefix });
     cleanup.push(() => queue.close());
     await servers.stop();
 

@@ -21,6 +21,7 @@ const ROOMS: readonly { room: string; rank: number; paths: readonly string[] }[]
   { room: 'generators', rank: 0, paths: ['scripts/generated-file.ts'] },
   { room: 'process', rank: 1, paths: ['src/shutdown.ts', 'src/package-root.ts'] },
   { room: 'tasks', rank: 1, paths: ['src/tasks/'] },
+  { room: 'redis', rank: 1, paths: ['src/redis/'] },
   { room: 'store', rank: 2, paths: ['src/store/'] },
   { room: 'events', rank: 2, paths: ['src/events/'] },
   { room: 'queue', rank: 2, paths: ['src/queue/'] },

@@ -68,6 +68,37 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...servers, MONGO_URL: '' })).toThrow('MONGO_URL: MONGO_URL is required (e.g. mongodb://localhost:27017/taskql)');
   });
 
+  it('connects to one Redis by URL, to a cluster by seed nodes, or to a master by its sentinels', () => {
+    expect(loadConfig(servers).redis).toEqual({ kind: 'single', url: servers.REDIS_URL });
+    const { REDIS_URL: _url, ...mongoOnly } = servers;
+    expect(loadConfig({ ...mongoOnly, REDIS_CLUSTER_NODES: 'r1:7000, 10.0.0.2:7001,[::1]:7002', REDIS_PASSWORD: 'pw' }).redis).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: 'r1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      password: 'pw',
+    });
+    expect(loadConfig({ ...servers, REDIS_SENTINELS: 's1:26379,s2:26379', REDIS_SENTINEL_NAME: 'tasks' }).redis).toEqual({
+      kind: 'sentinel',
+      sentinels: [
+        { host: 's1', port: 26379 },
+        { host: 's2', port: 26379 },
+      ],
+      name: 'tasks',
+      password: null,
+    });
+  });
+
+  it('says what a Redis looks like when none is named, and which node is not host:port', () => {
+    const { REDIS_URL: _url, ...mongoOnly } = servers;
+    expect(() => loadConfig(mongoOnly)).toThrow(
+      new Error('invalid configuration:\n  REDIS_URL: REDIS_URL is required (e.g. redis://localhost:6379), or REDIS_CLUSTER_NODES or REDIS_SENTINELS'),
+    );
+    expect(() => loadConfig({ ...mongoOnly, REDIS_CLUSTER_NODES: 'r1:7000,r2' })).toThrow('REDIS_CLUSTER_NODES: "r2" is not host:port');
+  });
+
   it('refuses AUTH_DISABLED in production', () => {
     expect(() => loadConfig({ ...servers, NODE_ENV: 'production', AUTH_DISABLED: 'true' })).toThrow(
       new Error('invalid configuration:\n  AUTH_DISABLED: not allowed in production'),

@@ -187,12 +187,33 @@ export class TaskWorker {
     if (!task || isFinalState(task.state)) return;
     const logger = this.#runtime.logger.child({ taskId: task.id, type: task.type });
 
-    const started = await recorder.record(task, (t, now) => startAttempt(t, this.id, now, config.maxStalls));
-    if (!started.ok) {
-      logger.info({ reason: started.reason }, 'not starting');
+    // Listening for a cancel before the attempt starts, and reading a request that came while the
+    // job was being taken alongside recording the start: a request heard while STARTED is written
+    // stops the attempt as soon as it runs, and the read costs no round trip of its own.
+    const running: RunningAttempt = { stop: new AbortController(), stoppedFor: null, reason: null };
+    this.#running.set(task.id, running);
+    // Only this attempt's entry: after a stall the same task may be delivered here again.
+    const release = () => {
+      if (this.#running.get(task.id) === running) this.#running.delete(task.id);
+    };
+    let started: Awaited<ReturnType<typeof recorder.record>>;
+    try {
+      let pending: { reason: string | null } | null;
+      [started, pending] = await Promise.all([
+        recorder.record(task, (t, now) => startAttempt(t, this.id, now, config.maxStalls)),
+        cancels.pending(task.id),
+      ]);
+      if (pending) this.#stop(task.id, pending.reason);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    if (!started.ok || started.task.state !== 'RUNNING') {
+      release();
+      // Refused, or it stalled too often and FAILED instead.
+      if (!started.ok) logger.info({ reason: started.reason }, 'not starting');
       return;
     }
-    if (started.task.state !== 'RUNNING') return; // it stalled too often and FAILED instead
     let current: Task = started.task;
     const attempt = current.attempt;
     const advanceTo = (next: Task | null) => {
@@ -213,15 +234,10 @@ export class TaskWorker {
       (older, newer) => ({ ...older, ...newer }),
     );
 
-    const running: RunningAttempt = { stop: new AbortController(), stoppedFor: null, reason: null };
-    this.#running.set(current.id, running);
     // Taken just as the drain period ended: hand it back at once.
     if (this.#handingBack) this.#handBack(current.id);
     let outcome: AttemptResult;
     try {
-      // A cancel requested while the job was being taken arrived before we listened for it.
-      const pending = await cancels.pending(current.id);
-      if (pending) this.#stop(current.id, pending.reason);
       const handler = this.#handlers.get(current.type);
       outcome = handler
         ? await runAttempt(handler, current, {
@@ -234,7 +250,7 @@ export class TaskWorker {
         : { ok: false, error: { name: 'UnknownTaskTypeError', message: `this worker has no handler for task type "${current.type}"`, stack: null, retryable: false } };
       await progress.flush();
     } finally {
-      this.#running.delete(current.id);
+      release();
     }
 
     if (outcome.ok === 'cancelled' && running.stoppedFor === 'shutdown') {

@@ -7,6 +7,7 @@ import { createLogger } from './logger.ts';
 import { startRuntime } from './runtime.ts';
 import { onShutdown } from './shutdown.ts';
 import { declaredTaskTypes } from './tasks/catalog.ts';
+import { startTracing } from './tracing/setup.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'taskql-api');
@@ -17,10 +18,12 @@ if (!config.auth.disabled && !Authenticator.configured(config.auth)) {
   );
   process.exit(1);
 }
+const tracing = await startTracing('taskql-api', logger);
 const runtime = await startRuntime(config, logger, declaredTaskTypes({ builtins: config.builtinTaskTypes }));
 const server = await startApiServer(runtime, schema);
 
 onShutdown(logger, async () => {
   await server.close();
   await runtime.close();
+  await tracing.close();
 });

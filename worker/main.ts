@@ -4,12 +4,14 @@ import { createLogger } from '../src/logger.ts';
 import { startRuntime } from '../src/runtime.ts';
 import { onShutdown } from '../src/shutdown.ts';
 import { declaredSchedules, declaredTaskTypes } from '../src/tasks/catalog.ts';
+import { startTracing } from '../src/tracing/setup.ts';
 import { taskHandlers } from './handlers/index.ts';
 import { TaskWorker } from './task-worker.ts';
 
 const config = loadConfig();
 const logger = createLogger(config.logLevel, 'taskql-worker');
 const builtins = { builtins: config.builtinTaskTypes };
+const tracing = await startTracing('taskql-worker', logger);
 const runtime = await startRuntime(config, logger, declaredTaskTypes(builtins));
 const worker = new TaskWorker(runtime, taskHandlers(builtins));
 // Before serving, so that a deploy with an invalid declaration fails at once.
@@ -22,6 +24,7 @@ onShutdown(
   async () => {
     await worker.close();
     await runtime.close();
+    await tracing.close();
   },
   config.workerDrainMs + 25_000,
 );

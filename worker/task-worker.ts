@@ -21,6 +21,7 @@ import { isFinalState, type Task } from '../src/model/task.ts';
 import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
 import { createRedisConnection, type RedisConnection } from '../src/redis/connections.ts';
 import type { Runtime } from '../src/runtime.ts';
+import { AttemptTrace } from '../src/tracing/task-spans.ts';
 import { runAttempt, type AttemptResult } from './attempt.ts';
 import type { AnyTaskHandler } from './handler.ts';
 import { ProgressCoalescer } from './progress-coalescer.ts';
@@ -170,17 +171,20 @@ export class TaskWorker {
    * job's lock runs out and BullMQ's stalled check hands it out again.
    */
   async #process(job: Job<TaskJobData>, token: string | undefined): Promise<void> {
+    const attemptTrace = new AttemptTrace(job.data.trace);
     try {
-      await this.#handle(job, token);
+      await this.#handle(job, token, attemptTrace);
     } catch (error) {
       if (error instanceof DelayedError || error instanceof WaitingError) throw error;
+      attemptTrace.interrupted(error);
       this.#runtime.logger.warn({ err: error, taskId: job.data.taskId }, 'could not handle a job; trying it again shortly');
       await job.moveToDelayed(Date.now() + REDELIVERY_DELAY_MS, token);
       throw new DelayedError();
     }
   }
 
-  async #handle(job: Job<TaskJobData>, token: string | undefined): Promise<void> {
+  /** Run the attempt of `job`'s task and record how it ended; `attemptTrace` is told as it goes. */
+  async #handle(job: Job<TaskJobData>, token: string | undefined, attemptTrace: AttemptTrace): Promise<void> {
     const { store, recorder, types, config, cancels } = this.#runtime;
     const task = await store.get(job.data.taskId);
     // Deleted (an enqueue that was undone) or already ended (a duplicate delivery): nothing to run.
@@ -216,6 +220,7 @@ export class TaskWorker {
     }
     let current: Task = started.task;
     const attempt = current.attempt;
+    attemptTrace.begin(current, this.id);
     const advanceTo = (next: Task | null) => {
       if (next && next.version > current.version) current = next;
     };
@@ -240,13 +245,13 @@ export class TaskWorker {
     try {
       const handler = this.#handlers.get(current.type);
       outcome = handler
-        ? await runAttempt(handler, current, {
+        ? await attemptTrace.run(() => runAttempt(handler, current, {
             progress: (r) => progress.report({ progress: r }),
             metadata: (m) => progress.report({ metadata: m }),
             logger,
             cancelled: running.stop.signal,
             cancelGraceMs: config.cancelGraceMs,
-          })
+          }))
         : { ok: false, error: { name: 'UnknownTaskTypeError', message: `this worker has no handler for task type "${current.type}"`, stack: null, retryable: false } };
       await progress.flush();
     } finally {
@@ -257,6 +262,7 @@ export class TaskWorker {
       const reason = `worker ${this.id} shut down before attempt ${attempt} finished; handed back to the queue`;
       // Refused when the attempt is no longer ours (after a stall another worker may run the next).
       await recorder.record(current, (t, now) => handBack(t, attempt, reason, now));
+      attemptTrace.ended('handed_back');
       await job.moveToWait(token);
       throw new WaitingError();
     }
@@ -265,11 +271,15 @@ export class TaskWorker {
       // Refused when the attempt is no longer ours (after a stall another worker runs the next):
       // the request then stands for that worker's attempt.
       if (cancelled.ok) await cancels.clear(current.id);
+      attemptTrace.ended('cancelled');
       return;
     }
     if (outcome.ok === 'deferred') {
       const { delayMs, reason } = outcome;
       const deferred = await recorder.record(current, (t, now) => defer(t, attempt, delayMs, reason, now, config.maxDeferrals));
+      // Deferred once too often, the task FAILED instead.
+      const failedInstead = deferred.ok && deferred.task.state === 'FAILED';
+      attemptTrace.ended(failedInstead ? 'failed' : 'deferred', failedInstead ? deferred.task.error : null);
       if (deferred.ok && deferred.task.state === 'PENDING' && deferred.task.deferredUntil) {
         await job.moveToDelayed(deferred.task.deferredUntil.getTime(), token);
         throw new DelayedError();
@@ -279,11 +289,13 @@ export class TaskWorker {
     if (outcome.ok) {
       const result = config.discardResultsFor.has(current.type) ? null : outcome.result;
       await recorder.record(current, (t, now) => succeed(t, attempt, result, now));
+      attemptTrace.ended('succeeded');
       return;
     }
     const type = types.get(current.type);
     const delay = retryDelayMs(type?.backoff ?? { type: 'fixed', delayMs: 0 }, attempt);
     const failed = await recorder.record(current, (t, now) => failAttempt(t, attempt, outcome.error, delay, now));
+    attemptTrace.ended(failed.ok && failed.task.state === 'RETRYING' ? 'retrying' : 'failed', outcome.error);
     if (failed.ok && failed.task.state === 'RETRYING' && failed.event.nextRunAt) {
       await job.moveToDelayed(failed.event.nextRunAt.getTime(), token);
       throw new DelayedError();

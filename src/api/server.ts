@@ -16,6 +16,7 @@ import { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Logger } from '../logger.ts';
 import type { Runtime } from '../runtime.ts';
+import { withIncomingTrace } from '../tracing/task-spans.ts';
 import type { RequestContext } from './context.ts';
 import { serveDashboard } from './dashboard.ts';
 import { toContractError, useContractErrorCodes, yogaLogging } from './errors.ts';
@@ -115,7 +116,8 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
     () => draining,
   );
   const http = createServer((request, response) => {
-    if (!probes(request, response)) dashboard.handle(request, response, () => void yoga.requestListener(request, response));
+    // In the caller's trace (its `traceparent`), so that what the request enqueues continues it.
+    if (!probes(request, response)) dashboard.handle(request, response, () => withIncomingTrace(request.headers, () => void yoga.requestListener(request, response)));
   });
   const dashboard = await serveDashboard(config.dashboard, logger, http);
   // A WebSocket upgrade that neither the GraphQL endpoint nor the dashboard serves.

@@ -1,18 +1,27 @@
 /**
  * The BullMQ side of enqueueing: one BullMQ queue per taskql queue, one job per task. A job
- * carries only the task's id (the task itself lives in MongoDB), uses the id as its job id (so
- * adding a task twice queues it once), and is removed from Redis when it ends, so Redis does not
- * grow with history.
+ * carries only the task's id (the task itself lives in MongoDB) and, when tracing is on, the trace
+ * context it was queued in. It uses the id as its job id (so adding a task twice queues it once),
+ * and is removed from Redis when it ends, so Redis does not grow with history.
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
 import type { Task } from '../model/task.ts';
 import { PRIORITY_RANGE } from '../model/task.ts';
+import { activeTraceCarrier, type TraceCarrier } from '../tracing/task-spans.ts';
 
 /** What a job carries. */
 export interface TaskJobData {
   taskId: string;
+  /** The trace context the job was queued in, so that each attempt's span continues that trace. */
+  trace?: TraceCarrier;
+}
+
+/** The data of `task`'s job, queued in the active trace context. */
+function jobData(task: Task): TaskJobData {
+  const trace = activeTraceCarrier();
+  return trace ? { taskId: task.id, trace } : { taskId: task.id };
 }
 
 /**
@@ -69,7 +78,7 @@ export class TaskQueues {
   /** Queue `task`'s job. */
   async add(task: Task): Promise<void> {
     const queue = this.#queue(task.queue);
-    await withTimeout(queue.add(task.type, { taskId: task.id }, jobOptions(task, new Date())), this.#timeoutMs);
+    await withTimeout(queue.add(task.type, jobData(task), jobOptions(task, new Date())), this.#timeoutMs);
   }
 
   /** Queue the jobs of many tasks, one `addBulk` per queue. */
@@ -84,7 +93,7 @@ export class TaskQueues {
     await withTimeout(
       Promise.all(
         [...byQueue].map(([name, group]) =>
-          this.#queue(name).addBulk(group.map((task) => ({ name: task.type, data: { taskId: task.id }, opts: jobOptions(task, now) }))),
+          this.#queue(name).addBulk(group.map((task) => ({ name: task.type, data: jobData(task), opts: jobOptions(task, now) }))),
         ),
       ),
       this.#timeoutMs,

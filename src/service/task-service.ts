@@ -18,6 +18,7 @@ import type { TaskQueues } from '../queue/task-queues.ts';
 import { decodeCursor, encodeCursor, type TaskOrder } from '../store/task-query.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { parseWith, type TaskTypeRegistry } from '../tasks/registry.ts';
+import { traceEnqueue, traceEnqueueBatch } from '../tracing/task-spans.ts';
 import type { TaskRecorder } from './task-recorder.ts';
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -130,9 +131,14 @@ export class TaskService {
   /**
    * Validate, store, queue and announce a task. Nothing is stored when the request is invalid;
    * when the job cannot be queued, the stored task is deleted again and the error thrown. A live
-   * task of the same type and idempotency key is returned instead of a new one.
+   * task of the same type and idempotency key is returned instead of a new one. Traced as an
+   * `enqueue` span, whose context the job carries.
    */
-  async enqueue(principal: Principal, request: EnqueueRequest, origin: TaskOrigin = {}): Promise<Enqueued> {
+  enqueue(principal: Principal, request: EnqueueRequest, origin: TaskOrigin = {}): Promise<Enqueued> {
+    return traceEnqueue(() => this.#enqueue(principal, request, origin));
+  }
+
+  async #enqueue(principal: Principal, request: EnqueueRequest, origin: TaskOrigin): Promise<Enqueued> {
     requireScope(principal, 'tasks:write');
     const created = this.#create(principal, request, 'input', new Date(), origin);
     const stored = await this.#store.insert(created);
@@ -155,8 +161,13 @@ export class TaskService {
   /**
    * Enqueue many tasks with one bulk write to MongoDB and one to Redis per queue. Every request
    * is validated first: when any is invalid, none is enqueued and the error names each bad index.
+   * Traced as one `enqueue batch` span, whose context every job carries.
    */
-  async enqueueMany(principal: Principal, requests: EnqueueRequest[]): Promise<Enqueued[]> {
+  enqueueMany(principal: Principal, requests: EnqueueRequest[]): Promise<Enqueued[]> {
+    return traceEnqueueBatch(() => this.#enqueueMany(principal, requests));
+  }
+
+  async #enqueueMany(principal: Principal, requests: EnqueueRequest[]): Promise<Enqueued[]> {
     requireScope(principal, 'tasks:write');
     if (requests.length > ENQUEUE_LIMITS.batch) {
       throw new InvalidInputError(`inputs: at most ${ENQUEUE_LIMITS.batch} tasks per call, got ${requests.length}`);

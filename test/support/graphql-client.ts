@@ -69,19 +69,23 @@ export class TestClient {
     );
   }
 
-  /** A query or mutation over HTTP. */
-  async request<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V): Promise<ExecutionResult<T>> {
+  /** A query or mutation over HTTP; `headers` are sent besides the content type and token (a `traceparent`). */
+  async request<T, V extends Record<string, unknown>>(
+    document: TypedDocumentNode<T, V>,
+    variables: V,
+    headers: Record<string, string> = {},
+  ): Promise<ExecutionResult<T>> {
     const response = await fetch(this.#http, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(this.#token && { authorization: `Bearer ${this.#token}` }) },
+      headers: { ...headers, 'content-type': 'application/json', ...(this.#token && { authorization: `Bearer ${this.#token}` }) },
       body: JSON.stringify({ query: print(document), variables }),
     });
     return (await response.json()) as ExecutionResult<T>;
   }
 
   /** The data of a request that must succeed. */
-  async data<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V): Promise<T> {
-    const result = await this.request(document, variables);
+  async data<T, V extends Record<string, unknown>>(document: TypedDocumentNode<T, V>, variables: V, headers: Record<string, string> = {}): Promise<T> {
+    const result = await this.request(document, variables, headers);
     if (result.errors?.length || !result.data) throw new Error(`request failed: ${JSON.stringify(result.errors)}`);
     return result.data;
   }

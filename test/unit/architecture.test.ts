@@ -22,6 +22,8 @@ const ROOMS: readonly { room: string; rank: number; paths: readonly string[] }[]
   { room: 'process', rank: 1, paths: ['src/shutdown.ts', 'src/package-root.ts'] },
   { room: 'tasks', rank: 1, paths: ['src/tasks/'] },
   { room: 'redis', rank: 1, paths: ['src/redis/'] },
+  // OpenTelemetry set-up and taskql's spans, model-free, so the API, the worker and the service may all make spans.
+  { room: 'tracing', rank: 1, paths: ['src/tracing/'] },
   { room: 'store', rank: 2, paths: ['src/store/'] },
   { room: 'events', rank: 2, paths: ['src/events/'] },
   { room: 'queue', rank: 2, paths: ['src/queue/'] },

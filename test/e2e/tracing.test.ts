@@ -1,0 +1,149 @@
+/**
+ * OpenTelemetry across processes: an API and a worker process export over OTLP/HTTP to a
+ * collector this test runs, as they would to a real one. One trace runs from the caller's
+ * `traceparent` through the API's enqueue span to a span per attempt in the worker. Without the
+ * `OTEL_*` environment (or with `OTEL_SDK_DISABLED`), no SDK starts and nothing is exported.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EnqueueTaskDocument, TaskEventsDocument } from '../../schema/generated/graphql.ts';
+import { TestClient } from '../support/graphql-client.ts';
+import { startOtlpCollector, type CollectedSpan, type OtlpCollector } from '../support/otlp-collector.ts';
+import { startProcess, type TaskqlProcess } from '../support/processes.ts';
+import { testEnv } from '../support/runtime.ts';
+import { waitUntil } from '../support/wait.ts';
+
+/** OTLP's span kinds and status codes, as the collector receives them. */
+const KIND = { producer: 4, consumer: 5 } as const;
+const STATUS = { ok: 1, error: 2 } as const;
+
+/** A caller's W3C trace context: a `traceparent` (sampled) and a `tracestate`. */
+function callerContext() {
+  const traceId = randomBytes(16).toString('hex');
+  const spanId = randomBytes(8).toString('hex');
+  return { traceId, spanId, headers: { traceparent: `00-${traceId}-${spanId}-01`, tracestate: 'caller=7' } };
+}
+
+/** Start an API and a worker process with `env`; both are pushed to `into` as they start, to be stopped. */
+async function startPair(env: Record<string, string>, into: TaskqlProcess[]): Promise<TestClient> {
+  const started = await Promise.allSettled([startProcess('api', env), startProcess('worker', env)]);
+  into.push(...started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return new TestClient(into[into.length - 2]!.port);
+}
+
+/** Whether a process logged that tracing started. */
+const loggedTracingOn = (process: TaskqlProcess) => process.tail().split('\n').some((line) => line.includes('"msg":"tracing on"'));
+
+describe('tracing on (OTLP/HTTP JSON to a collector)', () => {
+  let collector: OtlpCollector;
+  const processes: TaskqlProcess[] = [];
+  let client: TestClient;
+
+  beforeAll(async () => {
+    collector = await startOtlpCollector();
+    client = await startPair(
+      testEnv('tracing', {
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        // Export each span soon after it ends, rather than every 5 s.
+        OTEL_BSP_SCHEDULE_DELAY: '50',
+      }),
+      processes,
+    );
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await Promise.all(processes.map((p) => p.stop()));
+    await collector?.close();
+  });
+
+  it('continues the caller’s traceparent from the enqueue span to a span per attempt, with task id, type, attempt and outcome', async () => {
+    const caller = callerContext();
+    const { enqueueTask } = await client.data(
+      EnqueueTaskDocument,
+      { input: { type: 'fail', input: { failAttempts: 1, message: 'first try fails' }, maxAttempts: 2 } },
+      caller.headers,
+    );
+    const id = enqueueTask.task.id;
+    await client.watch(TaskEventsDocument, { id }).completed;
+
+    const ofTask = () => collector.spans.filter((span) => span.attributes['taskql.task.id'] === id);
+    const attempts = () => ofTask().filter((span) => span.name === 'attempt fail');
+    await waitUntil('the collector received the enqueue span and both attempt spans', () => ofTask().length >= 3 && attempts().length >= 2);
+
+    const enqueue = ofTask().find((span) => span.name === 'enqueue fail');
+    expect(enqueue).toMatchObject<Partial<CollectedSpan>>({
+      service: 'taskql-api',
+      traceId: caller.traceId,
+      parentSpanId: caller.spanId,
+      traceState: 'caller=7',
+      kind: KIND.producer,
+      attributes: { 'taskql.task.id': id, 'taskql.task.type': 'fail', 'taskql.task.queue': 'default', 'taskql.task.deduplicated': false },
+    });
+
+    const [first, second] = attempts().sort((a, b) => Number(a.attributes['taskql.task.attempt']) - Number(b.attributes['taskql.task.attempt']));
+    for (const span of [first, second]) {
+      expect(span).toMatchObject<Partial<CollectedSpan>>({
+        service: 'taskql-worker',
+        traceId: caller.traceId,
+        // Both attempts ran the one job, which carries the enqueue span's context.
+        parentSpanId: enqueue!.spanId,
+        traceState: 'caller=7',
+        kind: KIND.consumer,
+      });
+      expect(span?.attributes).toMatchObject({ 'taskql.task.id': id, 'taskql.task.type': 'fail', 'taskql.task.queue': 'default' });
+    }
+    expect(first?.attributes).toMatchObject({ 'taskql.task.attempt': 1, 'taskql.task.outcome': 'retrying' });
+    expect(first?.status).toEqual({ code: STATUS.error, message: 'Error: first try fails' });
+    expect(first?.events).toEqual(['exception']);
+    expect(second?.attributes).toMatchObject({ 'taskql.task.attempt': 2, 'taskql.task.outcome': 'succeeded' });
+    expect(second?.status.code).toBe(STATUS.ok);
+    expect(processes.every(loggedTracingOn)).toBe(true);
+  });
+
+  it('starts a trace of its own for an enqueue without a traceparent', async () => {
+    const { enqueueTask } = await client.data(EnqueueTaskDocument, { input: { type: 'echo', input: { said: 'hi' } } });
+    const id = enqueueTask.task.id;
+    const ofTask = () => collector.spans.filter((span) => span.attributes['taskql.task.id'] === id);
+    await waitUntil('the collector received the enqueue and attempt spans', () => ofTask().length >= 2);
+    const enqueue = ofTask().find((span) => span.name === 'enqueue echo');
+    const attempt = ofTask().find((span) => span.name === 'attempt echo');
+    expect(enqueue?.parentSpanId).toBe('');
+    expect(attempt).toMatchObject({ traceId: enqueue?.traceId, parentSpanId: enqueue?.spanId, attributes: { 'taskql.task.outcome': 'succeeded' } });
+  });
+});
+
+describe('tracing off', () => {
+  let collector: OtlpCollector;
+  const processes: TaskqlProcess[] = [];
+
+  beforeAll(async () => {
+    collector = await startOtlpCollector();
+  });
+
+  afterAll(async () => {
+    await Promise.all(processes.map((p) => p.stop()));
+    await collector?.close();
+  });
+
+  it.each([
+    ['no OTEL_* variables', {}],
+    ['OTEL_SDK_DISABLED=true beside an endpoint', { OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }],
+  ])('with %s: no SDK starts and nothing is exported, though the caller sent a traceparent', async (_, otel: Record<string, string>) => {
+    const env = testEnv('untraced', 'OTEL_SDK_DISABLED' in otel ? { ...otel, OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' } : {});
+    const pair: TaskqlProcess[] = [];
+    const client = await startPair(env, pair);
+    processes.push(...pair);
+    const { enqueueTask } = await client.data(EnqueueTaskDocument, { input: { type: 'fail', input: { failAttempts: 1 }, maxAttempts: 2 } }, callerContext().headers);
+    const seen = await client.watch(TaskEventsDocument, { id: enqueueTask.task.id }).completed;
+    expect(seen.at(-1)?.data?.taskEvents.type).toBe('SUCCEEDED');
+    await client.close();
+    // A stopping process flushes what its SDK holds: once both have exited, anything would have arrived.
+    await Promise.all(pair.map((p) => p.stop()));
+    expect(pair.some(loggedTracingOn)).toBe(false);
+    expect(collector.requests).toBe(0);
+  });
+});

@@ -1,4 +1,5 @@
 /** Enqueueing, one or many: the `enqueueTask` and `enqueueTasks` mutations, their input and payload. */
+import { MAX_CONCURRENCY_KEY_LENGTH } from '../src/model/limits.ts';
 import { ENQUEUE_LIMITS, type Enqueued } from '../src/service/task-service.ts';
 import { builder } from './builder.ts';
 import { TaskRef } from './task.ts';
@@ -25,6 +26,9 @@ const EnqueueTaskInput = builder.inputType('EnqueueTaskInput', {
     }),
     tags: t.stringList({ description: `At most ${ENQUEUE_LIMITS.tags}, each 1 to ${ENQUEUE_LIMITS.tagLength} characters.` }),
     resultTtlSeconds: t.int({ description: 'How long a finished task is kept (0: for ever); default from configuration.' }),
+    concurrencyKey: t.string({
+      description: `The key its type's concurrency and rate limits count it under (e.g. a tenant or user id), overriding the type's key function; 1 to ${MAX_CONCURRENCY_KEY_LENGTH} characters.`,
+    }),
   }),
 });
 

@@ -1,7 +1,8 @@
 /**
- * Flow control: pausing queues (`pauseQueue`, `resumeQueue`, `QueueStats.paused`), why a waiting
- * task is not running (`Task.waitReason`), and deferred tasks (`deferrals`, `deferredUntil`). Concurrency keys and rate limits are not
- * served by this version: `QueueStats.concurrencyLimit` and `rateLimit` are null.
+ * Flow control (docs/flow-control.md): pausing queues (`pauseQueue`, `resumeQueue`,
+ * `QueueStats.paused`), queue-wide limits (`QueueStats.concurrencyLimit`, `rateLimit`), concurrency
+ * keys (`Task.concurrencyKey`), why a waiting task is not running (`Task.waitReason`), and
+ * deferred tasks (`deferrals`, `deferredUntil`).
  */
 import { visibleState, WAIT_REASONS, waitReasonOf, type WaitReason } from '../src/model/task.ts';
 import { builder } from './builder.ts';
@@ -26,8 +27,15 @@ const RateLimitRef = builder.objectRef<{ max: number; perMs: number }>('RateLimi
 
 builder.objectFields(QueueStatsRef, (t) => ({
   paused: t.exposeBoolean('paused', { description: 'No new attempts start while true (pauseQueue); tasks enqueued meanwhile wait.' }),
-  concurrencyLimit: t.int({ nullable: true, description: 'Not served by this version: null.', resolve: () => null }),
-  rateLimit: t.field({ type: RateLimitRef, nullable: true, description: 'Not served by this version: null.', resolve: () => null }),
+  concurrencyLimit: t.exposeInt('concurrencyLimit', {
+    nullable: true,
+    description: 'At most this many attempts of the queue RUNNING at once across every worker (QUEUE_LIMITS); null: no queue-wide limit.',
+  }),
+  rateLimit: t.expose('rateLimit', {
+    type: RateLimitRef,
+    nullable: true,
+    description: 'At most this many attempts of the queue started per window across every worker (QUEUE_LIMITS); null: no queue-wide limit.',
+  }),
 }));
 
 builder.objectField(TaskRef, 'waitReason', (t) =>
@@ -65,4 +73,8 @@ builder.mutationField('resumeQueue', (t) =>
 builder.objectFields(TaskRef, (t) => ({
   deferrals: t.int({ description: 'Times its handler deferred it (ctx.deferFor).', resolve: (task) => task.deferrals ?? 0 }),
   deferredUntil: t.expose('deferredUntil', { type: 'DateTime', nullable: true, description: 'Until when a deferred task waits.' }),
+  concurrencyKey: t.exposeString('concurrencyKey', {
+    nullable: true,
+    description: "The key its type's concurrency limit counts it under: the enqueue's concurrencyKey, else what the type's key function made; null: counted per type.",
+  }),
 }));

@@ -33,7 +33,7 @@ const ScheduleInput = builder.inputType('ScheduleInput', {
     priority: t.int(),
     maxAttempts: t.int(),
     tags: t.stringList(),
-    concurrencyKey: t.string({ description: 'Not served by this version: setting it is BAD_USER_INPUT.' }),
+    concurrencyKey: t.string({ description: "Each task's concurrencyKey (see EnqueueTaskInput.concurrencyKey)." }),
   }),
 });
 

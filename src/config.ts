@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { AuthSettings } from './auth/authenticator.ts';
 import { SCOPES } from './auth/principal.ts';
+import { MIN_RATE_WINDOW_MS, type QueueLimits } from './model/limits.ts';
 import { PACKAGE_ROOT } from './package-root.ts';
 import { parseRedisNodes, type RedisTopology } from './redis/topology.ts';
 
@@ -24,6 +25,16 @@ const redisNodes = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
 });
+/** A variable holding JSON, parsed (then checked with `.pipe`). */
+const jsonText = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'not JSON' });
+    return z.NEVER;
+  }
+});
+const positiveInt = z.number().int().min(1);
 
 /**
  * What the configuration docs say of a variable beyond its schema: `description` is its meaning,
@@ -107,6 +118,24 @@ export const variables = z.object({
     .default(5000)
     .describe('on SIGTERM, how long a worker lets running attempts finish before handing them back'),
   MAX_DEFERRALS: int(0).default(100).describe('how many times a handler may defer one task (`ctx.deferFor`) before it is FAILED instead'),
+  QUEUE_LIMITS: documented(
+    jsonText
+      .pipe(
+        z.record(
+          z.string(),
+          z.strictObject({
+            concurrency: positiveInt.optional(),
+            rateLimit: z.strictObject({ max: positiveInt, perMs: z.number().int().min(MIN_RATE_WINDOW_MS) }).optional(),
+          }),
+        ),
+      )
+      .optional(),
+    {
+      description:
+        'JSON object of queue-wide limits, across every worker: `{"exports": {"concurrency": 20, "rateLimit": {"max": 100, "perMs": 1000}}}` (whole numbers ≥ 1, `perMs` ≥ 10); see docs/flow-control.md',
+      unset: 'no queue-wide limits',
+    },
+  ),
   MAX_STALLS: int(0).default(3).describe('how many times a task may lose its worker mid-attempt before it is FAILED instead of run again'),
   RECONCILE_INTERVAL_MS: int(1000)
     .default(60_000)
@@ -137,16 +166,7 @@ export const variables = z.object({
   AUTH_JWT_ISSUER: z.string().optional().describe('required `iss` of JWTs, when set'),
   AUTH_JWT_AUDIENCE: z.string().optional().describe('required `aud` of JWTs, when set'),
   API_KEYS: documented(
-    z
-      .string()
-      .transform((text, ctx) => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'not JSON' });
-          return z.NEVER;
-        }
-      })
+    jsonText
       .pipe(z.array(z.object({ key: z.string().min(16), owner: z.string().min(1), scopes: z.array(z.enum(SCOPES)) })))
       .optional(),
     {
@@ -224,6 +244,10 @@ function configFrom(e: z.output<typeof variables>) {
     workerDrainMs: e.WORKER_DRAIN_MS,
     maxStalls: e.MAX_STALLS,
     maxDeferrals: e.MAX_DEFERRALS,
+    /** Queue-wide limits by queue name; a queue not named has none. */
+    queueLimits: new Map<string, QueueLimits>(
+      Object.entries(e.QUEUE_LIMITS ?? {}).map(([name, l]) => [name, { concurrency: l.concurrency ?? null, rateLimit: l.rateLimit ?? null }]),
+    ),
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     reconcileGraceMs: e.RECONCILE_GRACE_MS,
     scheduleTickMs: e.SCHEDULE_TICK_MS,

@@ -89,7 +89,7 @@ export async function startRuntime(
   const registry = new TaskTypeRegistry(types);
   const queues = new TaskQueues(commands, config.redisPrefix, config.dependencyTimeoutMs);
   const workers = new WorkerRegistry(commands, config.redisPrefix, 3 * config.workerHeartbeatMs);
-  const queueService = new QueueService({ store, workers, types: registry, queues, configuredQueues: config.workerQueues ?? [] });
+  const queueService = new QueueService({ store, workers, types: registry, queues, configuredQueues: config.workerQueues ?? [], queueLimits: config.queueLimits });
   const feeds = new TaskFeeds(bus);
   const streams = new TaskStreams(bus, {
     read: async (id, withEvents) => {

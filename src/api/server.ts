@@ -55,7 +55,7 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
   let draining = false;
   let load = () => ({ sockets: 0, subscriptions: 0 });
   const metrics = new ApiMetrics(
-    async () => (await runtime.queueService.count(null, null)).map(({ name, workers: _w, paused: _p, ...counts }) => ({ name, counts })),
+    async () => (await runtime.queueService.count(null, null)).map(({ name, workers: _w, paused: _p, concurrencyLimit: _c, rateLimit: _r, ...counts }) => ({ name, counts })),
     () => load(),
   );
   const unwatch = runtime.bus.watchAll({ onChange: (change) => metrics.observe(change), onResync: () => {} });

@@ -7,6 +7,7 @@
  * scheduled tasks coming due).
  */
 import { Repeater } from 'graphql-yoga';
+import type { RateLimit } from '../model/limits.ts';
 import type { EventBus, TaskChange } from './event-bus.ts';
 
 /** The counts of one queue, as `QueueStats` serves them. */
@@ -22,6 +23,10 @@ export interface QueueStats {
   workers: number;
   /** Whether the queue is paused (`pauseQueue`). */
   paused: boolean;
+  /** The queue-wide concurrency limit (QUEUE_LIMITS), or null. */
+  concurrencyLimit: number | null;
+  /** The queue-wide rate limit (QUEUE_LIMITS), or null. */
+  rateLimit: RateLimit | null;
 }
 
 /** Counts `queue` (every known queue when null), counting `owner`'s tasks (everyone's when null). */

@@ -37,6 +37,9 @@ export interface NewTask {
   resultTtlSeconds: number;
   /** The schedule that made it, if one did. */
   scheduleId?: string | null;
+  /** See `Task.concurrencyKey` and `Task.rateLimitKey`. */
+  concurrencyKey?: string | null;
+  rateLimitKey?: string | null;
 }
 
 /** A task with its CREATED event (version 1): SCHEDULED when `runAt` is ahead, else PENDING. */
@@ -45,6 +48,8 @@ export function createTask(spec: NewTask, now: Date): Transition {
   const base: Task = {
     ...spec,
     scheduleId: spec.scheduleId ?? null,
+    concurrencyKey: spec.concurrencyKey ?? null,
+    rateLimitKey: spec.rateLimitKey ?? null,
     metadata: {},
     deferrals: 0,
     deferredUntil: null,

@@ -77,6 +77,9 @@ export function decodeTask(encoded: EncodedTask): Task {
   const { input, result, metadata, progress, pendingProgressEvent, ...rest } = encoded;
   return {
     ...rest,
+    // Tasks stored before flow control existed have no keys.
+    concurrencyKey: rest.concurrencyKey ?? null,
+    rateLimitKey: rest.rateLimitKey ?? null,
     input: decodeJson(input),
     result: decodeJson(result),
     // Tasks stored before metadata existed have none.

@@ -135,6 +135,13 @@ export interface Task {
   /** Until when a deferred task waits before it may start again; null when not deferred. */
   deferredUntil: Date | null;
   /**
+   * The key its type's concurrency limit counts it under: the enqueue's `concurrencyKey`, else
+   * what the type's `concurrency.key` made of its input and owner; null: counted per type.
+   */
+  concurrencyKey: string | null;
+  /** Likewise for its type's rate limit (`rateLimit.key`); not served over GraphQL. */
+  rateLimitKey: string | null;
+  /**
    * The newest PROGRESS event of the running attempt, kept out of the event log until something
    * else happens: a later PROGRESS event of the same attempt replaces it (the contract lets replay
    * leave such events out), so a chatty handler cannot grow the log without bound.

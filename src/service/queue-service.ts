@@ -5,6 +5,7 @@
 import { hasScope, type Principal } from '../auth/principal.ts';
 import { ForbiddenError, InvalidInputError } from '../errors.ts';
 import type { QueueStats } from '../events/queue-stats-feeds.ts';
+import type { QueueLimits } from '../model/limits.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { WorkerInfo, WorkerRegistry } from '../queue/worker-registry.ts';
 import type { TaskStore } from '../store/task-store.ts';
@@ -19,15 +20,27 @@ export class QueueService {
   readonly #types: TaskTypeRegistry;
   readonly #queues: TaskQueues;
   readonly #configuredQueues: readonly string[];
+  readonly #queueLimits: ReadonlyMap<string, QueueLimits>;
   #paused: { at: number; names: Promise<ReadonlySet<string>> } | null = null;
 
-  /** @param configuredQueues the queues WORKER_QUEUES names, beside those of the task types */
-  constructor(deps: { store: TaskStore; workers: WorkerRegistry; types: TaskTypeRegistry; queues: TaskQueues; configuredQueues: readonly string[] }) {
+  /**
+   * @param configuredQueues the queues WORKER_QUEUES names, beside those of the task types
+   * @param queueLimits the queue-wide limits of QUEUE_LIMITS
+   */
+  constructor(deps: {
+    store: TaskStore;
+    workers: WorkerRegistry;
+    types: TaskTypeRegistry;
+    queues: TaskQueues;
+    configuredQueues: readonly string[];
+    queueLimits: ReadonlyMap<string, QueueLimits>;
+  }) {
     this.#store = deps.store;
     this.#workers = deps.workers;
     this.#types = deps.types;
     this.#queues = deps.queues;
     this.#configuredQueues = deps.configuredQueues;
+    this.#queueLimits = deps.queueLimits;
   }
 
   /** Pause queue `name` for every worker (admins only): no new attempts start, running ones finish. */
@@ -105,6 +118,8 @@ export class QueueService {
         cancelled: c?.CANCELLED ?? 0,
         workers: workers.filter((w) => w.queues.includes(name)).length,
         paused: paused[i]!,
+        concurrencyLimit: this.#queueLimits.get(name)?.concurrency ?? null,
+        rateLimit: this.#queueLimits.get(name)?.rateLimit ?? null,
       };
     });
   }

@@ -140,10 +140,7 @@ export class ScheduleService {
     const timetable = { cron: o.cron ?? null, every: o.every ?? null, timezone: o.timezone ?? 'UTC' };
     const problem = timetableProblem(timetable);
     if (problem) throw new InvalidInputError(`input.${problem.field}: ${problem.message}`, [{ path: `input.${problem.field}`, message: problem.message }]);
-    if (o.concurrencyKey != null) {
-      throw new InvalidInputError('input.concurrencyKey: concurrency keys are not served by this version (see docs/contract.md, "Flow control")');
-    }
-    const task = { type: o.type, input: o.input ?? {}, queue: o.queue, priority: o.priority, maxAttempts: o.maxAttempts, tags: o.tags };
+    const task = { type: o.type, input: o.input ?? {}, queue: o.queue, priority: o.priority, maxAttempts: o.maxAttempts, tags: o.tags, concurrencyKey: o.concurrencyKey };
     // The task it will make, checked as enqueueTask would check it now: errors name the field.
     this.#tasks.check(principal, task, 'input');
     return {
@@ -158,7 +155,7 @@ export class ScheduleService {
       priority: o.priority ?? null,
       maxAttempts: o.maxAttempts ?? null,
       tags: [...new Set(o.tags ?? [])],
-      concurrencyKey: null,
+      concurrencyKey: o.concurrencyKey ?? null,
     };
   }
 

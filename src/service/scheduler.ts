@@ -106,6 +106,7 @@ export class Scheduler {
         priority: schedule.priority,
         maxAttempts: schedule.maxAttempts,
         tags: schedule.tags,
+        concurrencyKey: schedule.concurrencyKey,
         idempotencyKey: due && scheduledRunKey(schedule.id, due),
       },
       { scheduleId: schedule.id },

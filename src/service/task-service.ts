@@ -11,12 +11,14 @@ import type { CancelRequests } from '../events/cancel-requests.ts';
 import { eventWithTask } from '../events/event-bus.ts';
 import type { TaskFeeds } from '../events/task-feeds.ts';
 import type { TaskStreams } from '../events/task-stream.ts';
+import { MAX_CONCURRENCY_KEY_LENGTH } from '../model/limits.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
 import { cancel, createTask, requeue, type Transition } from '../model/state-machine.ts';
 import { isFinalState, PRIORITY_RANGE, type Task, type TaskEvent, type TaskEventWithTask } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import { decodeCursor, encodeCursor, type TaskOrder } from '../store/task-query.ts';
 import type { TaskStore } from '../store/task-store.ts';
+import { limitKeysOf } from '../tasks/limit-keys.ts';
 import { parseWith, type TaskTypeRegistry } from '../tasks/registry.ts';
 import { traceEnqueue, traceEnqueueBatch } from '../tracing/task-spans.ts';
 import type { TaskRecorder } from './task-recorder.ts';
@@ -51,6 +53,7 @@ const enqueueOptions = z
     idempotencyKey: z.string().min(1).max(ENQUEUE_LIMITS.idempotencyKeyLength).nullish(),
     conflictOnDifferentInput: z.boolean().nullish(),
     resultTtlSeconds: z.number().int().min(0).max(ENQUEUE_LIMITS.resultTtlSeconds).nullish(),
+    concurrencyKey: z.string().min(1).max(MAX_CONCURRENCY_KEY_LENGTH).nullish(),
   })
   .refine((o) => o.delayMs == null || o.runAt == null, { message: 'give delayMs or runAt, not both', path: ['runAt'] });
 
@@ -389,6 +392,7 @@ export class TaskService {
     }
     const checked = parseWith(type.input, input, `${path}.input`);
     if (!checked.ok) throw new InvalidInputError(checked.message, checked.issues);
+    const keys = limitKeysOf(type, checked.value, principal.owner, o.concurrencyKey ?? null, path);
     const runAt = o.runAt ?? (o.delayMs ? new Date(now.getTime() + o.delayMs) : null);
     if (runAt && runAt.getTime() - now.getTime() > ENQUEUE_LIMITS.scheduleMs) {
       throw new InvalidInputError(`${path}.runAt: at most a year ahead`);
@@ -407,6 +411,7 @@ export class TaskService {
         runAt,
         resultTtlSeconds: o.resultTtlSeconds ?? this.#settings.resultTtlSeconds,
         scheduleId: origin.scheduleId ?? null,
+        ...keys,
       },
       now,
     );

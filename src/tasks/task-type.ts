@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Backoff } from '../model/backoff.ts';
+import { concurrencyLimitProblem, rateLimitProblem, type ConcurrencyLimit, type LimitKey, type RateLimit } from '../model/limits.ts';
 
 /** What a backend developer writes to declare a task type. */
 export interface TaskTypeOptions<I, R> {
@@ -21,6 +22,15 @@ export interface TaskTypeOptions<I, R> {
   backoff?: Backoff;
   /** An attempt running longer is aborted through its signal and fails (default: no limit). */
   timeoutMs?: number;
+  /**
+   * At most `limit` attempts RUNNING at once per key, across every worker process. `key` makes a
+   * task's key from its input and owner (e.g. a tenant id); an enqueue's `concurrencyKey`
+   * overrides it; without either, the limit is per type. A key function that throws or returns
+   * no string of 1 to 256 characters makes the enqueue BAD_USER_INPUT.
+   */
+  concurrency?: ConcurrencyLimit & { key?: LimitKey<I> };
+  /** At most `max` attempts started per `perMs` window per key (`perMs` ≥ 10); keys as `concurrency`. */
+  rateLimit?: RateLimit & { key?: LimitKey<I> };
 }
 
 /**
@@ -36,6 +46,8 @@ export interface TaskType<I = unknown, R = unknown> {
   readonly maxAttempts: number;
   readonly backoff: Backoff;
   readonly timeoutMs: number | null;
+  readonly concurrency: (ConcurrencyLimit & { key: LimitKey<I> | null }) | null;
+  readonly rateLimit: (RateLimit & { key: LimitKey<I> | null }) | null;
   /** The input's JSON Schema, as `taskTypes.inputSchema` serves it. */
   readonly inputSchema: Record<string, unknown>;
 }
@@ -52,8 +64,15 @@ export type AnyTaskType = TaskType<any, any>;
 /** Backoff used when a type names none: exponential from 1 s, capped at 5 min, 20 % jitter. */
 export const DEFAULT_BACKOFF: Backoff = { type: 'exponential', delayMs: 1000, maxDelayMs: 300_000, jitter: 0.2 };
 
-/** Declare a task type. Names must be unique across all types a deployment registers. */
+/**
+ * Declare a task type. Names must be unique across all types a deployment registers. Throws a
+ * RangeError for a limit that cannot hold (not a whole number ≥ 1, a window under 10 ms), so a
+ * bad declaration fails at start.
+ */
 export function defineTaskType<I, R = unknown>(options: TaskTypeOptions<I, R>): TaskType<I, R> {
+  const { concurrency, rateLimit } = options;
+  const problem = (concurrency && concurrencyLimitProblem(concurrency.limit)) ?? (rateLimit && rateLimitProblem(rateLimit));
+  if (problem) throw new RangeError(`task type "${options.name}": ${problem}`);
   return {
     name: options.name,
     description: options.description ?? null,
@@ -63,6 +82,8 @@ export function defineTaskType<I, R = unknown>(options: TaskTypeOptions<I, R>): 
     maxAttempts: options.maxAttempts ?? 1,
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     timeoutMs: options.timeoutMs ?? null,
+    concurrency: concurrency ? { limit: concurrency.limit, key: concurrency.key ?? null } : null,
+    rateLimit: rateLimit ? { max: rateLimit.max, perMs: rateLimit.perMs, key: rateLimit.key ?? null } : null,
     inputSchema: z.toJSONSchema(options.input, { io: 'input', unrepresentable: 'any' }),
   };
 }

@@ -14,6 +14,8 @@ export const AttemptOutcome = {
 
 export type AttemptOutcome = typeof AttemptOutcome[keyof typeof AttemptOutcome];
 export type EnqueueTaskInput = {
+  /** The key its type's concurrency and rate limits count it under (e.g. a tenant or user id), overriding the type's key function; 1 to 256 characters. */
+  concurrencyKey?: string | null | undefined;
   /** With idempotencyKey: when the retained task of that key was enqueued with another input, CONFLICT instead of that task (inputs compared as JSON, whatever the order of keys). Default false. */
   conflictOnDifferentInput?: boolean | null | undefined;
   /** Run this much later (at most a year); or runAt, not both. */
@@ -53,7 +55,7 @@ export type OverlapPolicy = typeof OverlapPolicy[keyof typeof OverlapPolicy];
 export type ScheduleInput = {
   /** After downtime, fire once for the newest missed due time younger than this; 0 makes nothing up. */
   catchUpWindowMs?: number | null | undefined;
-  /** Not served by this version: setting it is BAD_USER_INPUT. */
+  /** Each task's concurrencyKey (see EnqueueTaskInput.concurrencyKey). */
   concurrencyKey?: string | null | undefined;
   /** 5- or 6-field cron (seconds first when 6); or every, not both. */
   cron?: string | null | undefined;
@@ -135,14 +137,14 @@ export type PauseQueueMutationVariables = Exact<{
 }>;
 
 
-export type PauseQueueMutation = { pauseQueue: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean } };
+export type PauseQueueMutation = { pauseQueue: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean, concurrencyLimit: number | null, rateLimit: { max: number, perMs: number } | null } };
 
 export type ResumeQueueMutationVariables = Exact<{
   name: string;
 }>;
 
 
-export type ResumeQueueMutation = { resumeQueue: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean } };
+export type ResumeQueueMutation = { resumeQueue: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean, concurrencyLimit: number | null, rateLimit: { max: number, perMs: number } | null } };
 
 export type TaskWaitReasonQueryVariables = Exact<{
   id: string;
@@ -170,19 +172,19 @@ export type TaskFeedSubscriptionVariables = Exact<{
 
 export type TaskFeedSubscription = { taskFeed: { taskId: string, version: number, type: TaskEventType, state: TaskState, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null } } };
 
-export type QueueStatsFieldsFragment = { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean };
+export type QueueStatsFieldsFragment = { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean, concurrencyLimit: number | null, rateLimit: { max: number, perMs: number } | null };
 
 export type QueuesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type QueuesQuery = { queues: Array<{ name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean }> };
+export type QueuesQuery = { queues: Array<{ name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean, concurrencyLimit: number | null, rateLimit: { max: number, perMs: number } | null }> };
 
 export type QueueStatsUpdatedSubscriptionVariables = Exact<{
   queue?: string | null | undefined;
 }>;
 
 
-export type QueueStatsUpdatedSubscription = { queueStatsUpdated: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean } };
+export type QueueStatsUpdatedSubscription = { queueStatsUpdated: { name: string, pending: number, scheduled: number, running: number, retrying: number, succeeded: number, failed: number, cancelled: number, workers: number, paused: boolean, concurrencyLimit: number | null, rateLimit: { max: number, perMs: number } | null } };
 
 export type WorkersQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -249,7 +251,7 @@ export type SchedulesQueryVariables = Exact<{
 
 export type SchedulesQuery = { schedules: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null } }> } };
 
-export type TaskFieldsFragment = { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> };
+export type TaskFieldsFragment = { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> };
 
 export type TaskEventFieldsFragment = { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null };
 
@@ -258,14 +260,14 @@ export type EnqueueTaskMutationVariables = Exact<{
 }>;
 
 
-export type EnqueueTaskMutation = { enqueueTask: { deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } } };
+export type EnqueueTaskMutation = { enqueueTask: { deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } } };
 
 export type EnqueueTasksMutationVariables = Exact<{
   inputs: Array<EnqueueTaskInput> | EnqueueTaskInput;
 }>;
 
 
-export type EnqueueTasksMutation = { enqueueTasks: Array<{ deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } }> };
+export type EnqueueTasksMutation = { enqueueTasks: Array<{ deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } }> };
 
 export type CancelTaskMutationVariables = Exact<{
   id: string;
@@ -273,21 +275,21 @@ export type CancelTaskMutationVariables = Exact<{
 }>;
 
 
-export type CancelTaskMutation = { cancelTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+export type CancelTaskMutation = { cancelTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
 
 export type RetryTaskMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RetryTaskMutation = { retryTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+export type RetryTaskMutation = { retryTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
 
 export type TaskQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type TaskQuery = { task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } | null };
+export type TaskQuery = { task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } | null };
 
 export type TaskHistoryQueryVariables = Exact<{
   id: string;
@@ -307,7 +309,7 @@ export type TaskUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type TaskUpdatedSubscription = { taskUpdated: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+export type TaskUpdatedSubscription = { taskUpdated: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
 
 export type TaskTimelineSubscriptionVariables = Exact<{
   id: string;
@@ -315,7 +317,7 @@ export type TaskTimelineSubscriptionVariables = Exact<{
 }>;
 
 
-export type TaskTimelineSubscription = { taskEvents: { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> }, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null } };
+export type TaskTimelineSubscription = { taskEvents: { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> }, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null } };
 
 export type TaskEventsSubscriptionVariables = Exact<{
   id: string;
@@ -392,6 +394,11 @@ export const QueueStatsFieldsFragmentDoc = new TypedDocumentString(`
   cancelled
   workers
   paused
+  concurrencyLimit
+  rateLimit {
+    max
+    perMs
+  }
 }
     `, {"fragmentName":"QueueStatsFields"}) as unknown as TypedDocumentString<QueueStatsFieldsFragment, unknown>;
 export const ScheduleFieldsFragmentDoc = new TypedDocumentString(`
@@ -456,6 +463,7 @@ export const TaskFieldsFragmentDoc = new TypedDocumentString(`
   priority
   tags
   idempotencyKey
+  concurrencyKey
   owner
   version
   createdAt
@@ -505,6 +513,11 @@ export const PauseQueueDocument = new TypedDocumentString(`
   cancelled
   workers
   paused
+  concurrencyLimit
+  rateLimit {
+    max
+    perMs
+  }
 }`) as unknown as TypedDocumentString<PauseQueueMutation, PauseQueueMutationVariables>;
 export const ResumeQueueDocument = new TypedDocumentString(`
     mutation ResumeQueue($name: String!) {
@@ -523,6 +536,11 @@ export const ResumeQueueDocument = new TypedDocumentString(`
   cancelled
   workers
   paused
+  concurrencyLimit
+  rateLimit {
+    max
+    perMs
+  }
 }`) as unknown as TypedDocumentString<ResumeQueueMutation, ResumeQueueMutationVariables>;
 export const TaskWaitReasonDocument = new TypedDocumentString(`
     query TaskWaitReason($id: ID!) {
@@ -620,6 +638,11 @@ export const QueuesDocument = new TypedDocumentString(`
   cancelled
   workers
   paused
+  concurrencyLimit
+  rateLimit {
+    max
+    perMs
+  }
 }`) as unknown as TypedDocumentString<QueuesQuery, QueuesQueryVariables>;
 export const QueueStatsUpdatedDocument = new TypedDocumentString(`
     subscription QueueStatsUpdated($queue: String) {
@@ -638,6 +661,11 @@ export const QueueStatsUpdatedDocument = new TypedDocumentString(`
   cancelled
   workers
   paused
+  concurrencyLimit
+  rateLimit {
+    max
+    perMs
+  }
 }`) as unknown as TypedDocumentString<QueueStatsUpdatedSubscription, QueueStatsUpdatedSubscriptionVariables>;
 export const WorkersDocument = new TypedDocumentString(`
     query Workers {
@@ -897,6 +925,7 @@ export const EnqueueTaskDocument = new TypedDocumentString(`
   priority
   tags
   idempotencyKey
+  concurrencyKey
   owner
   version
   createdAt
@@ -953,6 +982,7 @@ export const EnqueueTasksDocument = new TypedDocumentString(`
   priority
   tags
   idempotencyKey
+  concurrencyKey
   owner
   version
   createdAt
@@ -1006,6 +1036,7 @@ export const CancelTaskDocument = new TypedDocumentString(`
   priority
   tags
   idempotencyKey
+  concurrencyKey
   owner
   version
   createdAt
@@ -1059,6 +1090,7 @@ export const RetryTaskDocument = new TypedDocumentString(`
   priority
   tags
   idempotencyKey
+  concurrencyKey
   owner
   version
   createdAt
@@ -1112,6 +1144,7 @@ export const TaskDocument = new TypedDocumentString(`
   priority
   tags
   idempotencyKey
+  concurrencyKey
   owner
   version
   createdAt
@@ -1207,6 +1240,7 @@ export const TaskUpdatedDocument = new TypedDocumentString(`
   priority
   tags
   idempotencyKey
+  concurrencyKey
   owner
   version
   createdAt
@@ -1263,6 +1297,7 @@ export const TaskTimelineDocument = new TypedDocumentString(`
   priority
   tags
   idempotencyKey
+  concurrencyKey
   owner
   version
   createdAt

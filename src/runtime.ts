@@ -92,12 +92,12 @@ export async function startRuntime(
   const queueService = new QueueService({ store, workers, types: registry, queues, configuredQueues: config.workerQueues ?? [], queueLimits: config.queueLimits });
   const feeds = new TaskFeeds(bus);
   const streams = new TaskStreams(bus, {
-    read: async (id, withEvents) => {
-      if (withEvents) return store.getWithEvents(id, 0);
-      const task = await store.get(id);
+    read: async (ref, withEvents) => {
+      if (withEvents) return store.getWithEvents(ref, 0);
+      const task = await store.get(ref);
       return task && { task, events: [] };
     },
-    versions: (ids) => store.versions(ids),
+    versions: (refs) => store.versions(refs),
   });
   // At most two recounts a second per queue, as the contract promises; a slow refresh besides.
   const queueStatsFeeds = new QueueStatsFeeds(bus, (owner, queue) => queueService.count(owner, queue), {

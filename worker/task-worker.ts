@@ -186,7 +186,7 @@ export class TaskWorker {
   /** Run the attempt of `job`'s task and record how it ended; `attemptTrace` is told as it goes. */
   async #handle(job: Job<TaskJobData>, token: string | undefined, attemptTrace: AttemptTrace): Promise<void> {
     const { store, recorder, types, config, cancels } = this.#runtime;
-    const task = await store.get(job.data.taskId);
+    const task = await store.get({ id: job.data.taskId, owner: job.data.owner ?? null });
     // Deleted (an enqueue that was undone) or already ended (a duplicate delivery): nothing to run.
     if (!task || isFinalState(task.state)) return;
     const logger = this.#runtime.logger.child({ taskId: task.id, type: task.type });

@@ -39,6 +39,14 @@ export function canSee(principal: Principal, task: Pick<Task, 'id' | 'owner'>): 
   return principal.scopes.has('admin') || task.owner === principal.owner;
 }
 
+/**
+ * The owner whose records `principal` may see, when that is one owner: a lookup by id may name it
+ * (the shard key's first field). Null for an admin, who sees every owner's.
+ */
+export function ownerSeenBy(principal: Principal): string | null {
+  return principal.scopes.has('admin') && !principal.taskIds ? null : principal.owner;
+}
+
 /** `filter` narrowed to what `principal` may see. */
 export function visibleTo(principal: Principal, filter: TaskFilter): TaskFilter {
   if (principal.taskIds) return { ...filter, owner: principal.owner, ids: [...principal.taskIds] };

@@ -25,7 +25,7 @@
  */
 import { Repeater } from 'graphql-yoga';
 import { TaskNotFoundError } from '../errors.ts';
-import type { Task, TaskEvent } from '../model/task.ts';
+import type { Task, TaskEvent, TaskRef } from '../model/task.ts';
 import type { EventBus, TaskChange } from './event-bus.ts';
 
 /** A task's record as a read finds it: the task, and (when asked for) its events in version order. */
@@ -34,12 +34,16 @@ export interface TaskRecord {
   events: TaskEvent[];
 }
 
-/** Where streams read tasks' records (the store, as streams need it). */
+/**
+ * Where streams read tasks' records (the store, as streams need it). A task is named with its
+ * owner once a read or a change has shown it; before that (a task's first read in this process),
+ * by id alone.
+ */
 export interface TaskRecords {
-  /** Task `taskId`'s record, with its events or without; null when there is no such task. */
-  read(taskId: string, withEvents: boolean): Promise<TaskRecord | null>;
-  /** The stored version of each of `taskIds` that exists. */
-  versions(taskIds: readonly string[]): Promise<Map<string, number>>;
+  /** The record of the task `ref` names, with its events or without; null when there is no such task. */
+  read(ref: TaskRef, withEvents: boolean): Promise<TaskRecord | null>;
+  /** The stored version of each task of `refs` that exists, by id. */
+  versions(refs: readonly TaskRef[]): Promise<Map<string, number>>;
 }
 
 /** What the stream has not delivered yet, taken from the record. */
@@ -107,6 +111,8 @@ interface TaskWatch {
   known: number;
   /** Whether the bus announced a change (or the watch began) since the last silence check. */
   heard: boolean;
+  /** The task's owner, once a read or a change has shown it. */
+  owner: string | null;
   next: PendingRead | null;
   reading: boolean;
 }
@@ -231,11 +237,13 @@ export class TaskStreams {
       inboxes: new Set(),
       known: 0,
       heard: true,
+      owner: null,
       next: null,
       reading: false,
       unwatch: this.#bus.watch(taskId, {
         onChange: (change) => {
           watch.heard = true;
+          watch.owner = change.task.owner;
           watch.known = Math.max(watch.known, change.task.version);
           for (const inbox of watch.inboxes) {
             inbox.changes.push(change);
@@ -286,7 +294,7 @@ export class TaskStreams {
     }
     if (silent.length === 0) return;
     try {
-      const versions = await this.#records.versions(silent.map(([taskId]) => taskId));
+      const versions = await this.#records.versions(silent.map(([id, watch]) => ({ id, owner: watch.owner })));
       for (const [taskId, watch] of silent) {
         const stored = versions.get(taskId);
         if (this.#watches.get(taskId) !== watch || (stored !== undefined && stored <= watch.known)) continue;
@@ -320,7 +328,8 @@ export class TaskStreams {
         watch.reading = true;
         this.reads++;
         try {
-          const record = await this.#records.read(taskId, pending.withEvents);
+          const record = await this.#records.read({ id: taskId, owner: watch.owner }, pending.withEvents);
+          if (record) watch.owner = record.task.owner;
           // Taken by every stream of the task: none of them is behind what it found.
           if (record && [...watch.inboxes].every((other) => pending.joined.has(other))) {
             watch.known = Math.max(watch.known, record.task.version);

@@ -149,6 +149,17 @@ export interface Task {
   pendingProgressEvent: TaskEvent | null;
 }
 
+/**
+ * A task named by its id, with its owner when the caller knows it: the first field of the tasks'
+ * shard key (docs/mongodb-sharding.md), so that a lookup goes to the shards holding that owner's
+ * tasks. Null when only the id is known (an admin acting across owners, a job queued without its
+ * owner): then the lookup is by id alone, which a sharded cluster sends to every shard.
+ */
+export interface TaskRef {
+  id: string;
+  owner: string | null;
+}
+
 /** The priority range of the contract: 0 (default) to 10, higher starts first. */
 export const PRIORITY_RANGE = { min: 0, max: 10 } as const;
 

@@ -1,8 +1,9 @@
 /**
  * The BullMQ side of enqueueing: one BullMQ queue per taskql queue, one job per task. A job
- * carries only the task's id (the task itself lives in MongoDB) and, when tracing is on, the trace
- * context it was queued in. It uses the id as its job id (so adding a task twice queues it once),
- * and is removed from Redis when it ends, so Redis does not grow with history.
+ * carries only what names the task (its id and owner; the task itself lives in MongoDB) and, when
+ * tracing is on, the trace context it was queued in. It uses the id as its job id (so adding a
+ * task twice queues it once), and is removed from Redis when it ends, so Redis does not grow with
+ * history.
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from '../redis/connections.ts';
@@ -11,9 +12,11 @@ import type { Task } from '../model/task.ts';
 import { PRIORITY_RANGE } from '../model/task.ts';
 import { activeTraceCarrier, type TraceCarrier } from '../tracing/task-spans.ts';
 
-/** What a job carries. */
+/** What a job carries: the task's id and owner, so that the worker reads it by its shard key. */
 export interface TaskJobData {
   taskId: string;
+  /** Absent from jobs queued before jobs carried it: those tasks are looked up by id alone. */
+  owner?: string;
   /** The trace context the job was queued in, so that each attempt's span continues that trace. */
   trace?: TraceCarrier;
 }
@@ -21,7 +24,8 @@ export interface TaskJobData {
 /** The data of `task`'s job, queued in the active trace context. */
 function jobData(task: Task): TaskJobData {
   const trace = activeTraceCarrier();
-  return trace ? { taskId: task.id, trace } : { taskId: task.id };
+  const data = { taskId: task.id, owner: task.owner };
+  return trace ? { ...data, trace } : data;
 }
 
 /**

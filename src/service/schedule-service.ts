@@ -5,7 +5,7 @@
  * as `enqueueTask` would check that task.
  */
 import { z } from 'zod';
-import { actingFor, canSee, hasScope, type Principal } from '../auth/principal.ts';
+import { actingFor, canSee, hasScope, ownerSeenBy, type Principal } from '../auth/principal.ts';
 import { ForbiddenError, InvalidInputError, ScheduleNotFoundError } from '../errors.ts';
 import { nextDueAfter, OVERLAP_POLICIES, timetableProblem, type Schedule, type Timetable } from '../model/schedule.ts';
 import type { Task } from '../model/task.ts';
@@ -88,14 +88,14 @@ export class ScheduleService {
     const named = await this.#schedules.byName(existing.owner, fields.name);
     if (named && named.id !== id) throw new InvalidInputError(`input.name: a schedule called "${fields.name}" exists already`);
     const { owner: _owner, ...set } = this.#applied(existing, { ...fields, owner: existing.owner }, now);
-    return (await this.#schedules.update(id, set)) ?? this.#notFound(id);
+    return (await this.#schedules.update(existing, set)) ?? this.#notFound(id);
   }
 
   /** Stop making runs of schedule `id` until it is resumed. */
   async pause(principal: Principal, id: string): Promise<Schedule> {
     requireWrite(principal);
-    await this.#existing(principal, id);
-    return (await this.#schedules.update(id, { paused: true, nextRunAt: null, bufferedRunAt: null })) ?? this.#notFound(id);
+    const schedule = await this.#existing(principal, id);
+    return (await this.#schedules.update(schedule, { paused: true, nextRunAt: null, bufferedRunAt: null })) ?? this.#notFound(id);
   }
 
   /** Make runs of schedule `id` again, from its next due time (the times it was paused for are not made up). */
@@ -103,14 +103,13 @@ export class ScheduleService {
     requireWrite(principal);
     const schedule = await this.#existing(principal, id);
     if (!schedule.paused) return schedule;
-    return (await this.#schedules.update(id, { paused: false, nextRunAt: nextDueAfter(schedule, now) })) ?? this.#notFound(id);
+    return (await this.#schedules.update(schedule, { paused: false, nextRunAt: nextDueAfter(schedule, now) })) ?? this.#notFound(id);
   }
 
   /** Delete schedule `id`; its past tasks stay. */
   async delete(principal: Principal, id: string): Promise<boolean> {
     requireWrite(principal);
-    await this.#existing(principal, id);
-    return this.#schedules.delete(id);
+    return this.#schedules.delete(await this.#existing(principal, id));
   }
 
   /** One run of schedule `id` now, outside its timetable (paused or not). */
@@ -122,7 +121,7 @@ export class ScheduleService {
   /** Schedule `id`, or null when unknown or not the caller's. */
   async get(principal: Principal, id: string): Promise<Schedule | null> {
     if (principal.taskIds) return null; // a task token sees its tasks and nothing else
-    const schedule = await this.#schedules.get(id);
+    const schedule = await this.#schedules.get({ id, owner: ownerSeenBy(principal) });
     return schedule && canSee(principal, schedule) ? schedule : null;
   }
 

@@ -56,12 +56,12 @@ export class Scheduler {
    */
   async trigger(schedule: Schedule, now = new Date()): Promise<Task> {
     const task = await this.#make(schedule, null);
-    await this.#schedules.update(schedule.id, { lastRunAt: now, lastTaskId: task.id });
+    await this.#schedules.update(schedule, { lastRunAt: now, lastTaskId: task.id });
     return task;
   }
 
   async #run(schedule: Schedule, now: Date): Promise<number> {
-    const previous = schedule.lastTaskId === null ? null : await this.#store.get(schedule.lastTaskId);
+    const previous = schedule.lastTaskId === null ? null : await this.#store.get({ id: schedule.lastTaskId, owner: schedule.owner });
     let running = previous !== null && !isFinalState(previous.state);
     let last: { at: Date; task: Task } | null = null;
     let made = 0;
@@ -86,7 +86,7 @@ export class Scheduler {
       last = { at: due, task: await this.#make(schedule, due) };
       made++;
     }
-    await this.#schedules.advance(schedule.id, schedule.nextRunAt, {
+    await this.#schedules.advance(schedule, schedule.nextRunAt, {
       nextRunAt: plan.nextRunAt,
       // BUFFER_ONE keeps one held-back run: the first, until it starts.
       bufferedRunAt: buffered ?? plan.buffer,

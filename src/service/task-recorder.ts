@@ -45,7 +45,7 @@ export class TaskRecorder {
         await this.announce(change);
         return { ok: true, ...change };
       }
-      current = await this.#store.get(task.id);
+      current = await this.#store.get({ id: task.id, owner: task.owner });
     }
     return { ok: false, reason: current ? `lost ${MAX_RACES} races in a row` : 'task no longer exists', task: current };
   }

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { canSee, hasScope, visibleTo, type Principal, type Scope } from '../auth/principal.ts';
+import { canSee, hasScope, ownerSeenBy, visibleTo, type Principal, type Scope } from '../auth/principal.ts';
 import { ForbiddenError, InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
 import type { CancelRequests } from '../events/cancel-requests.ts';
 import { eventWithTask } from '../events/event-bus.ts';
@@ -154,7 +154,7 @@ export class TaskService {
     } catch (error) {
       // Undo, so no task waits for a job that does not exist. Should the undo fail too (MongoDB
       // went away as well), the reconciler requeues the task once it has been still long enough.
-      await this.#store.remove(created.task.id).catch(() => {});
+      await this.#store.remove(created.task).catch(() => {});
       throw error;
     }
     await this.#recorder.announce(created);
@@ -190,7 +190,7 @@ export class TaskService {
 
     const stored = await this.#store.insertMany(created).catch(async (error: unknown) => {
       // Some may have been written before the write failed: none may stay, waiting for a job.
-      await this.#store.removeMany(created.map((c) => c.task.id)).catch(() => {});
+      await this.#store.removeMany(created.map((c) => c.task)).catch(() => {});
       throw error;
     });
     const fresh = created.filter((_, i) => stored[i]?.inserted);
@@ -199,13 +199,13 @@ export class TaskService {
         if (!result.inserted) checkSameInput(requests[i]!, result.existing, created[i]!.task, `inputs.${i}`);
       });
     } catch (error) {
-      await this.#store.removeMany(fresh.map((c) => c.task.id)).catch(() => {});
+      await this.#store.removeMany(fresh.map((c) => c.task)).catch(() => {});
       throw error;
     }
     try {
       await this.#queues.addMany(fresh.map((c) => c.task));
     } catch (error) {
-      await this.#store.removeMany(fresh.map((c) => c.task.id)).catch(() => {});
+      await this.#store.removeMany(fresh.map((c) => c.task)).catch(() => {});
       throw error;
     }
     await Promise.all(fresh.map((c) => this.#recorder.announce(c)));
@@ -294,21 +294,21 @@ export class TaskService {
     requireScope(principal, 'tasks:write');
     if (principal.taskIds) throw new ForbiddenError('a task token cannot mint task tokens');
     for (const id of ids) {
-      const task = await this.#store.get(id);
-      if (!task || task.owner !== principal.owner) throw new TaskNotFoundError(id);
+      const task = await this.#store.get({ id, owner: principal.owner });
+      if (!task) throw new TaskNotFoundError(id);
     }
   }
 
   /** The task, or null when unknown (or not the caller's to see). */
   async get(principal: Principal, id: string): Promise<Task | null> {
     requireScope(principal, 'tasks:read');
-    return this.#visible(principal, await this.#store.get(id));
+    return this.#visible(principal, await this.#store.get({ id, owner: ownerSeenBy(principal) }));
   }
 
   /** The task's recorded events after `afterVersion`; null when the task is unknown. */
   async events(principal: Principal, id: string, afterVersion: number): Promise<TaskEvent[] | null> {
     requireScope(principal, 'tasks:read');
-    const found = await this.#store.getWithEvents(id, afterVersion);
+    const found = await this.#store.getWithEvents({ id, owner: ownerSeenBy(principal) }, afterVersion);
     return found && this.#visible(principal, found.task) ? found.events : null;
   }
 
@@ -340,10 +340,9 @@ export class TaskService {
     });
   }
 
-  /** The task, or TaskNotFoundError. */
   /** The task, or TaskNotFoundError — also when it is not the caller's: existence must not leak. */
   async #existing(principal: Principal, id: string): Promise<Task> {
-    const task = this.#visible(principal, await this.#store.get(id));
+    const task = this.#visible(principal, await this.#store.get({ id, owner: ownerSeenBy(principal) }));
     if (!task) throw new TaskNotFoundError(id);
     return task;
   }

@@ -24,8 +24,9 @@
 import type { Collection, Db, UpdateFilter } from 'mongodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transition } from '../model/state-machine.ts';
-import type { Task } from '../model/task.ts';
+import type { Task, TaskRef } from '../model/task.ts';
 import { guard, isDuplicateKey } from './mongo-errors.ts';
+import { taskRefsFilter } from './shard-keys.ts';
 import { changedFields, encodeEvent, type EventDocument, type TaskDocument } from './task-document.ts';
 import type { TaskWrites } from './task-writes.ts';
 
@@ -91,10 +92,10 @@ export class FerretDbClaims implements TaskWrites {
   }
 
   /** Only the claims of tasks that are gone: a revived task's claims still fence its writers. */
-  async afterDelete(ids: readonly string[]): Promise<void> {
-    const left = await guard(() => this.#tasks.find({ _id: { $in: [...ids] } }, { projection: { _id: 1 } }).toArray());
+  async afterDelete(refs: readonly TaskRef[]): Promise<void> {
+    const left = await guard(() => this.#tasks.find(taskRefsFilter(refs), { projection: { _id: 1 } }).toArray());
     const kept = new Set(left.map((d) => d._id));
-    await guard(() => this.#claims.deleteMany({ task: { $in: ids.filter((id) => !kept.has(id)) } }));
+    await guard(() => this.#claims.deleteMany({ task: { $in: refs.map((r) => r.id).filter((id) => !kept.has(id)) } }));
   }
 
   /**

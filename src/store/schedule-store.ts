@@ -9,6 +9,7 @@ import type { Schedule } from '../model/schedule.ts';
 import { decodeJson, encodeJson } from '../model/task-codec.ts';
 import { guard, isDuplicateKey } from './mongo-errors.ts';
 import { createIndexesOneByOne } from './server-quirks.ts';
+import { scheduleKeyFilter } from './shard-keys.ts';
 
 /** A stored schedule: its fields with `_id` for `id`, the input as JSON text. */
 interface ScheduleDocument extends Omit<Schedule, 'id' | 'input'> {
@@ -22,6 +23,18 @@ export interface SchedulePage {
   hasNextPage: boolean;
   totalCount: number;
 }
+
+/**
+ * A schedule named by its id, with its owner when the caller knows it (the shard key, see
+ * `shard-keys.ts`); null when only the id is known (an admin acting across owners).
+ */
+export interface ScheduleRef {
+  id: string;
+  owner: string | null;
+}
+
+/** What names one schedule's document: its owner and id. */
+export type ScheduleKey = Pick<Schedule, 'id' | 'owner'>;
 
 /** What `upsert` leaves out: assigned by the store. */
 export type ScheduleFields = Omit<Schedule, 'id' | 'createdAt'>;
@@ -65,9 +78,10 @@ export class ScheduleStore {
     }
   }
 
-  /** The schedule `id`, if any. */
-  async get(id: string): Promise<Schedule | null> {
-    const doc = await guard(() => this.#schedules.findOne({ _id: id }));
+  /** The schedule `ref` names, if any (and it is `ref.owner`'s). */
+  async get(ref: ScheduleRef): Promise<Schedule | null> {
+    const filter = ref.owner === null ? { _id: ref.id } : scheduleKeyFilter({ id: ref.id, owner: ref.owner });
+    const doc = await guard(() => this.#schedules.findOne(filter));
     return doc && decode(doc);
   }
 
@@ -88,11 +102,11 @@ export class ScheduleStore {
     return { schedules: docs.slice(0, first).map(decode), hasNextPage: docs.length > first, totalCount };
   }
 
-  /** Set fields of schedule `id`; the schedule as it then is, or null when it is gone. */
-  async update(id: string, set: Partial<ScheduleFields>): Promise<Schedule | null> {
+  /** Set fields of schedule `key`; the schedule as it then is, or null when it is gone. */
+  async update(key: ScheduleKey, set: Partial<ScheduleFields>): Promise<Schedule | null> {
     const { input, ...rest } = set;
     const encoded: Partial<ScheduleDocument> = input === undefined ? rest : { ...rest, input: encodeJson(input) };
-    const doc = await guard(() => this.#schedules.findOneAndUpdate({ _id: id }, { $set: encoded }, { returnDocument: 'after' }));
+    const doc = await guard(() => this.#schedules.findOneAndUpdate(scheduleKeyFilter(key), { $set: encoded }, { returnDocument: 'after' }));
     return doc && decode(doc);
   }
 
@@ -100,14 +114,14 @@ export class ScheduleStore {
    * Record a scheduler tick's outcome, unless another tick already moved the schedule on from
    * `expectedNextRunAt` (or someone changed it meanwhile): then nothing is written.
    */
-  async advance(id: string, expectedNextRunAt: Date | null, set: Partial<Omit<ScheduleFields, 'input'>>): Promise<boolean> {
-    const result = await guard(() => this.#schedules.updateOne({ _id: id, nextRunAt: expectedNextRunAt }, { $set: set }));
+  async advance(key: ScheduleKey, expectedNextRunAt: Date | null, set: Partial<Omit<ScheduleFields, 'input'>>): Promise<boolean> {
+    const result = await guard(() => this.#schedules.updateOne({ ...scheduleKeyFilter(key), nextRunAt: expectedNextRunAt }, { $set: set }));
     return result.matchedCount > 0;
   }
 
-  /** Delete schedule `id`; its past tasks stay. Whether it existed. */
-  async delete(id: string): Promise<boolean> {
-    const result = await guard(() => this.#schedules.deleteOne({ _id: id }));
+  /** Delete schedule `key`; its past tasks stay. Whether it existed. */
+  async delete(key: ScheduleKey): Promise<boolean> {
+    const result = await guard(() => this.#schedules.deleteOne(scheduleKeyFilter(key)));
     return result.deletedCount > 0;
   }
 

@@ -16,6 +16,14 @@ export async function createIndexesOneByOne<T extends Document>(collection: Coll
   for (const { key, ...options } of indexes) await guard(() => collection.createIndex(key, options));
 }
 
+/**
+ * Drop index `name` of `collection` when it exists. Asked first (the driver lists the indexes)
+ * rather than dropped and the error read: servers name a missing index with different codes.
+ */
+export async function dropIndexIfPresent<T extends Document>(collection: Collection<T>, name: string): Promise<void> {
+  if (await guard(() => collection.indexExists(name))) await guard(() => collection.dropIndex(name));
+}
+
 /** One row of {@link stateCountPipelines}' `byState`. */
 export interface StateCountRow {
   _id: { queue: string; state: TaskDocument['state'] };
@@ -44,12 +52,20 @@ export function stateCountPipelines(match: Filter<TaskDocument>, now: Date): { b
 /**
  * Indexes of tasks that one server needs beyond those every server has. mongo-java-server (a test
  * and benchmark server, `docs/test-servers.md`) uses an index only for a filter that names
- * exactly its fields, and keeps only unique ones: every version-guarded update filters on
- * `{ _id, version }`, which without this index scans the collection (11.2 ms per update at 4,000
- * tasks, 1.4 ms with it). MongoDB and FerretDB serve that filter from `_id` and get none.
+ * exactly its fields, and keeps only unique ones: a filter on `_id` and anything else scans the
+ * collection unless a unique index has exactly those fields (a version-guarded update took
+ * 11.2 ms at 4,000 tasks without one, 1.4 ms with it). So it gets one per shape the store names a
+ * task by (`shard-keys.ts`): owner and `_id` (lookups), the full key (deletes) and the full key
+ * with the version (version-guarded updates). Each is unique because `_id` is. MongoDB serves those
+ * filters from `_id` and FerretDB names tasks by `_id` alone: they get none.
  */
 export async function serverSpecificTaskIndexes(db: Db): Promise<IndexDescription[]> {
   // serverStatus may be refused to a user without clusterMonitor: then it is not mongo-java-server.
   const status: Document = await db.admin().command({ serverStatus: 1 }).catch(() => ({}));
-  return status['process'] === 'java' ? [{ key: { _id: 1, version: 1 }, name: 'id_version_unique', unique: true }] : [];
+  if (status['process'] !== 'java') return [];
+  return [
+    { key: { owner: 1, _id: 1 }, name: 'owner_id_unique', unique: true },
+    { key: { owner: 1, dedupeKey: 1, _id: 1 }, name: 'owner_dedupeKey_id_unique', unique: true },
+    { key: { owner: 1, dedupeKey: 1, _id: 1, version: 1 }, name: 'owner_dedupeKey_id_version_unique', unique: true },
+  ];
 }

@@ -8,16 +8,17 @@
  * Tasks past their `expiresAt` are gone as far as readers are concerned, at once; the documents
  * themselves are deleted in batches by the worker's scheduled cleanup.
  */
-import { MongoBulkWriteError, type Collection, type Db, type WriteError } from 'mongodb';
+import { MongoBulkWriteError, type Collection, type Db, type Filter, type WriteError } from 'mongodb';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { DependencyUnavailableError } from '../errors.ts';
 import type { Transition } from '../model/state-machine.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
-import { isExpired, TASK_STATES, type Task, type TaskEvent, type TaskState } from '../model/task.ts';
+import { isExpired, TASK_STATES, type Task, type TaskEvent, type TaskRef, type TaskState } from '../model/task.ts';
 import { AtomicWrites } from './atomic-writes.ts';
 import { FerretDbClaims, type ClaimOptions } from './ferretdb-claims.ts';
 import { DUPLICATE_KEY, guard, isDuplicateKey, isTransient } from './mongo-errors.ts';
-import { createIndexesOneByOne, serverSpecificTaskIndexes, stateCountPipelines, type DueCountRow, type StateCountRow } from './server-quirks.ts';
+import { createIndexesOneByOne, dropIndexIfPresent, serverSpecificTaskIndexes, stateCountPipelines, type DueCountRow, type StateCountRow } from './server-quirks.ts';
+import { taskKeyFilter, taskRefFilter, taskRefsFilter } from './shard-keys.ts';
 import { decodeEvent, decodeTask, encodeTask, type TaskDocument } from './task-document.ts';
 import { afterQuery, filterQuery, LIST_INDEXES, sortOf, type Cursor, type TaskOrder } from './task-query.ts';
 import type { TaskWrites } from './task-writes.ts';
@@ -47,6 +48,11 @@ export interface TaskStoreOptions extends ClaimOptions {
 }
 
 const MAX_CONCURRENT_READS = 8;
+/**
+ * The idempotency index before it started with the shard key: it enforces what `owner_dedupeKey`
+ * does (a key's `dedupeKey` holds its owner), and a collection holding it cannot be sharded.
+ */
+const SUPERSEDED_DEDUPE_INDEX = 'dedupeKey_unique';
 /** Ids per query of `versions`: a query stays small however many tasks a process watches. */
 const VERSIONS_PER_QUERY = 1000;
 
@@ -65,8 +71,8 @@ export class TaskStore {
    * waits here and writes go straight through.
    */
   readonly #readLimit: LimitFunction;
-  /** How this server's writes are version-guarded: chosen once the server has said which it is. */
-  #writes: Promise<TaskWrites> | undefined;
+  /** How this server's writes and lookups are made: chosen once the server has said which it is. */
+  #forms: Promise<ServerForms> | undefined;
 
   constructor(db: Db, now: () => Date = () => new Date(), options: TaskStoreOptions = {}) {
     this.#db = db;
@@ -79,11 +85,13 @@ export class TaskStore {
   /** Create the indexes the store relies on (idempotent; every process runs it at start-up). */
   async ensureIndexes(): Promise<void> {
     await createIndexesOneByOne(this.#tasks, [
-      { key: { dedupeKey: 1 }, name: 'dedupeKey_unique', unique: true },
+      // The shard key (docs/mongodb-sharding.md), and unique: one live task per idempotency key.
+      { key: { owner: 1, dedupeKey: 1 }, name: 'owner_dedupeKey_unique', unique: true },
       { key: { expiresAt: 1 }, name: 'expiresAt' },
       ...LIST_INDEXES,
       ...(await serverSpecificTaskIndexes(this.#db)),
     ]);
+    await dropIndexIfPresent(this.#tasks, SUPERSEDED_DEDUPE_INDEX);
   }
 
   /**
@@ -99,7 +107,7 @@ export class TaskStore {
         return { inserted: true };
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
-        const existing = await this.#liveDuplicate(doc.dedupeKey);
+        const existing = await this.#liveDuplicate(doc.owner, doc.dedupeKey);
         if (existing) return { inserted: false, existing };
       }
     }
@@ -128,7 +136,8 @@ export class TaskStore {
       // the first). The rest go one by one, as `insert` handles them: a duplicate as an earlier
       // task with the key (or an expired holder), a transient refusal tried again.
       const ids = docs.map((doc) => doc._id);
-      const written = new Set((await guard(() => this.#tasks.find({ _id: { $in: ids } }, { projection: { _id: 1 } }).toArray())).map((d) => d._id));
+      const refs = docs.map((doc) => ({ id: doc._id, owner: doc.owner }));
+      const written = new Set((await guard(() => this.#tasks.find(taskRefsFilter(refs), { projection: { _id: 1 } }).toArray())).map((d) => d._id));
       for (const [index, id] of ids.entries()) {
         if (!written.has(id)) results[index] = await this.insert(transitions[index]!);
       }
@@ -137,18 +146,21 @@ export class TaskStore {
   }
 
   /** Delete a task outright: only to undo an insert whose job could not be queued. */
-  async remove(id: string): Promise<void> {
-    await guard(() => this.#tasks.deleteOne({ _id: id }));
+  async remove(task: Task): Promise<void> {
+    const forms = await this.#serverForms();
+    await guard(() => this.#tasks.deleteOne(forms.point(task)));
   }
 
   /** Delete the given tasks outright (undoing a batch insert). */
-  async removeMany(ids: string[]): Promise<void> {
-    await guard(() => this.#tasks.deleteMany({ _id: { $in: ids } }));
+  async removeMany(tasks: readonly Task[]): Promise<void> {
+    if (tasks.length === 0) return;
+    await guard(() => this.#tasks.deleteMany(taskRefsFilter(tasks)));
   }
 
-  /** The task, without its log; null when unknown or expired. */
-  async get(id: string): Promise<Task | null> {
-    const doc = await this.#read(() => this.#tasks.findOne({ _id: id }, { projection: { events: 0 } }));
+  /** The task `ref` names, without its log; null when unknown, expired or not `ref.owner`'s. */
+  async get(ref: TaskRef): Promise<Task | null> {
+    const forms = await this.#serverForms();
+    const doc = await this.#read(() => this.#tasks.findOne(forms.lookup(ref), { projection: { events: 0 } }));
     return this.#live(doc && decodeTask(doc));
   }
 
@@ -156,8 +168,9 @@ export class TaskStore {
    * The task and every recorded event after `afterVersion`, in version order. The newest PROGRESS
    * event of a running attempt is included although it is not in the log yet.
    */
-  async getWithEvents(id: string, afterVersion: number): Promise<TaskWithEvents | null> {
-    const doc = await this.#read(() => this.#tasks.findOne({ _id: id }));
+  async getWithEvents(ref: TaskRef, afterVersion: number): Promise<TaskWithEvents | null> {
+    const forms = await this.#serverForms();
+    const doc = await this.#read(() => this.#tasks.findOne(forms.lookup(ref)));
     const task = this.#live(doc && decodeTask(doc));
     if (!doc || !task) return null;
     const events = doc.events.map(decodeEvent);
@@ -166,16 +179,16 @@ export class TaskStore {
   }
 
   /**
-   * The stored version of each of `ids` that exists and has not expired; one query per
-   * {@link VERSIONS_PER_QUERY} ids, so watching many tasks costs a few reads, not one each.
+   * The stored version of each task of `refs` that exists and has not expired; one query per
+   * {@link VERSIONS_PER_QUERY} tasks, so watching many tasks costs a few reads, not one each.
    */
-  async versions(ids: readonly string[]): Promise<Map<string, number>> {
+  async versions(refs: readonly TaskRef[]): Promise<Map<string, number>> {
     const now = this.#now();
     const versions = new Map<string, number>();
-    for (let i = 0; i < ids.length; i += VERSIONS_PER_QUERY) {
-      const chunk = ids.slice(i, i + VERSIONS_PER_QUERY);
+    for (let i = 0; i < refs.length; i += VERSIONS_PER_QUERY) {
+      const chunk = refs.slice(i, i + VERSIONS_PER_QUERY);
       const docs = await this.#read(() =>
-        this.#tasks.find({ _id: { $in: chunk } }, { projection: { _id: 1, version: 1, expiresAt: 1 } }).toArray(),
+        this.#tasks.find(taskRefsFilter(chunk), { projection: { _id: 1, version: 1, expiresAt: 1 } }).toArray(),
       );
       for (const doc of docs) if (!isExpired(doc, now)) versions.set(doc._id, doc.version);
     }
@@ -187,7 +200,7 @@ export class TaskStore {
    * another writer got there first: re-read and decide again.
    */
   async commit(prev: Task, transition: Transition): Promise<boolean> {
-    return (await this.#taskWrites()).commit(prev, transition);
+    return (await this.#serverForms()).writes.commit(prev, transition);
   }
 
   /** Up to `first` tasks `filter` selects, in `order`, after `after` when given. */
@@ -241,17 +254,20 @@ export class TaskStore {
     return docs.map(decodeTask);
   }
 
-  /** Delete up to `limit` expired tasks; resolves with how many were deleted. */
+  /**
+   * Delete up to `limit` expired tasks; resolves with how many were deleted. Finding them scans
+   * every owner's (on a sharded cluster, every shard); the delete names them by owner and id.
+   */
   async deleteExpired(limit: number): Promise<number> {
     const now = this.#now();
     const expired = await guard(() =>
-      this.#tasks.find({ expiresAt: { $lte: now } }, { projection: { _id: 1 } }).limit(limit).toArray(),
+      this.#tasks.find({ expiresAt: { $lte: now } }, { projection: { _id: 1, owner: 1 } }).limit(limit).toArray(),
     );
     if (expired.length === 0) return 0;
-    const ids = expired.map((d) => d._id);
+    const refs = expired.map((d) => ({ id: d._id, owner: d.owner }));
     // Re-check expiry in the delete: a `retryTask` may have revived one in between.
-    const result = await guard(() => this.#tasks.deleteMany({ _id: { $in: ids }, expiresAt: { $lte: now } }));
-    await (await this.#taskWrites()).afterDelete(ids);
+    const result = await guard(() => this.#tasks.deleteMany({ $and: [taskRefsFilter(refs), { expiresAt: { $lte: now } }] }));
+    await (await this.#serverForms()).writes.afterDelete(refs);
     return result.deletedCount;
   }
 
@@ -260,26 +276,26 @@ export class TaskStore {
     return this.#readLimit(() => guard(call));
   }
 
-  /** This server's version-guarded writes; the server is asked which it is once it answers. */
-  #taskWrites(): Promise<TaskWrites> {
-    this.#writes ??= guard(() => taskWritesFor(this.#db, this.#now, this.#claimOptions)).catch((error: unknown) => {
-      this.#writes = undefined; // ask again next time
+  /** This server's writes and lookups; the server is asked which it is once it answers. */
+  #serverForms(): Promise<ServerForms> {
+    this.#forms ??= guard(() => serverFormsFor(this.#db, this.#now, this.#claimOptions)).catch((error: unknown) => {
+      this.#forms = undefined; // ask again next time
       throw error;
     });
-    return this.#writes;
+    return this.#forms;
   }
 
   #live(task: Task | null): Task | null {
     return task && !isExpired(task, this.#now()) ? task : null;
   }
 
-  /** The live task holding `dedupeKey`; an expired holder is deleted so the key can be reused. */
-  async #liveDuplicate(dedupeKey: string): Promise<Task | null> {
-    const doc = await guard(() => this.#tasks.findOne({ dedupeKey }, { projection: { events: 0 } }));
+  /** `owner`'s live task holding `dedupeKey`; an expired holder is deleted so the key can be reused. */
+  async #liveDuplicate(owner: string, dedupeKey: string): Promise<Task | null> {
+    const doc = await guard(() => this.#tasks.findOne({ owner, dedupeKey }, { projection: { events: 0 } }));
     if (!doc) return null; // deleted meanwhile: try the insert again
     const task = decodeTask(doc);
     if (!isExpired(task, this.#now())) return task;
-    await guard(() => this.#tasks.deleteOne({ _id: task.id, version: task.version }));
+    await guard(() => this.#tasks.deleteOne({ ...taskKeyFilter(task), version: task.version }));
     return null;
   }
 }
@@ -304,9 +320,26 @@ function bulkFailure(error: MongoBulkWriteError, writeErrors: WriteError[]): Err
   return error;
 }
 
-/** The writes `db`'s server needs (asks the server which it is: one `buildInfo`). */
-async function taskWritesFor(db: Db, now: () => Date, options: ClaimOptions): Promise<TaskWrites> {
+/** How one server has tasks written and looked up. */
+interface ServerForms {
+  writes: TaskWrites;
+  /** The filter of a lookup of the task `ref` names. */
+  lookup(ref: TaskRef): Filter<TaskDocument>;
+  /** The filter of exactly `task`'s document. */
+  point(task: Task): Filter<TaskDocument>;
+}
+
+/**
+ * The forms `db`'s server needs (asks the server which it is: one `buildInfo`). On MongoDB (and
+ * mongo-java-server) a filter carries the shard key (`shard-keys.ts`). FerretDB 1.x is not sharded
+ * and hands SQLite a filter only when it is exactly `{ _id }`, any other field making the lookup a
+ * scan of the collection (docs/mongodb-compatibility.md): there, one task is named by `_id` alone.
+ */
+async function serverFormsFor(db: Db, now: () => Date, options: ClaimOptions): Promise<ServerForms> {
   const info = await db.admin().command({ buildInfo: 1 });
-  const ferretdb = typeof info['ferretdbVersion'] === 'string';
-  return ferretdb ? new FerretDbClaims(db, now, options) : new AtomicWrites(db);
+  if (typeof info['ferretdbVersion'] === 'string') {
+    const byId = ({ id }: { id: string }) => ({ _id: id });
+    return { writes: new FerretDbClaims(db, now, options), lookup: byId, point: byId };
+  }
+  return { writes: new AtomicWrites(db), lookup: taskRefFilter, point: taskKeyFilter };
 }

@@ -6,7 +6,7 @@
  * (`FerretDbClaims`).
  */
 import type { Transition } from '../model/state-machine.ts';
-import type { Task } from '../model/task.ts';
+import type { Task, TaskRef } from '../model/task.ts';
 
 /** Version-guarded writes of tasks, as one server needs them done. */
 export interface TaskWrites {
@@ -15,6 +15,6 @@ export interface TaskWrites {
    * when another writer got there first (or the task is gone): re-read and decide again.
    */
   commit(prev: Task, transition: Transition): Promise<boolean>;
-  /** Tasks among `ids` have just been deleted: drop what these writes kept for the ones now gone. */
-  afterDelete(ids: readonly string[]): Promise<void>;
+  /** Tasks among `refs` have just been deleted: drop what these writes kept for the ones now gone. */
+  afterDelete(refs: readonly TaskRef[]): Promise<void>;
 }

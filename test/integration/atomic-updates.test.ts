@@ -64,7 +64,7 @@ describe(`version-guarded updates on ${inject('mongoServer')}`, () => {
     };
     const committed = await Promise.all(writers.dbs.map((db, writer) => new TaskStore(db).commit(pending, transition(`writer ${writer}`))));
     expect(committed.filter(Boolean)).toHaveLength(1);
-    expect(await runtime.store.get(pending.id)).toMatchObject({ state: 'CANCELLED', version: 2 });
+    expect(await runtime.store.get(pending)).toMatchObject({ state: 'CANCELLED', version: 2 });
     const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
     expect(events?.map((e) => [e.version, e.type, e.reason])).toEqual([
       [1, 'CREATED', null],

@@ -193,7 +193,7 @@ describe('cancellation', () => {
     const { task } = await enqueue({ type: 'sleep', input: { ms: 30_000, steps: 300 } });
     await client.watch(TaskUpdatedDocument, { id: task.id }).until((r) => r.data?.taskUpdated.state === 'RUNNING');
     // Another worker took the job over (this worker's lock ran out): attempt 1 STALLED, attempt 2 runs there.
-    const running = (await runtime.store.get(task.id))!;
+    const running = (await runtime.store.get(task))!;
     const takenOver = await runtime.recorder.record(running, (t, now) => startAttempt(t, 'elsewhere', now));
     expect(takenOver).toMatchObject({ ok: true, task: { attempt: 2, state: 'RUNNING' } });
     // This worker stops attempt 1 for the request, and may not record it: the request must stand

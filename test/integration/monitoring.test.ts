@@ -85,7 +85,7 @@ describe('tasks: filtered, paginated lists', () => {
     expect(await count({ queues: ['odd'] })).toBe(12);
     expect(await count({ tags: ['third', 'all'] })).toBe(9);
     expect(await count({ tags: ['third', 'missing'] })).toBe(0);
-    const middle = await api.runtime.store.get(ids[12]!);
+    const middle = await api.runtime.store.get({ id: ids[12]!, owner: null });
     expect(await count({ createdAfter: middle?.createdAt.toISOString(), types: ['echo', 'sleep'], queues: ['even', 'odd'] })).toBeLessThanOrEqual(13);
     const page = await list({ first: 500, filter: { queues: ['even'], tags: ['third'] } });
     expect(page.edges.every((e) => e.node.queue === 'even' && e.node.tags.includes('third'))).toBe(true);

@@ -101,7 +101,7 @@ describe('races', () => {
     const late = await record(running, (t, now) => succeed(t, 1, 'attempt 1, late', now));
     expect(late).toMatchObject({ ok: false, task: { state: 'RUNNING', attempt: 2 } });
     expect((await record(second.task!, (t, now) => succeed(t, 2, 'ok', now))).ok).toBe(true);
-    const final = await runtime.store.get(running.id);
+    const final = await runtime.store.get(running);
     expect(final?.attempts.map((a) => a.outcome)).toEqual(['FAILED', 'SUCCEEDED']);
     expect(final?.result).toBe('ok');
   });
@@ -115,7 +115,7 @@ describe('races', () => {
     const staleSuccess = await record(first.task!, (t, now) => succeed(t, 1, 'from w1', now));
     expect(staleSuccess.ok).toBe(false);
     expect((await record(second.task!, (t, now) => succeed(t, 2, 'from w2', now))).ok).toBe(true);
-    const final = await runtime.store.get(pending.id);
+    const final = await runtime.store.get(pending);
     expect(final?.attempts.map((a) => [a.number, a.outcome, a.workerId])).toEqual([
       [1, 'STALLED', 'w1'],
       [2, 'SUCCEEDED', 'w2'],
@@ -138,7 +138,7 @@ describe('races', () => {
       outcomes.push(`${started}/${cancelled}`);
       const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
       expect(events?.map((e) => e.version)).toEqual([1, 2]);
-      expect((await runtime.store.get(pending.id))?.state).toBe(started ? 'RUNNING' : 'CANCELLED');
+      expect((await runtime.store.get(pending))?.state).toBe(started ? 'RUNNING' : 'CANCELLED');
     }
     expect(outcomes.filter((o) => o === 'true/false' || o === 'false/true')).toHaveLength(20);
   });
@@ -158,7 +158,7 @@ describe('races', () => {
     expect(cancelled).toMatchObject({ ok: true, task: { state: 'CANCELLED', version: 3 } });
     const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
     expect(events?.map((e) => `${e.version}:${e.type}`)).toEqual(['1:CREATED', '2:STARTED', '3:CANCELLED']);
-    expect((await runtime.store.get(pending.id))?.attempts.map((a) => [a.workerId, a.outcome])).toEqual([['dead worker', 'CANCELLED']]);
+    expect((await runtime.store.get(pending))?.attempts.map((a) => [a.workerId, a.outcome])).toEqual([['dead worker', 'CANCELLED']]);
   });
 
   it('a claimant slower than the claim timeout: its late write cannot overwrite the writers who completed its claim and moved on', async (ctx) => {
@@ -185,7 +185,7 @@ describe('races', () => {
     resume();
     // Its change is in the record (the other writer wrote it), so the claimant's commit stands.
     expect(await late).toBe(true);
-    expect(await runtime.store.get(pending.id)).toMatchObject({ state: 'CANCELLED', version: 3 });
+    expect(await runtime.store.get(pending)).toMatchObject({ state: 'CANCELLED', version: 3 });
     const events = await runtime.tasks.events(ANONYMOUS, pending.id, 0);
     expect(events?.map((e) => `${e.version}:${e.type}`)).toEqual(['1:CREATED', '2:STARTED', '3:CANCELLED']);
   });

@@ -47,7 +47,7 @@ const CATCHES_UP_WITHIN_MS = 20_000;
 
 async function enqueue(input: Partial<EnqueueTaskInput> = {}): Promise<Task> {
   const { enqueueTask } = await stack.client.data(EnqueueTaskDocument, { input: { type: 'echo', ...input } });
-  return (await stack.runtime.store.get(enqueueTask.task.id))!;
+  return (await stack.runtime.store.get({ id: enqueueTask.task.id, owner: null }))!;
 }
 
 /** Record `decide`'s change to the task and publish it, as a worker does. */
@@ -84,7 +84,7 @@ async function requeuedTask(): Promise<{ task: Task; failure: TaskChange }> {
   const failed = await stack.runtime.recorder.record(await record(await enqueue(), start), failForGood);
   if (!failed.ok) throw new Error(failed.reason);
   expect((await stack.client.data(RetryTaskDocument, { id: failed.task.id })).retryTask).toMatchObject({ state: 'PENDING', version: 4 });
-  const task = await record((await stack.runtime.store.get(failed.task.id))!, start);
+  const task = await record((await stack.runtime.store.get({ id: failed.task.id, owner: null }))!, start);
   return { task, failure: { task: failed.task, event: failed.event } };
 }
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskStreams, type StreamSource, type TaskRecord, type TaskRecords } from '../../src/events/task-stream.ts';
 import { reportProgress, startAttempt, succeed } from '../../src/model/state-machine.ts';
 import type { Decision } from '../../src/service/task-recorder.ts';
-import { isFinalState, type Task } from '../../src/model/task.ts';
+import { isFinalState, type Task, type TaskRef } from '../../src/model/task.ts';
 import type { TaskChange } from '../../src/events/event-bus.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
@@ -51,14 +51,14 @@ async function drain<T>(stream: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** The record as the API's streams read it, without events. */
-async function readTask(id: string): Promise<TaskRecord | null> {
-  const task = await runtime.store.get(id);
+async function readTask(ref: TaskRef): Promise<TaskRecord | null> {
+  const task = await runtime.store.get(ref);
   return task && { task, events: [] };
 }
 
 /** The store, as streams see it, with `read` replaced when given. */
 function records(read: TaskRecords['read'] = readTask): TaskRecords {
-  return { read, versions: (ids) => runtime.store.versions(ids) };
+  return { read, versions: (refs) => runtime.store.versions(refs) };
 }
 
 /** Snapshots of the task, as `taskUpdated` streams them. */
@@ -116,8 +116,8 @@ describe('task streams', () => {
     // The read happens while two changes are published: v2 (which the read includes) and v3
     // (which it does not); v4 follows.
     let read = false;
-    const streams = new TaskStreams(runtime.bus, records(async (id) => {
-      const snapshot = await readTask(id);
+    const streams = new TaskStreams(runtime.bus, records(async (ref) => {
+      const snapshot = await readTask(ref);
       if (!read) {
         read = true;
         const v3 = await recordSilently(v2.task, progress(30));
@@ -148,8 +148,8 @@ describe('task streams', () => {
     // While the first stream's read runs (and after it has read v1), v2 is recorded and published,
     // then a second stream opens: it did not hear v2, so only a read of its own can give it v2.
     let second: Promise<AsyncIterableIterator<Task>> | undefined;
-    const streams = new TaskStreams(runtime.bus, records(async (id) => {
-      const snapshot = await readTask(id);
+    const streams = new TaskStreams(runtime.bus, records(async (ref) => {
+      const snapshot = await readTask(ref);
       if (!second) {
         await recordAndPublish(task, start);
         second = streams.open(task.id, 0, snapshots);
@@ -158,7 +158,7 @@ describe('task streams', () => {
     }));
     const first = drain(await streams.open(task.id, 0, snapshots));
     const late = drain(await second!);
-    const now = (await runtime.store.get(task.id))!;
+    const now = (await runtime.store.get(task))!;
     await recordAndPublish(now, finish);
     expect((await first).map((t) => t.version)).toEqual([1, 2, 3]);
     expect((await late).map((t) => t.version)).toEqual([2, 3]);
@@ -185,9 +185,9 @@ describe('task streams', () => {
       runtime.bus,
       {
         read: readTask,
-        versions: (ids) => {
+        versions: (refs) => {
           versionQueries++;
-          return runtime.store.versions(ids);
+          return runtime.store.versions(refs);
         },
       },
       200,

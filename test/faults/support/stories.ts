@@ -48,7 +48,7 @@ export class StoredTasks {
 
   /** The task and its whole event log, or null when it is not stored. */
   get(id: string): Promise<TaskWithEvents | null> {
-    return this.#store.getWithEvents(id, 0);
+    return this.#store.getWithEvents({ id, owner: null }, 0);
   }
 
   /** The stored ids among `ids` (all stored ids when omitted), of tasks in a final state or not. */

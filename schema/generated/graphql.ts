@@ -77,10 +77,13 @@ export type TaskEventType =
   | 'DEFERRED'
   | 'FAILED'
   | 'PROGRESS'
+  | 'READY'
   | 'REQUEUED'
   | 'RETRY_SCHEDULED'
+  | 'SKIPPED'
   | 'STARTED'
-  | 'SUCCEEDED';
+  | 'SUCCEEDED'
+  | 'WAITING';
 
 /** Every part that is set must match. */
 export type TaskFilter = {
@@ -105,7 +108,8 @@ export type TaskState =
   | 'RETRYING'
   | 'RUNNING'
   | 'SCHEDULED'
-  | 'SUCCEEDED';
+  | 'SUCCEEDED'
+  | 'WAITING';
 
 /** Why a PENDING or WAITING task is not running now. */
 export type WaitReason =

@@ -6,7 +6,7 @@
  * A transition leaves every field it does not change as the very same value (same reference), so
  * the store can write only what changed.
  */
-import { isFinalState, type Task, type TaskError, type TaskEvent, type TaskEventType, type TaskProgress, type TaskState } from './task.ts';
+import { isFinalState, type DependencyFailure, type Task, type TaskError, type TaskEvent, type TaskEventType, type TaskProgress, type TaskState } from './task.ts';
 
 /** The result of a permitted transition. */
 export interface Transition {
@@ -40,16 +40,29 @@ export interface NewTask {
   /** See `Task.concurrencyKey` and `Task.rateLimitKey`. */
   concurrencyKey?: string | null;
   rateLimitKey?: string | null;
+  /** Its flow, its name there and the ids of the tasks it waits for (see `Task`). */
+  flowId?: string | null;
+  ref?: string | null;
+  dependsOn?: string[];
+  onDependencyFailure?: DependencyFailure;
 }
 
-/** A task with its CREATED event (version 1): SCHEDULED when `runAt` is ahead, else PENDING. */
+/**
+ * A task with its CREATED event (version 1): WAITING when it depends on other tasks, else
+ * SCHEDULED when `runAt` is ahead, else PENDING.
+ */
 export function createTask(spec: NewTask, now: Date): Transition {
-  const state = spec.runAt && spec.runAt > now ? 'SCHEDULED' : 'PENDING';
+  const dependsOn = spec.dependsOn ?? [];
+  const state = dependsOn.length > 0 ? 'WAITING' : runnableState(spec, now);
   const base: Task = {
     ...spec,
     scheduleId: spec.scheduleId ?? null,
     concurrencyKey: spec.concurrencyKey ?? null,
     rateLimitKey: spec.rateLimitKey ?? null,
+    flowId: spec.flowId ?? null,
+    ref: spec.ref ?? null,
+    dependsOn,
+    onDependencyFailure: spec.onDependencyFailure ?? 'FAIL',
     metadata: {},
     deferrals: 0,
     deferredUntil: null,
@@ -211,7 +224,7 @@ export function defer(task: Task, attempt: number, delayMs: number, reason: stri
 }
 
 /** States `cancel` accepts; RUNNING only from the worker running the attempt. */
-const CANCELLABLE: ReadonlySet<TaskState> = new Set(['PENDING', 'SCHEDULED', 'RETRYING', 'RUNNING']);
+const CANCELLABLE: ReadonlySet<TaskState> = new Set(['PENDING', 'SCHEDULED', 'RETRYING', 'RUNNING', 'WAITING']);
 
 /**
  * Cancel the task. A waiting task (PENDING, SCHEDULED, RETRYING) is cancelled by whoever removed
@@ -235,12 +248,13 @@ export function cancel(task: Task, reason: string | null, now: Date, attempt?: n
 
 /**
  * `retryTask`: a FAILED or CANCELLED task goes back to PENDING with a fresh series of
- * `maxAttempts` attempts, numbered after the recorded ones; its history stays.
+ * `maxAttempts` attempts, numbered after the recorded ones; its history stays. A flow task with
+ * dependencies goes back to WAITING instead: its dependencies decide again when it may run.
  */
 export function requeue(task: Task, now: Date): TransitionResult {
   if (task.state !== 'FAILED' && task.state !== 'CANCELLED') return refuse(task, 'retry');
   return permit(
-    advance(task, 'REQUEUED', 'PENDING', now, {
+    advance(task, 'REQUEUED', task.dependsOn.length > 0 ? 'WAITING' : 'PENDING', now, {
       seriesStart: task.attempt,
       result: null,
       error: null,
@@ -271,12 +285,66 @@ export function handBack(task: Task, attempt: number, reason: string, now: Date)
  * STALLED — and a REQUEUED event says why. The caller then queues a new job.
  */
 export function recover(task: Task, reason: string, now: Date): TransitionResult {
-  if (isFinalState(task.state)) return refuse(task, 'recover');
+  // A WAITING task has no job to lose: its dependencies release it (see `release`).
+  if (isFinalState(task.state) || task.state === 'WAITING') return refuse(task, 'recover');
   // Only a task that never started still waits for its runAt.
   const state = task.state === 'SCHEDULED' && task.runAt && task.runAt > now ? 'SCHEDULED' : 'PENDING';
   return permit(
     advance(task, 'REQUEUED', state, now, { attempts: closeRunningAttempt(task, 'STALLED', null, now) }, { reason }),
   );
+}
+
+/** The error name of a flow task that FAILED because a task it depends on did not succeed. */
+export const DEPENDENCY_FAILED = 'DependencyFailedError';
+
+/**
+ * A WAITING flow task may run: its dependencies allow it (READY). It is SCHEDULED while its
+ * `runAt` is ahead, else PENDING; the caller then queues its job.
+ */
+export function release(task: Task, now: Date): TransitionResult {
+  if (task.state !== 'WAITING') return refuse(task, 'release');
+  return permit(advance(task, 'READY', runnableState(task, now), now, {}));
+}
+
+/**
+ * A WAITING flow task FAILED without running because its dependency `dependency` (named by
+ * `ref`) did not succeed (`onDependencyFailure: FAIL`); the error says which and how it ended.
+ */
+export function failForDependency(task: Task, dependency: Pick<Task, 'id' | 'ref' | 'state'>, now: Date): TransitionResult {
+  if (task.state !== 'WAITING') return refuse(task, 'fail for a dependency');
+  const error: TaskError = {
+    name: DEPENDENCY_FAILED,
+    message: `dependency "${dependency.ref ?? dependency.id}" (task ${dependency.id}) is ${dependency.state}`,
+    stack: null,
+    retryable: false,
+  };
+  return permit(advance(task, 'FAILED', 'FAILED', now, { error, ...finish(task, now) }, { error }));
+}
+
+/**
+ * A WAITING flow task is skipped because its dependency did not succeed
+ * (`onDependencyFailure: SKIP`): CANCELLED, recorded as a SKIPPED event with `reason`.
+ */
+export function skip(task: Task, reason: string, now: Date): TransitionResult {
+  if (task.state !== 'WAITING') return refuse(task, 'skip');
+  return permit(advance(task, 'SKIPPED', 'CANCELLED', now, finish(task, now), { reason }));
+}
+
+/**
+ * A flow task that ended without running because of a dependency (FAILED or CANCELLED before any
+ * attempt of its series) waits again (WAITING event): the dependency is being retried.
+ */
+export function rearm(task: Task, now: Date): TransitionResult {
+  const unrun = (task.state === 'FAILED' || task.state === 'CANCELLED') && task.attempt === task.seriesStart;
+  if (!unrun || task.dependsOn.length === 0) return refuse(task, 're-arm');
+  return permit(
+    advance(task, 'WAITING', 'WAITING', now, { result: null, error: null, finishedAt: null, expiresAt: null }),
+  );
+}
+
+/** The state a task that may run starts in: SCHEDULED while `runAt` is ahead, else PENDING. */
+function runnableState(task: Pick<Task, 'runAt'>, now: Date): 'SCHEDULED' | 'PENDING' {
+  return task.runAt && task.runAt > now ? 'SCHEDULED' : 'PENDING';
 }
 
 /** The fields a final state sets: when it finished and when its record expires. */

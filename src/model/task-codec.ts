@@ -86,5 +86,10 @@ export function decodeTask(encoded: EncodedTask): Task {
     metadata: metadata === undefined ? {} : (decodeJson(metadata) as Record<string, unknown>),
     progress: decodeProgress(progress),
     pendingProgressEvent: pendingProgressEvent && decodeEvent(pendingProgressEvent),
+    // Tasks stored before flows existed belong to none.
+    flowId: rest.flowId ?? null,
+    ref: rest.ref ?? null,
+    dependsOn: rest.dependsOn ?? [],
+    onDependencyFailure: rest.onDependencyFailure ?? 'FAIL',
   };
 }

@@ -16,6 +16,8 @@ export const TASK_STATES = [
   'SUCCEEDED',
   'FAILED',
   'CANCELLED',
+  /** In a flow, waiting for the tasks it depends on (`waitReason: DEPENDENCIES`); no job is queued. */
+  'WAITING',
 ] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
@@ -38,6 +40,12 @@ export const TASK_EVENT_TYPES = [
   'FAILED',
   'CANCELLED',
   'DEFERRED',
+  /** A flow task went back to waiting for its dependencies (one of them was retried). */
+  'WAITING',
+  /** A waiting flow task's dependencies allow it to run: it is PENDING and queued. */
+  'READY',
+  /** A flow task was not run because a dependency failed (`onDependencyFailure: SKIP`): CANCELLED. */
+  'SKIPPED',
 ] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
@@ -71,6 +79,13 @@ export interface TaskAttempt {
   error: TaskError | null;
   workerId: string | null;
 }
+
+/**
+ * What a flow task does when a task it depends on FAILED or was CANCELLED: fail too, be skipped
+ * (CANCELLED with a SKIPPED event), or run anyway once all its dependencies are final.
+ */
+export const DEPENDENCY_FAILURES = ['FAIL', 'SKIP', 'RUN'] as const;
+export type DependencyFailure = (typeof DEPENDENCY_FAILURES)[number];
 
 /** One recorded change. `version` is 1 for CREATED and one more for each later event. */
 export interface TaskEvent {
@@ -147,6 +162,14 @@ export interface Task {
    * leave such events out), so a chatty handler cannot grow the log without bound.
    */
   pendingProgressEvent: TaskEvent | null;
+  /** The flow it belongs to (`enqueueFlow`), or null. */
+  flowId: string | null;
+  /** Its name within its flow, or null outside a flow. */
+  ref: string | null;
+  /** The ids of the tasks of its flow it waits for; empty when it waits for none. */
+  dependsOn: string[];
+  /** What it does when one of `dependsOn` FAILED or was CANCELLED. */
+  onDependencyFailure: DependencyFailure;
 }
 
 /**
@@ -182,10 +205,12 @@ export const WAIT_REASONS = ['QUEUE_PAUSED', 'CONCURRENCY_LIMIT', 'RATE_LIMIT', 
 export type WaitReason = (typeof WAIT_REASONS)[number];
 
 /**
- * Why `task` is not running at `now`, or null when nothing holds it: a PENDING task whose handler
- * deferred it waits for its time (RATE_LIMIT), one in a paused queue for the queue.
+ * Why `task` is not running at `now`, or null when nothing holds it: a WAITING task waits for its
+ * dependencies; a PENDING task whose handler deferred it waits for its time (RATE_LIMIT), one in a
+ * paused queue for the queue.
  */
 export function waitReasonOf(task: Pick<Task, 'state' | 'runAt' | 'deferredUntil'>, now: Date, queuePaused: boolean): WaitReason | null {
+  if (task.state === 'WAITING') return 'DEPENDENCIES';
   if (visibleState(task, now) !== 'PENDING') return null;
   if (task.deferredUntil && task.deferredUntil > now) return 'RATE_LIMIT';
   return queuePaused ? 'QUEUE_PAUSED' : null;

@@ -81,10 +81,13 @@ export const TaskEventType = {
   DEFERRED: 'DEFERRED',
   FAILED: 'FAILED',
   PROGRESS: 'PROGRESS',
+  READY: 'READY',
   REQUEUED: 'REQUEUED',
   RETRY_SCHEDULED: 'RETRY_SCHEDULED',
+  SKIPPED: 'SKIPPED',
   STARTED: 'STARTED',
-  SUCCEEDED: 'SUCCEEDED'
+  SUCCEEDED: 'SUCCEEDED',
+  WAITING: 'WAITING'
 } as const;
 
 export type TaskEventType = typeof TaskEventType[keyof typeof TaskEventType];
@@ -113,7 +116,8 @@ export const TaskState = {
   RETRYING: 'RETRYING',
   RUNNING: 'RUNNING',
   SCHEDULED: 'SCHEDULED',
-  SUCCEEDED: 'SUCCEEDED'
+  SUCCEEDED: 'SUCCEEDED',
+  WAITING: 'WAITING'
 } as const;
 
 export type TaskState = typeof TaskState[keyof typeof TaskState];

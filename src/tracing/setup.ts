@@ -54,7 +54,8 @@ export function tracingSettings(env: Readonly<Record<string, string | undefined>
   const exporters = listOf('OTEL_TRACES_EXPORTER', value('OTEL_TRACES_EXPORTER') ?? 'otlp', TRACE_EXPORTERS);
   if (exporters.length === 0) return null;
   const protocolVariable = value('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const [protocol = 'http/protobuf'] = listOf(protocolVariable, value(protocolVariable) ?? 'http/protobuf', OTLP_PROTOCOLS);
+  const protocol = value(protocolVariable) ?? 'http/protobuf';
+  if (!isOneOf(protocol, OTLP_PROTOCOLS)) throw new Error(`${protocolVariable}: ${protocol} is not supported; use ${OTLP_PROTOCOLS.join(' or ')}`);
   const propagators = listOf('OTEL_PROPAGATORS', value('OTEL_PROPAGATORS') ?? 'tracecontext,baggage', PROPAGATORS);
   return { exporters, protocol, propagators };
 }
@@ -66,9 +67,13 @@ function listOf<T extends string>(name: string, raw: string, allowed: readonly T
     .map((part) => part.trim())
     .filter((part) => part !== '');
   if (names.includes('none')) return [];
-  const unknown = names.filter((part) => !(allowed as readonly string[]).includes(part));
+  const unknown = names.filter((part) => !isOneOf(part, allowed));
   if (unknown.length > 0) throw new Error(`${name}: ${unknown.join(', ')} is not supported; use ${[...allowed, 'none'].join(', ')}`);
   return [...new Set(names)] as T[];
+}
+
+function isOneOf<T extends string>(value: string, allowed: readonly T[]): value is T {
+  return (allowed as readonly string[]).includes(value);
 }
 
 /** Tracing as started in this process. */

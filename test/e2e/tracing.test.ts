@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnqueueTaskDocument, TaskEventsDocument } from '../../schema/generated/graphql.ts';
+import { EnqueueTaskDocument, TaskEventsDocument, TaskUpdatedDocument } from '../../schema/generated/graphql.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startOtlpCollector, type CollectedSpan, type OtlpCollector } from '../support/otlp-collector.ts';
 import { startProcess, type TaskqlProcess } from '../support/processes.ts';
@@ -24,13 +24,17 @@ function callerContext() {
   return { traceId, spanId, headers: { traceparent: `00-${traceId}-${spanId}-01`, tracestate: 'caller=7' } };
 }
 
-/** Start an API and a worker process with `env`; both are pushed to `into` as they start, to be stopped. */
-async function startPair(env: Record<string, string>, into: TaskqlProcess[]): Promise<TestClient> {
-  const started = await Promise.allSettled([startProcess('api', env), startProcess('worker', env)]);
+/**
+ * Start an API and `workers` worker processes with `env`, pushed to `into` as they start (to be
+ * stopped); resolves with a client of the API.
+ */
+async function startProcesses(env: Record<string, string>, into: TaskqlProcess[], workers = 1): Promise<TestClient> {
+  const started = await Promise.allSettled([startProcess('api', env), ...Array.from({ length: workers }, () => startProcess('worker', env))]);
+  const api = started[0]?.status === 'fulfilled' ? started[0].value : null;
   into.push(...started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) throw failed.reason;
-  return new TestClient(into[into.length - 2]!.port);
+  return new TestClient(api!.port);
 }
 
 /** Whether a process logged that tracing started. */
@@ -43,14 +47,18 @@ describe('tracing on (OTLP/HTTP JSON to a collector)', () => {
 
   beforeAll(async () => {
     collector = await startOtlpCollector();
-    client = await startPair(
+    client = await startProcesses(
       testEnv('tracing', {
         OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         // Export each span soon after it ends, rather than every 5 s.
         OTEL_BSP_SCHEDULE_DELAY: '50',
+        // Short locks, so that a killed worker's job goes to the other in about two seconds.
+        WORKER_HEARTBEAT_MS: '300',
+        WORKER_LOCK_MS: '2000',
       }),
       processes,
+      2,
     );
   });
 
@@ -114,6 +122,27 @@ describe('tracing on (OTLP/HTTP JSON to a collector)', () => {
     expect(enqueue?.parentSpanId).toBe('');
     expect(attempt).toMatchObject({ traceId: enqueue?.traceId, parentSpanId: enqueue?.spanId, attributes: { 'taskql.task.outcome': 'succeeded' } });
   });
+
+  it('keeps the trace when another worker takes the job over after its worker was SIGKILLed mid-attempt', async () => {
+    const caller = callerContext();
+    const { enqueueTask } = await client.data(EnqueueTaskDocument, { input: { type: 'sleep', input: { ms: 1500, steps: 5 } } }, caller.headers);
+    const id = enqueueTask.task.id;
+    const events = client.watch(TaskUpdatedDocument, { id });
+    const running = await events.until((r) => r.data?.taskUpdated.state === 'RUNNING');
+    const victimId = running.data?.taskUpdated.attempts[0]?.workerId ?? '';
+    const victim = processes.find((p) => p.child.pid !== undefined && victimId.includes(`:${p.child.pid}:`));
+    expect(victim).toBeDefined();
+    victim?.child.kill('SIGKILL');
+    expect((await events.completed).at(-1)?.data?.taskUpdated.state).toBe('SUCCEEDED');
+
+    const ofTask = () => collector.spans.filter((span) => span.attributes['taskql.task.id'] === id);
+    const finished = () => ofTask().find((span) => span.name === 'attempt sleep' && span.attributes['taskql.task.outcome'] === 'succeeded');
+    await waitUntil('the collector received the surviving worker’s attempt span', () => finished() !== undefined);
+    const enqueue = ofTask().find((span) => span.name === 'enqueue sleep');
+    expect(enqueue).toMatchObject({ traceId: caller.traceId, parentSpanId: caller.spanId });
+    expect(finished()).toMatchObject({ traceId: caller.traceId, parentSpanId: enqueue?.spanId, attributes: { 'taskql.task.attempt': 2 } });
+    expect(finished()?.attributes['taskql.worker.id']).not.toBe(victimId);
+  });
 });
 
 describe('tracing off', () => {
@@ -135,7 +164,7 @@ describe('tracing off', () => {
   ])('with %s: no SDK starts and nothing is exported, though the caller sent a traceparent', async (_, otel: Record<string, string>) => {
     const env = testEnv('untraced', 'OTEL_SDK_DISABLED' in otel ? { ...otel, OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' } : {});
     const pair: TaskqlProcess[] = [];
-    const client = await startPair(env, pair);
+    const client = await startProcesses(env, pair);
     processes.push(...pair);
     const { enqueueTask } = await client.data(EnqueueTaskDocument, { input: { type: 'fail', input: { failAttempts: 1 }, maxAttempts: 2 } }, callerContext().headers);
     const seen = await client.watch(TaskEventsDocument, { id: enqueueTask.task.id }).completed;

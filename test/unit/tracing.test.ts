@@ -44,7 +44,7 @@ describe('tracingSettings', () => {
 
   it('refuses what taskql does not support, naming the variable', () => {
     expect(() => tracingSettings({ ...ENDPOINT, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
-      'OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported; use http/protobuf, http/json, none',
+      'OTEL_EXPORTER_OTLP_PROTOCOL: grpc is not supported; use http/protobuf or http/json',
     );
     expect(() => tracingSettings({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow('OTEL_TRACES_EXPORTER: zipkin is not supported');
     expect(() => tracingSettings({ ...ENDPOINT, OTEL_PROPAGATORS: 'tracecontext,b3' })).toThrow('OTEL_PROPAGATORS: b3 is not supported');

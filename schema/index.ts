@@ -11,5 +11,6 @@ import './task-token.ts';
 import './schedule.ts';
 import './flow-control.ts';
 import './task-output.ts';
+import './task-log.ts';
 
 export const schema = builder.toSchema();

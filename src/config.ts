@@ -99,6 +99,15 @@ export const variables = z.object({
   PROGRESS_INTERVAL_MS: int(0)
     .default(100)
     .describe('least time between two progress writes of one task (the last report is always written)'),
+  OUTPUT_FLUSH_INTERVAL_MS: int(0)
+    .default(20)
+    .describe("least time between two writes of one task's log lines, or of one of its output streams (each write carries every line or chunk written since the last)"),
+  OUTPUT_CHUNK_MAX_BYTES: int(1)
+    .default(64 * 1024)
+    .describe('largest output chunk (`ctx.output.write`) and log line (`ctx.log`: message and data as JSON), in UTF-8 bytes; larger throws to the handler'),
+  TASK_LOG_MAX_LINES: int(1)
+    .default(10_000)
+    .describe("log lines one task keeps (all attempts together); past it the oldest are dropped and one `LOG_TRUNCATED` event says so"),
   RESULT_TTL_SECONDS: int(0)
     .default(7 * 24 * 3600)
     .describe('how long a finished task is kept when its enqueue does not say; `0` keeps it for ever'),
@@ -146,7 +155,7 @@ export const variables = z.object({
   SCHEDULE_LATENESS_MS: int(0)
     .default(5000)
     .describe("how late a schedule's due time may be seen and still run as on time; older due times were missed and follow the schedule's catch-up window"),
-  BUILTIN_TASK_TYPES: flag.default(true).describe('register the built-in `echo`, `sleep` and `fail` types'),
+  BUILTIN_TASK_TYPES: flag.default(true).describe('register the built-in `echo`, `sleep`, `fail` and `generate` types'),
   GRAPHIQL: documented(flag.optional(), { description: 'serve GraphiQL at `GET /graphql`', unset: '`true`, `false` in production' }),
   DASHBOARD: z
     .enum(['built', 'dev', 'off'])
@@ -235,6 +244,7 @@ function configFrom(e: z.output<typeof variables>) {
     /** null: every queue a registered type uses. */
     workerQueues: list(e.WORKER_QUEUES),
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
+    output: { flushIntervalMs: e.OUTPUT_FLUSH_INTERVAL_MS, chunkMaxBytes: e.OUTPUT_CHUNK_MAX_BYTES, logMaxLines: e.TASK_LOG_MAX_LINES },
     resultTtlSeconds: e.RESULT_TTL_SECONDS,
     discardResultsFor,
     cancelGraceMs: e.CANCEL_GRACE_MS,

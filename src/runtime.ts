@@ -8,6 +8,7 @@ import { CancelRequests } from './events/cancel-requests.ts';
 import { EventBus } from './events/event-bus.ts';
 import { QueueStatsFeeds } from './events/queue-stats-feeds.ts';
 import { TaskFeeds } from './events/task-feeds.ts';
+import { TaskOutputBus } from './events/task-output-bus.ts';
 import { TaskStreams } from './events/task-stream.ts';
 import type { Logger } from './logger.ts';
 import { TaskQueues } from './queue/task-queues.ts';
@@ -16,9 +17,11 @@ import { createRedisConnection, type RedisConnection } from './redis/connections
 import { QueueService } from './service/queue-service.ts';
 import { ScheduleService } from './service/schedule-service.ts';
 import { Scheduler } from './service/scheduler.ts';
+import { TaskOutputService } from './service/task-output-service.ts';
 import { TaskRecorder } from './service/task-recorder.ts';
 import { TaskService } from './service/task-service.ts';
 import { ScheduleStore } from './store/schedule-store.ts';
+import { TaskOutputStore } from './store/task-output-store.ts';
 import { TaskStore } from './store/task-store.ts';
 import { TaskTypeRegistry } from './tasks/registry.ts';
 import type { AnyTaskType } from './tasks/task-type.ts';
@@ -32,12 +35,18 @@ export interface Runtime {
   redis: RedisConnection;
   store: TaskStore;
   bus: EventBus;
+  /** Log lines and output chunks of tasks in MongoDB. */
+  outputStore: TaskOutputStore;
+  /** Log and output batches over Redis, one channel per task. */
+  outputBus: TaskOutputBus;
   cancels: CancelRequests;
   recorder: TaskRecorder;
   types: TaskTypeRegistry;
   queues: TaskQueues;
   workers: WorkerRegistry;
   tasks: TaskService;
+  /** Task logs and output streams, as the API serves them. */
+  output: TaskOutputService;
   queueService: QueueService;
   /** Turns schedules' due times into tasks; workers tick it (`worker/scheduler.ts`). */
   scheduler: Scheduler;
@@ -82,8 +91,11 @@ export async function startRuntime(
   await store.ensureIndexes();
   const scheduleStore = new ScheduleStore(db);
   await scheduleStore.ensureIndexes();
+  const outputStore = new TaskOutputStore(db, { maxLogLines: config.output.logMaxLines });
+  await outputStore.ensureIndexes();
   const bus = new EventBus(commands, subscriber, config.redisPrefix);
   await bus.start();
+  const outputBus = new TaskOutputBus(commands, subscriber, config.redisPrefix);
   const cancels = new CancelRequests(commands, subscriber, config.redisPrefix);
   const recorder = new TaskRecorder(store, bus, logger, now);
   const registry = new TaskTypeRegistry(types);
@@ -120,6 +132,7 @@ export async function startRuntime(
       configuredQueues: config.workerQueues ?? [],
     },
   });
+  const output = new TaskOutputService({ store: outputStore, bus: outputBus, tasks });
   const scheduler = new Scheduler({
     schedules: scheduleStore,
     tasks,
@@ -136,12 +149,15 @@ export async function startRuntime(
     redis: commands,
     store,
     bus,
+    outputStore,
+    outputBus,
     cancels,
     recorder,
     types: registry,
     queues,
     workers,
     tasks,
+    output,
     queueService,
     scheduler,
     schedules,

@@ -6,9 +6,10 @@
 import type { Logger } from '../src/logger.ts';
 import type { ProgressReport } from '../src/model/state-machine.ts';
 import { MAX_METADATA_BYTES, type Task, type TaskError } from '../src/model/task.ts';
+import { DEFAULT_STREAM, LOG_LEVELS, streamNameProblem, type LogLevel } from '../src/model/task-output.ts';
 import { parseWith } from '../src/tasks/registry.ts';
 import type { AnyTaskType } from '../src/tasks/task-type.ts';
-import type { AnyTaskHandler } from './handler.ts';
+import type { AnyTaskHandler, TaskLog } from './handler.ts';
 
 /** How an attempt ended: a result, an error, or stopped because the task was cancelled. */
 export type AttemptResult =
@@ -31,10 +32,20 @@ export interface AttemptOptions {
   /** Receives the task's whole metadata each time the handler changes it (already checked). */
   metadata: (metadata: Record<string, unknown>) => void;
   logger: Logger;
+  /** Receives each log line and output chunk the handler writes (already checked). */
+  output: AttemptOutputSink;
+  /** The largest output chunk, and log line (message and data as JSON), in UTF-8 bytes. */
+  chunkMaxBytes: number;
   /** Fires when the task is cancelled. */
   cancelled: AbortSignal;
   /** How long a cancelled handler may take to stop before it is abandoned. */
   cancelGraceMs: number;
+}
+
+/** Where an attempt's log lines and output chunks go (the worker batches them: `task-output-writer.ts`). */
+export interface AttemptOutputSink {
+  log(level: LogLevel, message: string, data: unknown): void;
+  write(stream: string, chunk: string): void;
 }
 
 /**
@@ -87,8 +98,11 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
   };
   let metadata: Record<string, unknown> = task.metadata ?? {};
   let ended = false;
+  const notEnded = (what: string) => {
+    if (ended) throw new Error(`${what}: attempt ${task.attempt} has ended`);
+  };
   const changeMetadata = (how: 'setMetadata' | 'mergeMetadata', given: unknown): void => {
-    if (ended) throw new Error(`${how}: attempt ${task.attempt} has ended`);
+    notEnded(how);
     if (given === null || typeof given !== 'object' || Array.isArray(given)) throw new TypeError(`${how}: give a JSON object`);
     let next: Record<string, unknown>;
     try {
@@ -103,6 +117,37 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
     metadata = next;
     options.metadata(next);
   };
+  const log = Object.fromEntries(
+    LOG_LEVELS.map((level) => {
+      const what = `log.${level.toLowerCase()}`;
+      const write = (message: string, data?: unknown) => {
+        notEnded(what);
+        if (typeof message !== 'string') throw new TypeError(`${what}: the message must be a string, got ${typeof message}`);
+        let json: unknown;
+        try {
+          json = toJson(data);
+        } catch (error) {
+          throw new TypeError(`${what}: data is not JSON: ${(error as Error).message}`);
+        }
+        const bytes = Buffer.byteLength(message) + Buffer.byteLength(JSON.stringify(json));
+        if (bytes > options.chunkMaxBytes) throw new RangeError(`${what}: ${bytes} bytes, more than the ${options.chunkMaxBytes} a line may have`);
+        options.output.log(level, message, json);
+      };
+      return [level.toLowerCase(), write];
+    }),
+  ) as TaskLog;
+  const output = {
+    write: (chunk: string, writeOptions?: { stream?: string }) => {
+      notEnded('output.write');
+      if (typeof chunk !== 'string') throw new TypeError(`output.write: the chunk must be a string, got ${chunk === null ? 'null' : typeof chunk}`);
+      const stream = writeOptions?.stream ?? DEFAULT_STREAM;
+      const problem = streamNameProblem(stream);
+      if (problem) throw new TypeError(`output.write: ${problem}`);
+      const bytes = Buffer.byteLength(chunk);
+      if (bytes > options.chunkMaxBytes) throw new RangeError(`output.write: a chunk of ${bytes} bytes, more than the ${options.chunkMaxBytes} allowed`);
+      options.output.write(stream, chunk);
+    },
+  };
   const ran = (async (): Promise<AttemptResult> => {
     try {
       const value: unknown = await handler.run(input.value, {
@@ -111,6 +156,8 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
         signal: controller.signal,
         progress: options.progress,
         logger: options.logger,
+        log,
+        output,
         deferFor,
         setMetadata: (m) => changeMetadata('setMetadata', m),
         mergeMetadata: (m) => changeMetadata('mergeMetadata', m),

@@ -5,7 +5,29 @@
  */
 import type { Logger } from '../src/logger.ts';
 import type { ProgressReport } from '../src/model/state-machine.ts';
+import type { LogLevel } from '../src/model/task-output.ts';
 import type { TaskType } from '../src/tasks/task-type.ts';
+
+/**
+ * Writes one line of the task's log (`Task.logs`, `taskLogs`): a message and, optionally, JSON
+ * data. Throws when the message is not a string, the data is not JSON, the line is larger than
+ * OUTPUT_CHUNK_MAX_BYTES, or the attempt has ended.
+ */
+export type TaskLogWriter = (message: string, data?: unknown) => void;
+
+/** The task's log, one writer per level (`LogLevel`). */
+export type TaskLog = Record<Lowercase<LogLevel>, TaskLogWriter>;
+
+/** The task's output streams (`Task.output`, `taskOutput`): text as it is produced, such as a language model's tokens. */
+export interface TaskOutput {
+  /**
+   * Append `chunk` to stream `stream` (default "default"). Cheap to call often: chunks are
+   * batched on their way to MongoDB and Redis. Throws when the chunk is not a string or is
+   * larger than OUTPUT_CHUNK_MAX_BYTES, the stream's name is not letters, digits, `_`, `.` and
+   * `-` (1 to 64), or the attempt has ended.
+   */
+  write: (chunk: string, options?: { stream?: string }) => void;
+}
 
 /** What a handler gets besides its input. */
 export interface TaskContext {
@@ -19,7 +41,12 @@ export interface TaskContext {
   signal: AbortSignal;
   /** Report progress; cheap to call often (reports are coalesced before they are written). */
   progress: (report: ProgressReport) => void;
+  /** The worker's own logger (its process log), bound to the task; `log` is what clients read. */
   logger: Logger;
+  /** The task's log, which clients read: each line carries this attempt's number. */
+  log: TaskLog;
+  /** The task's output streams, which clients read and follow live. */
+  output: TaskOutput;
   /**
    * End this attempt without counting it and run the task again in `ms` milliseconds (0 to
    * 24 hours): for an outside limit that said "later", such as an HTTP 429 with Retry-After. It

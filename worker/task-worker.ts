@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { retryDelayMs } from '../src/model/backoff.ts';
-import { cancel, defer, failAttempt, handBack, reportProgress, startAttempt, succeed, type ProgressReport } from '../src/model/state-machine.ts';
+import { cancel, defer, failAttempt, handBack, logTruncated, reportProgress, startAttempt, succeed, type ProgressReport } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
 import { bullQueueName, type TaskJobData } from '../src/queue/task-queues.ts';
 import { createRedisConnection, type RedisConnection } from '../src/redis/connections.ts';
@@ -25,6 +25,7 @@ import { AttemptTrace } from '../src/tracing/task-spans.ts';
 import { runAttempt, type AttemptResult } from './attempt.ts';
 import type { AnyTaskHandler } from './handler.ts';
 import { ProgressCoalescer } from './progress-coalescer.ts';
+import { TaskOutputWriter } from './task-output-writer.ts';
 import { Maintenance } from './maintenance.ts';
 import { reconcilerChore } from './reconciler.ts';
 import { retentionChore } from './retention.ts';
@@ -239,6 +240,20 @@ export class TaskWorker {
       (older, newer) => ({ ...older, ...newer }),
     );
 
+    // Log lines and output chunks: batched apart from progress, on their own collections and channel.
+    const output = new TaskOutputWriter({
+      taskId: current.id,
+      attempt,
+      store: this.#runtime.outputStore,
+      bus: this.#runtime.outputBus,
+      flushIntervalMs: config.output.flushIntervalMs,
+      onLogTruncated: async () => {
+        const recorded = await recorder.record(current, (t, now) => logTruncated(t, attempt, config.output.logMaxLines, now));
+        advanceTo(recorded.task);
+      },
+      logger,
+    });
+
     // Taken just as the drain period ended: hand it back at once.
     if (this.#handingBack) this.#handBack(current.id);
     let outcome: AttemptResult;
@@ -249,11 +264,14 @@ export class TaskWorker {
             progress: (r) => progress.report({ progress: r }),
             metadata: (m) => progress.report({ metadata: m }),
             logger,
+            output,
+            chunkMaxBytes: config.output.chunkMaxBytes,
             cancelled: running.stop.signal,
             cancelGraceMs: config.cancelGraceMs,
           }))
         : { ok: false, error: { name: 'UnknownTaskTypeError', message: `this worker has no handler for task type "${current.type}"`, stack: null, retryable: false } };
-      await progress.flush();
+      // Everything the attempt wrote is recorded before its end is, so a subscriber that sees the end has all of it.
+      await Promise.all([progress.flush(), output.flush()]);
     } finally {
       release();
     }

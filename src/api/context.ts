@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { QueueStatsFeeds } from '../events/queue-stats-feeds.ts';
 import type { QueueService } from '../service/queue-service.ts';
 import type { ScheduleService } from '../service/schedule-service.ts';
+import type { TaskOutputService } from '../service/task-output-service.ts';
 import type { TaskService } from '../service/task-service.ts';
 import type { TaskTypeRegistry } from '../tasks/registry.ts';
 
@@ -18,6 +19,8 @@ export interface RequestContext {
   /** Called as a subscription sends something recorded at `recordedAt` (delivery latency). */
   delivered: (recordedAt: Date) => void;
   tasks: TaskService;
+  /** Task logs and output streams. */
+  output: TaskOutputService;
   taskTypes: TaskTypeRegistry;
   queues: QueueService;
   queueStats: QueueStatsFeeds;

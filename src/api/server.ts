@@ -61,6 +61,7 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
   const unwatch = runtime.bus.watchAll({ onChange: (change) => metrics.observe(change), onResync: () => {} });
   const services = {
     tasks: runtime.tasks,
+    output: runtime.output,
     taskTypes: runtime.types,
     queues: runtime.queueService,
     queueStats: runtime.queueStatsFeeds,

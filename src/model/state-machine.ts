@@ -223,6 +223,16 @@ export function defer(task: Task, attempt: number, delayMs: number, reason: stri
   );
 }
 
+/**
+ * The running attempt `attempt` wrote more log lines than the task may keep (`maxLines`): the
+ * oldest are dropped from now on, which this LOG_TRUNCATED event says once per task. The state
+ * stays as it is.
+ */
+export function logTruncated(task: Task, attempt: number, maxLines: number, now: Date): TransitionResult {
+  if (!isRunning(task, attempt)) return refuse(task, `record log truncation for attempt ${attempt}`);
+  return permit(advance(task, 'LOG_TRUNCATED', task.state, now, {}, { reason: `more than ${maxLines} log lines: the oldest are dropped` }));
+}
+
 /** States `cancel` accepts; RUNNING only from the worker running the attempt. */
 const CANCELLABLE: ReadonlySet<TaskState> = new Set(['PENDING', 'SCHEDULED', 'RETRYING', 'RUNNING', 'WAITING']);
 

@@ -46,6 +46,8 @@ export const TASK_EVENT_TYPES = [
   'READY',
   /** A flow task was not run because a dependency failed (`onDependencyFailure: SKIP`): CANCELLED. */
   'SKIPPED',
+  /** The running attempt wrote more log lines than the task keeps: the oldest are dropped from now on (state unchanged). */
+  'LOG_TRUNCATED',
 ] as const;
 export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 

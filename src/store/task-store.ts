@@ -255,20 +255,24 @@ export class TaskStore {
   }
 
   /**
-   * Delete up to `limit` expired tasks; resolves with how many were deleted. Finding them scans
+   * Delete up to `limit` expired tasks; resolves with the ids of those deleted. Finding them scans
    * every owner's (on a sharded cluster, every shard); the delete names them by owner and id.
    */
-  async deleteExpired(limit: number): Promise<number> {
+  async deleteExpired(limit: number): Promise<string[]> {
     const now = this.#now();
     const expired = await guard(() =>
       this.#tasks.find({ expiresAt: { $lte: now } }, { projection: { _id: 1, owner: 1 } }).limit(limit).toArray(),
     );
-    if (expired.length === 0) return 0;
+    if (expired.length === 0) return [];
     const refs = expired.map((d) => ({ id: d._id, owner: d.owner }));
     // Re-check expiry in the delete: a `retryTask` may have revived one in between.
     const result = await guard(() => this.#tasks.deleteMany({ $and: [taskRefsFilter(refs), { expiresAt: { $lte: now } }] }));
     await (await this.#serverForms()).writes.afterDelete(refs);
-    return result.deletedCount;
+    const ids = refs.map((ref) => ref.id);
+    if (result.deletedCount === ids.length) return ids;
+    const kept = await guard(() => this.#tasks.find(taskRefsFilter(refs), { projection: { _id: 1 } }).toArray());
+    const keptIds = new Set(kept.map((d) => d._id));
+    return ids.filter((id) => !keptIds.has(id));
   }
 
   /** A read of tasks, in its turn (see `#readLimit`). */

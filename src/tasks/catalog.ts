@@ -5,12 +5,13 @@
  */
 import { echo } from './builtin/echo.ts';
 import { fail } from './builtin/fail.ts';
+import { generate } from './builtin/generate.ts';
 import { sleep } from './builtin/sleep.ts';
 import type { ScheduleDeclaration } from './schedule-declaration.ts';
 import type { AnyTaskType } from './task-type.ts';
 
-/** The built-in types of the contract: for demos, smoke checks and benchmarks. */
-export const builtinTaskTypes: readonly AnyTaskType[] = [echo, sleep, fail];
+/** The built-in types: the contract's (echo, sleep, fail) and `generate`, for demos, smoke checks and benchmarks. */
+export const builtinTaskTypes: readonly AnyTaskType[] = [echo, sleep, fail, generate];
 
 /** Your own task types. */
 export const customTaskTypes: readonly AnyTaskType[] = [];

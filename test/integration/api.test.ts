@@ -105,7 +105,7 @@ describe('enqueue → worker → MongoDB → Redis → subscription', () => {
 
   it('lists the built-in task types with JSON Schemas of their inputs', async () => {
     const { taskTypes } = await client.data(TaskTypesDocument, {});
-    expect(taskTypes.map((t) => t.name)).toEqual(['echo', 'sleep', 'fail']);
+    expect(taskTypes.map((t) => t.name)).toEqual(['echo', 'sleep', 'fail', 'generate']);
     const sleep = taskTypes.find((t) => t.name === 'sleep');
     expect(sleep?.inputSchema).toMatchObject({ type: 'object', properties: { ms: { type: 'integer', minimum: 0, maximum: 3_600_000 } } });
   });

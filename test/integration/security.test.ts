@@ -14,6 +14,8 @@ import {
   TaskDocument,
   TaskEventsDocument,
   TaskFeedDocument,
+  TaskLogStreamDocument,
+  TaskOutputStreamDocument,
   TasksDocument,
   TaskUpdatedDocument,
 } from '../../schema/generated/graphql.ts';
@@ -109,6 +111,8 @@ describe('owners', () => {
     expect(errorCode(await bob.request(RetryTaskDocument, { id }))).toBe('NOT_FOUND');
     expect(errorCode((await bob.watch(TaskUpdatedDocument, { id }).completed)[0] ?? {})).toBe('NOT_FOUND');
     expect(errorCode((await bob.watch(TaskEventsDocument, { id }).completed)[0] ?? {})).toBe('NOT_FOUND');
+    expect(errorCode((await bob.watch(TaskOutputStreamDocument, { id }).completed)[0] ?? {})).toBe('NOT_FOUND');
+    expect(errorCode((await bob.watch(TaskLogStreamDocument, { id }).completed)[0] ?? {})).toBe('NOT_FOUND');
     expect((await bob.data(TasksDocument, { filter: { tags: ['private'] } })).tasks.totalCount).toBe(0);
     expect(errorCode(await bob.request(CreateTaskTokenDocument, { taskIds: [id] }))).toBe('NOT_FOUND');
 

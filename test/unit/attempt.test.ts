@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createTask } from '../../src/model/state-machine.ts';
-import { runAttempt, toTaskError } from '../../worker/attempt.ts';
+import { runAttempt, toTaskError, type AttemptOutputSink } from '../../worker/attempt.ts';
 import { NonRetryableError, type AnyTaskHandler } from '../../worker/handler.ts';
 import { testTaskType } from '../support/task-types.ts';
 
@@ -15,12 +15,61 @@ const task = (input: unknown) =>
     ).task,
     attempt: 1,
   });
-const run = (type: AnyTaskHandler, input: unknown = {}, cancelled = new AbortController().signal) =>
-  runAttempt(type, task(input), { progress: () => {}, metadata: () => {}, logger, cancelled, cancelGraceMs: 100 });
+const ignoreOutput = { log: () => {}, write: () => {} };
+const run = (type: AnyTaskHandler, input: unknown = {}, cancelled = new AbortController().signal, output: AttemptOutputSink = ignoreOutput) =>
+  runAttempt(type, task(input), { progress: () => {}, metadata: () => {}, logger, output, chunkMaxBytes: 1000, cancelled, cancelGraceMs: 100 });
 const typeWith = (handler: AnyTaskHandler['run'], extra: { timeoutMs?: number; result?: z.ZodType } = {}) =>
   testTaskType({ name: 'x', input: z.record(z.string(), z.unknown()), handler, ...extra });
 
 describe('running an attempt', () => {
+  it('hands checked log lines and output chunks on, and throws to the handler on bad ones', async () => {
+    const written: unknown[] = [];
+    const sink: AttemptOutputSink = { log: (...line) => written.push(['log', ...line]), write: (...chunk) => written.push(['write', ...chunk]) };
+    const problems: string[] = [];
+    const attempt = (what: () => void) => {
+      try {
+        what();
+      } catch (error) {
+        problems.push((error as Error).message);
+      }
+    };
+    const type = typeWith((_input, ctx) => {
+      ctx.log.info('hello', { n: 1 });
+      ctx.log.error('plain');
+      ctx.output.write('tok');
+      ctx.output.write('err', { stream: 'stderr' });
+      attempt(() => ctx.output.write(42 as unknown as string));
+      attempt(() => ctx.output.write('x'.repeat(1001)));
+      attempt(() => ctx.output.write('x', { stream: 'no spaces' }));
+      attempt(() => ctx.log.warn('bad data', { f: () => 1 }));
+      attempt(() => ctx.log.debug('x'.repeat(1001)));
+      return 'done';
+    });
+    expect(await run(type, {}, undefined, sink)).toEqual({ ok: true, result: 'done' });
+    expect(written).toEqual([
+      ['log', 'INFO', 'hello', { n: 1 }],
+      ['log', 'ERROR', 'plain', null],
+      ['write', 'default', 'tok'],
+      ['write', 'stderr', 'err'],
+    ]);
+    expect(problems).toEqual([
+      'output.write: the chunk must be a string, got number',
+      'output.write: a chunk of 1001 bytes, more than the 1000 allowed',
+      'output.write: stream: letters, digits, _, . and - only, 1 to 64, got "no spaces"',
+      'log.warn: data is not JSON: a function cannot be JSON',
+      'log.debug: 1005 bytes, more than the 1000 a line may have',
+    ]);
+  });
+
+  it('refuses output written after the attempt ended', async () => {
+    let late: (() => void) | undefined;
+    await run(typeWith((_input, ctx) => {
+      late = () => ctx.output.write('too late');
+      return null;
+    }));
+    expect(late).toThrow('output.write: attempt 1 has ended');
+  });
+
   it('returns the parsed result', async () => {
     const type = testTaskType({ name: 'x', input: z.object({ n: z.number().default(2) }), handler: ({ n }) => ({ doubled: n * 2 }) });
     expect(await run(type)).toEqual({ ok: true, result: { doubled: 4 } });

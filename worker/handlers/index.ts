@@ -5,10 +5,11 @@
 import type { AnyTaskHandler } from '../handler.ts';
 import { echoHandler } from './echo.ts';
 import { failHandler } from './fail.ts';
+import { generateHandler } from './generate.ts';
 import { sleepHandler } from './sleep.ts';
 
 /** The built-in types' handlers. */
-export const builtinHandlers: readonly AnyTaskHandler[] = [echoHandler, sleepHandler, failHandler];
+export const builtinHandlers: readonly AnyTaskHandler[] = [echoHandler, sleepHandler, failHandler, generateHandler];
 
 /** Your own handlers. */
 export const customHandlers: readonly AnyTaskHandler[] = [];

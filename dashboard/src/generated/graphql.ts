@@ -39,6 +39,14 @@ export type EnqueueTaskInput = {
   type: string;
 };
 
+export const LogLevel = {
+  DEBUG: 'DEBUG',
+  ERROR: 'ERROR',
+  INFO: 'INFO',
+  WARN: 'WARN'
+} as const;
+
+export type LogLevel = typeof LogLevel[keyof typeof LogLevel];
 /** What a schedule does when a run is due while its previous task has not finished. */
 export const OverlapPolicy = {
   /** Start the new run as well. */
@@ -80,6 +88,7 @@ export const TaskEventType = {
   CREATED: 'CREATED',
   DEFERRED: 'DEFERRED',
   FAILED: 'FAILED',
+  LOG_TRUNCATED: 'LOG_TRUNCATED',
   PROGRESS: 'PROGRESS',
   READY: 'READY',
   REQUEUED: 'REQUEUED',
@@ -194,6 +203,45 @@ export type WorkersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type WorkersQuery = { workers: Array<{ id: string, hostname: string, pid: number, queues: Array<string>, concurrency: number, startedAt: string, heartbeatAt: string }> };
+
+export type OutputChunkFragment = { seq: number, at: string, stream: string, data: string };
+
+export type LogLineFragment = { seq: number, at: string, attempt: number, level: LogLevel, message: string, data: unknown };
+
+export type TaskOutputQueryVariables = Exact<{
+  id: string;
+  stream?: string | null | undefined;
+  after?: number | null | undefined;
+}>;
+
+
+export type TaskOutputQuery = { task: { id: string, state: TaskState, output: Array<{ seq: number, at: string, stream: string, data: string }> } | null };
+
+export type TaskLogsQueryVariables = Exact<{
+  id: string;
+  after?: number | null | undefined;
+  last?: number | null | undefined;
+}>;
+
+
+export type TaskLogsQuery = { task: { id: string, state: TaskState, logs: Array<{ seq: number, at: string, attempt: number, level: LogLevel, message: string, data: unknown }> } | null };
+
+export type TaskOutputStreamSubscriptionVariables = Exact<{
+  id: string;
+  stream?: string | null | undefined;
+  after?: number | null | undefined;
+}>;
+
+
+export type TaskOutputStreamSubscription = { taskOutput: { seq: number, at: string, stream: string, data: string } };
+
+export type TaskLogStreamSubscriptionVariables = Exact<{
+  id: string;
+  after?: number | null | undefined;
+}>;
+
+
+export type TaskLogStreamSubscription = { taskLogs: { seq: number, at: string, attempt: number, level: LogLevel, message: string, data: unknown } };
 
 export type ScheduleFieldsFragment = { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null };
 
@@ -405,6 +453,24 @@ export const QueueStatsFieldsFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"QueueStatsFields"}) as unknown as TypedDocumentString<QueueStatsFieldsFragment, unknown>;
+export const OutputChunkFragmentDoc = new TypedDocumentString(`
+    fragment OutputChunk on TaskOutputChunk {
+  seq
+  at
+  stream
+  data
+}
+    `, {"fragmentName":"OutputChunk"}) as unknown as TypedDocumentString<OutputChunkFragment, unknown>;
+export const LogLineFragmentDoc = new TypedDocumentString(`
+    fragment LogLine on TaskLogLine {
+  seq
+  at
+  attempt
+  level
+  message
+  data
+}
+    `, {"fragmentName":"LogLine"}) as unknown as TypedDocumentString<LogLineFragment, unknown>;
 export const ScheduleFieldsFragmentDoc = new TypedDocumentString(`
     fragment ScheduleFields on Schedule {
   id
@@ -684,6 +750,66 @@ export const WorkersDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<WorkersQuery, WorkersQueryVariables>;
+export const TaskOutputDocument = new TypedDocumentString(`
+    query TaskOutput($id: ID!, $stream: String, $after: Int) {
+  task(id: $id) {
+    id
+    state
+    output(stream: $stream, after: $after) {
+      ...OutputChunk
+    }
+  }
+}
+    fragment OutputChunk on TaskOutputChunk {
+  seq
+  at
+  stream
+  data
+}`) as unknown as TypedDocumentString<TaskOutputQuery, TaskOutputQueryVariables>;
+export const TaskLogsDocument = new TypedDocumentString(`
+    query TaskLogs($id: ID!, $after: Int, $last: Int) {
+  task(id: $id) {
+    id
+    state
+    logs(after: $after, last: $last) {
+      ...LogLine
+    }
+  }
+}
+    fragment LogLine on TaskLogLine {
+  seq
+  at
+  attempt
+  level
+  message
+  data
+}`) as unknown as TypedDocumentString<TaskLogsQuery, TaskLogsQueryVariables>;
+export const TaskOutputStreamDocument = new TypedDocumentString(`
+    subscription TaskOutputStream($id: ID!, $stream: String, $after: Int) {
+  taskOutput(id: $id, stream: $stream, after: $after) {
+    ...OutputChunk
+  }
+}
+    fragment OutputChunk on TaskOutputChunk {
+  seq
+  at
+  stream
+  data
+}`) as unknown as TypedDocumentString<TaskOutputStreamSubscription, TaskOutputStreamSubscriptionVariables>;
+export const TaskLogStreamDocument = new TypedDocumentString(`
+    subscription TaskLogStream($id: ID!, $after: Int) {
+  taskLogs(id: $id, after: $after) {
+    ...LogLine
+  }
+}
+    fragment LogLine on TaskLogLine {
+  seq
+  at
+  attempt
+  level
+  message
+  data
+}`) as unknown as TypedDocumentString<TaskLogStreamSubscription, TaskLogStreamSubscriptionVariables>;
 export const CreateScheduleDocument = new TypedDocumentString(`
     mutation CreateSchedule($input: ScheduleInput!) {
   createSchedule(input: $input) {

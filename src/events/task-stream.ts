@@ -18,7 +18,9 @@
  * time for the writes that move tasks on.)
  *
  * The streams of one task in one process share that work, so that a thousand subscribers of a
- * task cost about what one does: one bus watcher and their reads. A stream that needs a read
+ * task cost about what one does: one bus watcher and their reads. (Streams that name the task
+ * with different owners share nothing: a caller naming another owner's task must find nothing,
+ * and the read that shows it so must not answer the task's owner too.) A stream that needs a read
  * joins the task's next read if it has not started yet — it then starts after the stream began
  * watching, which is all the order above asks — and at most one read of a task runs at a time,
  * so subscribers arriving together while one runs share the one after it.
@@ -35,9 +37,9 @@ export interface TaskRecord {
 }
 
 /**
- * Where streams read tasks' records (the store, as streams need it). A task is named with its
- * owner once a read or a change has shown it; before that (a task's first read in this process),
- * by id alone.
+ * Where streams read tasks' records (the store, as streams need it). A task is named with the
+ * owner its streams' callers gave, or, when they gave none (an admin's), once a read or a change
+ * has shown it; before that by id alone.
  */
 export interface TaskRecords {
   /** The record of the task `ref` names, with its events or without; null when there is no such task. */
@@ -111,10 +113,15 @@ interface TaskWatch {
   known: number;
   /** Whether the bus announced a change (or the watch began) since the last silence check. */
   heard: boolean;
-  /** The task's owner, once a read or a change has shown it. */
-  owner: string | null;
+  /** The task as its reads name it: with the owner its callers gave, or that a read or change showed. */
+  ref: TaskRef;
   next: PendingRead | null;
   reading: boolean;
+}
+
+/** What the streams of one task, named with one owner (or none), share a watch under. */
+function watchKey(ref: TaskRef): string {
+  return JSON.stringify([ref.id, ref.owner]);
 }
 
 function signal(inbox: Inbox): void {
@@ -149,19 +156,22 @@ export class TaskStreams {
   }
 
   /**
-   * A stream of `taskId` after `afterVersion`. Resolves once the first read is done, so an
-   * unknown task fails here (TaskNotFoundError) rather than in the first `next()`.
+   * A stream of the task `ref` names after `afterVersion`. Resolves once the first read is done,
+   * so an unknown task (or one of another owner than `ref.owner`) fails here (TaskNotFoundError)
+   * rather than in the first `next()`.
    */
-  async open<T>(taskId: string, afterVersion: number, source: StreamSource<T>): Promise<AsyncIterableIterator<T>> {
-    const watch = this.#watch(taskId);
+  async open<T>(ref: TaskRef, afterVersion: number, source: StreamSource<T>): Promise<AsyncIterableIterator<T>> {
+    const taskId = ref.id;
+    const key = watchKey(ref);
+    const watch = this.#watch(key, ref);
     const inbox: Inbox = { changes: [], resync: false, wake: null };
     watch.inboxes.add(inbox);
-    const leave = () => this.#leave(taskId, watch, inbox);
+    const leave = () => this.#leave(key, watch, inbox);
 
     let record: TaskRecord | null;
     let initial: CatchUp<T> | null;
     try {
-      record = await this.#readFor(taskId, watch, inbox, source.events);
+      record = await this.#readFor(watch, inbox, source.events);
       initial = record && source.fromRecord(record, afterVersion);
     } catch (error) {
       leave();
@@ -217,7 +227,7 @@ export class TaskStreams {
             // A gap, a reconnect or silence: the record decides. The read starts after what
             // prompted it arrived, so it covers it.
             inbox.resync = false;
-            const record = await this.#readFor(taskId, watch, inbox, source.events);
+            const record = await this.#readFor(watch, inbox, source.events);
             const caught = record && source.fromRecord(record, last);
             if (!record || !caught) break; // deleted while watched: nothing more will come
             await take(caught.items, record.task.version, caught.final);
@@ -230,20 +240,20 @@ export class TaskStreams {
     });
   }
 
-  #watch(taskId: string): TaskWatch {
-    const existing = this.#watches.get(taskId);
+  #watch(key: string, ref: TaskRef): TaskWatch {
+    const existing = this.#watches.get(key);
     if (existing) return existing;
     const watch: TaskWatch = {
       inboxes: new Set(),
       known: 0,
       heard: true,
-      owner: null,
+      ref: { ...ref },
       next: null,
       reading: false,
-      unwatch: this.#bus.watch(taskId, {
+      unwatch: this.#bus.watch(ref.id, {
         onChange: (change) => {
           watch.heard = true;
-          watch.owner = change.task.owner;
+          watch.ref.owner ??= change.task.owner;
           watch.known = Math.max(watch.known, change.task.version);
           for (const inbox of watch.inboxes) {
             inbox.changes.push(change);
@@ -253,16 +263,16 @@ export class TaskStreams {
         onResync: () => resync(watch),
       }),
     };
-    this.#watches.set(taskId, watch);
+    this.#watches.set(key, watch);
     if (!this.#silenceTimer && !this.#checkingSilence) this.#scheduleSilenceCheck(this.#idleCatchUpMs);
     return watch;
   }
 
-  #leave(taskId: string, watch: TaskWatch, inbox: Inbox): void {
+  #leave(key: string, watch: TaskWatch, inbox: Inbox): void {
     watch.inboxes.delete(inbox);
     if (watch.inboxes.size > 0) return;
     watch.unwatch();
-    if (this.#watches.get(taskId) === watch) this.#watches.delete(taskId);
+    if (this.#watches.get(key) === watch) this.#watches.delete(key);
     if (this.#watches.size === 0 && this.#silenceTimer) {
       clearTimeout(this.#silenceTimer);
       this.#silenceTimer = null;
@@ -294,10 +304,10 @@ export class TaskStreams {
     }
     if (silent.length === 0) return;
     try {
-      const versions = await this.#records.versions(silent.map(([id, watch]) => ({ id, owner: watch.owner })));
-      for (const [taskId, watch] of silent) {
-        const stored = versions.get(taskId);
-        if (this.#watches.get(taskId) !== watch || (stored !== undefined && stored <= watch.known)) continue;
+      const versions = await this.#records.versions(silent.map(([, watch]) => watch.ref));
+      for (const [key, watch] of silent) {
+        const stored = versions.get(watch.ref.id);
+        if (this.#watches.get(key) !== watch || (stored !== undefined && stored <= watch.known)) continue;
         // Every stream reads after this, so each will have been given the stored version.
         if (stored !== undefined) watch.known = stored;
         resync(watch);
@@ -308,10 +318,10 @@ export class TaskStreams {
   }
 
   /**
-   * A read of `taskId`'s record that starts after this call: the task's next read, joined if it
-   * has not started, else a new one that starts once the running one (if any) has ended.
+   * A read of `watch`'s task's record that starts after this call: the task's next read, joined
+   * if it has not started, else a new one that starts once the running one (if any) has ended.
    */
-  #readFor(taskId: string, watch: TaskWatch, inbox: Inbox, withEvents: boolean): Promise<TaskRecord | null> {
+  #readFor(watch: TaskWatch, inbox: Inbox, withEvents: boolean): Promise<TaskRecord | null> {
     if (watch.next) {
       watch.next.withEvents ||= withEvents;
       watch.next.joined.add(inbox);
@@ -328,8 +338,8 @@ export class TaskStreams {
         watch.reading = true;
         this.reads++;
         try {
-          const record = await this.#records.read({ id: taskId, owner: watch.owner }, pending.withEvents);
-          if (record) watch.owner = record.task.owner;
+          const record = await this.#records.read({ ...watch.ref }, pending.withEvents);
+          if (record) watch.ref.owner ??= record.task.owner;
           // Taken by every stream of the task: none of them is behind what it found.
           if (record && [...watch.inboxes].every((other) => pending.joined.has(other))) {
             watch.known = Math.max(watch.known, record.task.version);

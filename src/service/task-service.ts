@@ -14,7 +14,7 @@ import type { TaskStreams } from '../events/task-stream.ts';
 import { MAX_CONCURRENCY_KEY_LENGTH } from '../model/limits.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
 import { cancel, createTask, requeue, type Transition } from '../model/state-machine.ts';
-import { isFinalState, PRIORITY_RANGE, type Task, type TaskEvent, type TaskEventWithTask } from '../model/task.ts';
+import { isFinalState, PRIORITY_RANGE, type Task, type TaskEvent, type TaskEventWithTask, type TaskRef } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import { decodeCursor, encodeCursor, type TaskOrder } from '../store/task-query.ts';
 import type { TaskStore } from '../store/task-store.ts';
@@ -302,20 +302,20 @@ export class TaskService {
   /** The task, or null when unknown (or not the caller's to see). */
   async get(principal: Principal, id: string): Promise<Task | null> {
     requireScope(principal, 'tasks:read');
-    return this.#visible(principal, await this.#store.get({ id, owner: ownerSeenBy(principal) }));
+    return this.#visible(principal, await this.#store.get(seenBy(principal, id)));
   }
 
   /** The task's recorded events after `afterVersion`; null when the task is unknown. */
   async events(principal: Principal, id: string, afterVersion: number): Promise<TaskEvent[] | null> {
     requireScope(principal, 'tasks:read');
-    const found = await this.#store.getWithEvents({ id, owner: ownerSeenBy(principal) }, afterVersion);
+    const found = await this.#store.getWithEvents(seenBy(principal, id), afterVersion);
     return found && this.#visible(principal, found.task) ? found.events : null;
   }
 
   /** The task now, then after each change, ending after a final state. */
   watchTask(principal: Principal, id: string): Promise<AsyncIterableIterator<Task>> {
     requireScope(principal, 'tasks:read');
-    return this.#streams.open<Task>(id, 0, {
+    return this.#streams.open<Task>(seenBy(principal, id), 0, {
       events: false,
       fromRecord: ({ task }, after) =>
         canSee(principal, task) ? { items: task.version > after ? [task] : [], final: isFinalState(task.state) } : null,
@@ -328,7 +328,7 @@ export class TaskService {
   /** The task's events after `afterVersion` from the record, then live, ending after the final event. */
   watchEvents(principal: Principal, id: string, afterVersion: number): Promise<AsyncIterableIterator<TaskEventWithTask>> {
     requireScope(principal, 'tasks:read');
-    return this.#streams.open<TaskEventWithTask>(id, afterVersion, {
+    return this.#streams.open<TaskEventWithTask>(seenBy(principal, id), afterVersion, {
       events: true,
       fromRecord: ({ task, events }, after) =>
         canSee(principal, task)
@@ -342,7 +342,7 @@ export class TaskService {
 
   /** The task, or TaskNotFoundError — also when it is not the caller's: existence must not leak. */
   async #existing(principal: Principal, id: string): Promise<Task> {
-    const task = this.#visible(principal, await this.#store.get({ id, owner: ownerSeenBy(principal) }));
+    const task = this.#visible(principal, await this.#store.get(seenBy(principal, id)));
     if (!task) throw new TaskNotFoundError(id);
     return task;
   }
@@ -436,6 +436,11 @@ function canonicalJson(value: unknown): string {
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : v,
   );
+}
+
+/** Task `id` as `principal` looks it up: with the one owner it may see, if it sees one. */
+function seenBy(principal: Principal, id: string): TaskRef {
+  return { id, owner: ownerSeenBy(principal) };
 }
 
 /** FORBIDDEN unless `principal` holds `scope`. */

@@ -161,7 +161,7 @@ export class TaskStore {
   async get(ref: TaskRef): Promise<Task | null> {
     const forms = await this.#serverForms();
     const doc = await this.#read(() => this.#tasks.findOne(forms.lookup(ref), { projection: { events: 0 } }));
-    return this.#live(doc && decodeTask(doc));
+    return this.#live(doc && decodeTask(doc), ref);
   }
 
   /**
@@ -171,7 +171,7 @@ export class TaskStore {
   async getWithEvents(ref: TaskRef, afterVersion: number): Promise<TaskWithEvents | null> {
     const forms = await this.#serverForms();
     const doc = await this.#read(() => this.#tasks.findOne(forms.lookup(ref)));
-    const task = this.#live(doc && decodeTask(doc));
+    const task = this.#live(doc && decodeTask(doc), ref);
     if (!doc || !task) return null;
     const events = doc.events.map(decodeEvent);
     if (task.pendingProgressEvent) events.push(task.pendingProgressEvent);
@@ -289,8 +289,12 @@ export class TaskStore {
     return this.#forms;
   }
 
-  #live(task: Task | null): Task | null {
-    return task && !isExpired(task, this.#now()) ? task : null;
+  /**
+   * `task` if it has not expired (and is `ref.owner`'s: on FerretDB a lookup names the id alone,
+   * see `serverFormsFor`), else null.
+   */
+  #live(task: Task | null, ref: TaskRef): Task | null {
+    return task && !isExpired(task, this.#now()) && (ref.owner === null || task.owner === ref.owner) ? task : null;
   }
 
   /** `owner`'s live task holding `dedupeKey`; an expired holder is deleted so the key can be reused. */

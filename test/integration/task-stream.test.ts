@@ -128,7 +128,7 @@ describe('task streams', () => {
       }
       return snapshot;
     }));
-    const items = await drain(await streams.open(task.id, 0, snapshots));
+    const items = await drain(await streams.open(task, 0, snapshots));
     expect(items.map((t) => t.version)).toEqual([2, 3, 4]);
   });
 
@@ -152,11 +152,11 @@ describe('task streams', () => {
       const snapshot = await readTask(ref);
       if (!second) {
         await recordAndPublish(task, start);
-        second = streams.open(task.id, 0, snapshots);
+        second = streams.open(task, 0, snapshots);
       }
       return snapshot;
     }));
-    const first = drain(await streams.open(task.id, 0, snapshots));
+    const first = drain(await streams.open(task, 0, snapshots));
     const late = drain(await second!);
     const now = (await runtime.store.get(task))!;
     await recordAndPublish(now, finish);
@@ -169,7 +169,7 @@ describe('task streams', () => {
     const task = await newTask();
     const idleMs = 300;
     const streams = new TaskStreams(runtime.bus, records(), idleMs);
-    const open = await Promise.all(Array.from({ length: 20 }, () => streams.open(task.id, 0, snapshots)));
+    const open = await Promise.all(Array.from({ length: 20 }, () => streams.open(task, 0, snapshots)));
     const collected = open.map(drain);
     const v2 = await recordSilently(task, start);
     await recordSilently(v2.task, finish);
@@ -193,9 +193,9 @@ describe('task streams', () => {
       200,
     );
     const quiet = await Promise.all(Array.from({ length: 30 }, newTask));
-    const quietStreams = await Promise.all(quiet.map((task) => streams.open(task.id, 0, snapshots)));
+    const quietStreams = await Promise.all(quiet.map((task) => streams.open(task, 0, snapshots)));
     const moving = await newTask();
-    const collected = drain(await streams.open(moving.id, 0, snapshots));
+    const collected = drain(await streams.open(moving, 0, snapshots));
     const opening = streams.reads;
     expect(opening).toBe(quiet.length + 1);
 

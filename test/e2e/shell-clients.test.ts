@@ -1,9 +1,10 @@
 /**
- * The clients people run from a shell — `npm run watch -- <taskId>` and the example in
+ * The clients people run from a shell — `npm run watch -- <taskId>` and the examples in
  * examples/ — run as a user runs them, against an API and worker in this process.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnqueueTaskDocument } from '../../schema/generated/graphql.ts';
+import { EnqueueTaskDocument, TaskOutputStreamDocument } from '../../schema/generated/graphql.ts';
+import { generatedText } from '../../src/tasks/builtin/generate.ts';
 import { runScript, type ScriptRun } from '../support/processes.ts';
 import { startStack, type Stack } from '../support/stack.ts';
 
@@ -53,5 +54,23 @@ describe('examples/enqueue-and-watch.ts', () => {
     expect(percents.some((p) => p > 0 && p < 100), out).toBe(true);
     expect(out).toMatch(/^SUCCEEDED +#{20} 100%$/m);
     expect(out).toContain('result {"sleptMs":2000}');
+  });
+});
+
+describe('examples/print-output.ts', () => {
+  it("enqueues a generate task and prints its output as it is written, the model's whole text", async () => {
+    const { code, out } = await runScript('examples/print-output.ts', [], env());
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/^enqueued \S+$/m);
+    expect(out).toContain(`${generatedText(1, 40)}\n`);
+    expect(out).toContain('40 chunks');
+  });
+
+  it("prints an existing task's output by replay", async () => {
+    const { enqueueTask } = await stack.client.data(EnqueueTaskDocument, { input: { type: 'generate', input: { words: 12, rate: 0, seed: 3 } } });
+    await stack.client.watch(TaskOutputStreamDocument, { id: enqueueTask.task.id }).completed;
+    const { code, out } = await runScript('examples/print-output.ts', [enqueueTask.task.id], env());
+    expect(code, out).toBe(0);
+    expect(out).toContain(`${generatedText(3, 12)}\n`);
   });
 });

@@ -2,8 +2,9 @@
  * Task logs and output on the real servers with a worker: lines carry their attempt and a
  * retried task keeps both attempts' lines, numbered on; `logs(last:)` is the newest; past
  * TASK_LOG_MAX_LINES the oldest go with one LOG_TRUNCATED event; several streams are numbered
- * apart; bad arguments are BAD_USER_INPUT; a bad write throws to the handler, which goes on; and
- * logs and output are deleted with their task.
+ * apart; bad arguments are BAD_USER_INPUT; a bad write throws to the handler, which goes on; a
+ * batch whose publish was lost reaches subscribers from MongoDB; and logs and output are deleted
+ * with their task.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -48,10 +49,25 @@ const chatty = testTaskType({
   },
 });
 
+/** Lets `held` finish. */
+let release: () => void = () => {};
+const released = new Promise<void>((resolve) => (release = resolve));
+
+/** Writes one chunk, then waits for the test to let it finish. */
+const held = testTaskType({
+  name: 'held',
+  input: z.object({}),
+  handler: async (_, ctx) => {
+    ctx.output.write('first');
+    await released;
+    return null;
+  },
+});
+
 const clock = new TestClock();
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack('task-logs', { handlers: [...builtinHandlers, chatty], env: { TASK_LOG_MAX_LINES: String(MAX_LINES) }, now: clock.now });
+  stack = await startStack('task-logs', { handlers: [...builtinHandlers, chatty, held], env: { TASK_LOG_MAX_LINES: String(MAX_LINES) }, now: clock.now });
 });
 afterAll(() => stack?.close());
 
@@ -114,6 +130,22 @@ describe('task logs', () => {
     expect(errorCode((await stack.client.watch(TaskLogStreamDocument, { id, after: -5 }).completed)[0] ?? {})).toBe('BAD_USER_INPUT');
     // Beyond the end: nothing replayed, and the finished task completes the stream.
     expect(await stack.client.watch(TaskOutputStreamDocument, { id, after: 50 }).completed).toEqual([]);
+  });
+
+  it('fills a batch whose publish was lost from MongoDB, when the next one shows the gap', async () => {
+    const { enqueueTask } = await stack.client.data(EnqueueTaskDocument, { input: { type: 'held' } });
+    const id = enqueueTask.task.id;
+    const watched = stack.client.watch(TaskOutputStreamDocument, { id });
+    await watched.until((r) => r.data?.taskOutput.seq === 1);
+    const chunk = (seq: number) => ({ seq, at: new Date(), stream: 'default', data: `chunk ${seq};` });
+    // Chunks 2 and 3 stored, their publish lost; chunk 4 stored and published.
+    await stack.runtime.outputStore.appendOutput(id, 'default', [chunk(2), chunk(3)]);
+    await stack.runtime.outputStore.appendOutput(id, 'default', [chunk(4)]);
+    await stack.runtime.outputBus.publish({ taskId: id, kind: 'output', stream: 'default', entries: [chunk(4)] });
+    await watched.until((r) => r.data?.taskOutput.seq === 4);
+    release();
+    const seen = (await watched.completed).map((r) => r.data!.taskOutput);
+    expect(seen.map((c) => `${c.seq}:${c.data}`)).toEqual(['1:first', '2:chunk 2;', '3:chunk 3;', '4:chunk 4;']);
   });
 
   it('deletes logs and output with their task', async () => {

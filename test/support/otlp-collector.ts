@@ -1,7 +1,7 @@
 /**
- * A small OpenTelemetry collector for tests: an HTTP server taking OTLP/HTTP JSON
- * (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) at `/v1/traces`, as a real collector does, and
- * keeping every span it receives, flattened, for the test to look at.
+ * A small OpenTelemetry collector for tests: an HTTP server taking OTLP/HTTP at `/v1/traces`, as
+ * a real collector does. JSON requests (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`) are decoded and
+ * every span kept, flattened, for the test to look at; protobuf requests are kept as they came.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,24 +65,30 @@ export interface OtlpCollector {
   spans: CollectedSpan[];
   /** How many export requests arrived. */
   requests: number;
+  /** The bodies of the protobuf requests (`application/x-protobuf`). */
+  protobufBodies: Buffer[];
   close(): Promise<void>;
 }
 
 /** Start a collector on a free port of 127.0.0.1. */
 export async function startOtlpCollector(): Promise<OtlpCollector> {
-  const collector: Omit<OtlpCollector, 'endpoint' | 'close'> = { spans: [], requests: 0 };
+  const collector: Omit<OtlpCollector, 'endpoint' | 'close'> = { spans: [], requests: 0, protobufBodies: [] };
   const server: Server = createServer((request, response) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (body += chunk));
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      if (request.method !== 'POST' || request.url !== '/v1/traces' || !request.headers['content-type']?.startsWith('application/json')) {
+      const type = request.headers['content-type'] ?? '';
+      const json = type.startsWith('application/json');
+      if (request.method !== 'POST' || request.url !== '/v1/traces' || !(json || type.startsWith('application/x-protobuf'))) {
         response.writeHead(415).end();
         return;
       }
       collector.requests++;
-      collector.spans.push(...flatten(JSON.parse(body) as ExportRequest));
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      const body = Buffer.concat(chunks);
+      if (json) collector.spans.push(...flatten(JSON.parse(body.toString('utf8')) as ExportRequest));
+      else collector.protobufBodies.push(body);
+      // An empty ExportTraceServiceResponse, in the request's encoding.
+      response.writeHead(200, { 'content-type': json ? 'application/json' : 'application/x-protobuf' }).end(json ? '{}' : '');
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -46,8 +46,9 @@ builder.objectField(TaskRef, 'waitReason', (t) =>
     resolve: async (task, _, { queues }): Promise<WaitReason | null> => {
       const now = new Date();
       // Redis is asked (through a short cache) only about tasks that wait.
-      const paused = visibleState(task, now) === 'PENDING' && (await queues.pausedQueues()).has(task.queue);
-      return waitReasonOf(task, now, paused);
+      const pending = visibleState(task, now) === 'PENDING';
+      const [paused, limitWait] = pending ? await Promise.all([queues.pausedQueues().then((p) => p.has(task.queue)), queues.limitWaitOf(task)]) : [false, null];
+      return waitReasonOf(task, now, paused, limitWait);
     },
   }),
 );

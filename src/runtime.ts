@@ -11,6 +11,7 @@ import { TaskFeeds } from './events/task-feeds.ts';
 import { TaskOutputBus } from './events/task-output-bus.ts';
 import { TaskStreams } from './events/task-stream.ts';
 import type { Logger } from './logger.ts';
+import { FlowLimiter } from './queue/flow-limiter.ts';
 import { TaskQueues } from './queue/task-queues.ts';
 import { WorkerRegistry } from './queue/worker-registry.ts';
 import { createRedisConnection, type RedisConnection } from './redis/connections.ts';
@@ -25,6 +26,9 @@ import { TaskOutputStore } from './store/task-output-store.ts';
 import { TaskStore } from './store/task-store.ts';
 import { TaskTypeRegistry } from './tasks/registry.ts';
 import type { AnyTaskType } from './tasks/task-type.ts';
+
+/** How many lock periods (WORKER_LOCK_MS) an admitted task's slot is kept for it before it starts. */
+const ADMIT_LEASES_PER_LOCK = 4;
 
 /** Everything a taskql process works with. */
 export interface Runtime {
@@ -43,6 +47,8 @@ export interface Runtime {
   recorder: TaskRecorder;
   types: TaskTypeRegistry;
   queues: TaskQueues;
+  /** Per-key concurrency and rate limits (docs/flow-control.md). */
+  limiter: FlowLimiter;
   workers: WorkerRegistry;
   tasks: TaskService;
   /** Task logs and output streams, as the API serves them. */
@@ -99,9 +105,14 @@ export async function startRuntime(
   const cancels = new CancelRequests(commands, subscriber, config.redisPrefix);
   const recorder = new TaskRecorder(store, bus, logger, now);
   const registry = new TaskTypeRegistry(types);
-  const queues = new TaskQueues(commands, config.redisPrefix, config.dependencyTimeoutMs);
+  const limiter = new FlowLimiter(commands, config.redisPrefix, (type) => registry.limits(type), {
+    runLeaseMs: config.workerLockMs,
+    // Long enough for an admitted task to wait its turn behind other keys' tasks in BullMQ.
+    admitLeaseMs: ADMIT_LEASES_PER_LOCK * config.workerLockMs,
+  });
+  const queues = new TaskQueues(commands, config.redisPrefix, config.dependencyTimeoutMs, limiter);
   const workers = new WorkerRegistry(commands, config.redisPrefix, 3 * config.workerHeartbeatMs);
-  const queueService = new QueueService({ store, workers, types: registry, queues, configuredQueues: config.workerQueues ?? [], queueLimits: config.queueLimits });
+  const queueService = new QueueService({ store, workers, types: registry, queues, configuredQueues: config.workerQueues ?? [], queueLimits: config.queueLimits, limiter });
   const feeds = new TaskFeeds(bus);
   const streams = new TaskStreams(bus, {
     read: async (ref, withEvents) => {
@@ -155,6 +166,7 @@ export async function startRuntime(
     recorder,
     types: registry,
     queues,
+    limiter,
     workers,
     tasks,
     output,

@@ -27,6 +27,8 @@ import type { AnyTaskHandler } from './handler.ts';
 import { ProgressCoalescer } from './progress-coalescer.ts';
 import { TaskOutputWriter } from './task-output-writer.ts';
 import { Maintenance } from './maintenance.ts';
+import { LimitGate } from './limit-gate.ts';
+import { limitSweepChore } from './limit-sweep.ts';
 import { reconcilerChore } from './reconciler.ts';
 import { retentionChore } from './retention.ts';
 import { schedulerChore } from './scheduler.ts';
@@ -64,6 +66,7 @@ export class TaskWorker {
   readonly #workers: Worker<TaskJobData>[] = [];
   readonly #connection: RedisConnection;
   readonly #maintenance: Maintenance;
+  readonly #gate: LimitGate;
   readonly #startedAt = new Date();
   #heartbeat: NodeJS.Timeout | null = null;
   /** The running attempts of this process, by task id, to stop when their task is cancelled. */
@@ -83,7 +86,13 @@ export class TaskWorker {
     // BullMQ's workers block on Redis and must retry forever across outages.
     this.#connection = createRedisConnection(runtime.config.redis, 'blocking', runtime.config.dependencyTimeoutMs);
     this.#connection.on('error', (err) => runtime.logger.warn({ err }, 'worker Redis connection error'));
-    this.#maintenance = new Maintenance(runtime, this.#connection, [retentionChore(runtime), reconcilerChore(runtime), schedulerChore(runtime)]);
+    this.#gate = new LimitGate(runtime);
+    this.#maintenance = new Maintenance(runtime, this.#connection, [
+      retentionChore(runtime),
+      reconcilerChore(runtime),
+      schedulerChore(runtime),
+      limitSweepChore(runtime),
+    ]);
   }
 
   /** The queues this worker serves: configured, or every queue a registered type uses. */
@@ -109,7 +118,11 @@ export class TaskWorker {
       worker.on('error', (err) => logger.warn({ err, queue }, 'worker error'));
       this.#workers.push(worker);
     }
-    await Promise.all([...this.#workers.map((w) => w.waitUntilReady()), this.#maintenance.start()]);
+    await Promise.all([
+      ...this.#workers.map((w) => w.waitUntilReady()),
+      this.#maintenance.start(),
+      ...this.queues.map((queue) => this.#runtime.queues.applyQueueLimits(queue, config.queueLimits.get(queue) ?? null)),
+    ]);
     await this.#beat();
     this.#heartbeat = setInterval(() => void this.#beat(), config.workerHeartbeatMs);
     logger.info({ workerId: this.id, queues: this.queues, concurrency: config.workerConcurrency }, 'taskql worker started');
@@ -184,12 +197,26 @@ export class TaskWorker {
     }
   }
 
-  /** Run the attempt of `job`'s task and record how it ended; `attemptTrace` is told as it goes. */
+  /** Run `job`'s task if its limits let it start now, else hold the job back until they may. */
   async #handle(job: Job<TaskJobData>, token: string | undefined, attemptTrace: AttemptTrace): Promise<void> {
-    const { store, recorder, types, config, cancels } = this.#runtime;
-    const task = await store.get({ id: job.data.taskId, owner: job.data.owner ?? null });
+    const task = await this.#runtime.store.get({ id: job.data.taskId, owner: job.data.owner ?? null });
     // Deleted (an enqueue that was undone) or already ended (a duplicate delivery): nothing to run.
     if (!task || isFinalState(task.state)) return;
+    const gate = await this.#gate.enter(task);
+    if (gate.kind === 'hold-back') {
+      await job.moveToDelayed(gate.untilMs, token);
+      throw new DelayedError();
+    }
+    try {
+      await this.#attempt(job, token, attemptTrace, task);
+    } finally {
+      await gate.hold.leave();
+    }
+  }
+
+  /** Run the attempt of `job`'s task and record how it ended; `attemptTrace` is told as it goes. */
+  async #attempt(job: Job<TaskJobData>, token: string | undefined, attemptTrace: AttemptTrace, task: Task): Promise<void> {
+    const { recorder, types, config, cancels } = this.#runtime;
     const logger = this.#runtime.logger.child({ taskId: task.id, type: task.type });
 
     // Listening for a cancel before the attempt starts, and reading a request that came while the

@@ -209,13 +209,19 @@ export type WaitReason = (typeof WAIT_REASONS)[number];
 /**
  * Why `task` is not running at `now`, or null when nothing holds it: a WAITING task waits for its
  * dependencies; a PENDING task whose handler deferred it waits for its time (RATE_LIMIT), one in a
- * paused queue for the queue.
+ * paused queue for the queue, one its type's limits hold back for what `limitWait` says
+ * (CONCURRENCY_LIMIT or RATE_LIMIT).
  */
-export function waitReasonOf(task: Pick<Task, 'state' | 'runAt' | 'deferredUntil'>, now: Date, queuePaused: boolean): WaitReason | null {
+export function waitReasonOf(
+  task: Pick<Task, 'state' | 'runAt' | 'deferredUntil'>,
+  now: Date,
+  queuePaused: boolean,
+  limitWait: WaitReason | null = null,
+): WaitReason | null {
   if (task.state === 'WAITING') return 'DEPENDENCIES';
   if (visibleState(task, now) !== 'PENDING') return null;
   if (task.deferredUntil && task.deferredUntil > now) return 'RATE_LIMIT';
-  return queuePaused ? 'QUEUE_PAUSED' : null;
+  return queuePaused ? 'QUEUE_PAUSED' : limitWait;
 }
 
 /** The largest `Task.metadata`, as JSON bytes. */

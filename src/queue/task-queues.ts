@@ -8,9 +8,11 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
+import type { QueueLimits } from '../model/limits.ts';
 import type { Task } from '../model/task.ts';
 import { PRIORITY_RANGE } from '../model/task.ts';
 import { activeTraceCarrier, type TraceCarrier } from '../tracing/task-spans.ts';
+import { PARKED_JOB_DELAY_MS, type FlowLimiter } from './flow-limiter.ts';
 
 /** What a job carries: the task's id and owner, so that the worker reads it by its shard key. */
 export interface TaskJobData {
@@ -46,14 +48,15 @@ export function bullPriority(priority: number): number {
 
 /**
  * The options of a task's job: a SCHEDULED task's is delayed until its `runAt`, a deferred one's
- * until its `deferredUntil` (when a job is queued again for it).
+ * until its `deferredUntil` (when a job is queued again for it), a parked one's (waiting for a
+ * slot of its concurrency key) until a freed slot promotes it.
  */
-export function jobOptions(task: Task, now: Date): JobsOptions {
+export function jobOptions(task: Task, now: Date, parked = false): JobsOptions {
   const until = task.state === 'SCHEDULED' ? task.runAt : task.deferredUntil;
   return {
     jobId: task.id,
     priority: bullPriority(task.priority),
-    delay: until ? Math.max(0, until.getTime() - now.getTime()) : 0,
+    delay: parked ? PARKED_JOB_DELAY_MS : until ? Math.max(0, until.getTime() - now.getTime()) : 0,
     removeOnComplete: true,
     removeOnFail: true,
   };
@@ -67,39 +70,78 @@ export class TaskQueues {
   readonly #connection: RedisConnection;
   readonly #prefix: string;
   readonly #timeoutMs: number;
+  readonly #limiter: FlowLimiter;
 
   /**
    * @param connection a connection that fails fast when Redis is away (`enableOfflineQueue: false`)
    * @param prefix the deployment's Redis prefix
    * @param timeoutMs how long an add may take before it counts as Redis being unavailable
+   * @param limiter admits tasks of limited types, or parks them until their key has a free slot
    */
-  constructor(connection: RedisConnection, prefix: string, timeoutMs: number) {
+  constructor(connection: RedisConnection, prefix: string, timeoutMs: number, limiter: FlowLimiter) {
     this.#connection = connection;
     this.#prefix = prefix;
     this.#timeoutMs = timeoutMs;
+    this.#limiter = limiter;
   }
 
-  /** Queue `task`'s job. */
+  /** Queue `task`'s job (parked, when its concurrency key has no free slot). */
   async add(task: Task): Promise<void> {
-    const queue = this.#queue(task.queue);
-    await withTimeout(queue.add(task.type, jobData(task), jobOptions(task, new Date())), this.#timeoutMs);
+    await this.addMany([task]);
   }
 
   /** Queue the jobs of many tasks, one `addBulk` per queue. */
   async addMany(tasks: Task[]): Promise<void> {
     const now = new Date();
-    const byQueue = new Map<string, Task[]>();
-    for (const task of tasks) {
-      const group = byQueue.get(task.queue);
-      if (group) group.push(task);
-      else byQueue.set(task.queue, [task]);
-    }
     await withTimeout(
-      Promise.all(
-        [...byQueue].map(([name, group]) =>
-          this.#queue(name).addBulk(group.map((task) => ({ name: task.type, data: jobData(task), opts: jobOptions(task, now) }))),
-        ),
-      ),
+      (async () => {
+        // Only a task due now is admitted here; a later one is admitted when a worker takes it.
+        const parked = await Promise.all(tasks.map(async (task) => jobOptions(task, now).delay === 0 && !(await this.#limiter.admit(task))));
+        const byQueue = new Map<string, { task: Task; parked: boolean }[]>();
+        tasks.forEach((task, i) => {
+          const entry = { task, parked: parked[i]! };
+          const group = byQueue.get(task.queue);
+          if (group) group.push(entry);
+          else byQueue.set(task.queue, [entry]);
+        });
+        await Promise.all(
+          [...byQueue].map(([name, group]) =>
+            this.#queue(name).addBulk(group.map(({ task, parked }) => ({ name: task.type, data: jobData(task), opts: jobOptions(task, now, parked) }))),
+          ),
+        );
+        // A slot that freed between parking and queueing went to a job that was not there yet.
+        const late = tasks.filter((_, i) => parked[i]);
+        const given = await Promise.all(late.map((task) => this.#limiter.holdsSlot(task)));
+        await Promise.all(late.filter((_, i) => given[i]).map((task) => this.promote(task.queue, [task.id])));
+      })(),
+      this.#timeoutMs,
+    );
+  }
+
+  /**
+   * Wake the parked jobs of `ids` in `queue` (they were given slots): into the queue, by their
+   * priority. A job that is not parked any more (or gone) is left as it is.
+   */
+  async promote(queue: string, ids: readonly string[]): Promise<void> {
+    await Promise.all(
+      ids.map(async (id) => {
+        const job = await this.#queue(queue).getJob(id);
+        await job?.promote().catch(() => {});
+      }),
+    );
+  }
+
+  /**
+   * Apply queue `name`'s queue-wide limits (QUEUE_LIMITS) with BullMQ's own global concurrency
+   * and rate limit, which every worker of the queue obeys; null removes them.
+   */
+  async applyQueueLimits(name: string, limits: QueueLimits | null): Promise<void> {
+    const queue = this.#queue(name);
+    await withTimeout(
+      Promise.all([
+        limits?.concurrency ? queue.setGlobalConcurrency(limits.concurrency) : queue.removeGlobalConcurrency(),
+        limits?.rateLimit ? queue.setGlobalRateLimit(limits.rateLimit.max, limits.rateLimit.perMs) : queue.removeGlobalRateLimit(),
+      ]),
       this.#timeoutMs,
     );
   }
@@ -112,7 +154,10 @@ export class TaskQueues {
   /** Remove `task`'s job unless a worker holds it; a job that does not exist counts as removed. */
   async remove(task: Task): Promise<Removal> {
     const removed = await withTimeout(this.#queue(task.queue).remove(task.id), this.#timeoutMs);
-    return removed === 1 ? 'removed' : 'running';
+    if (removed !== 1) return 'running';
+    // Its slot or place under its concurrency key goes to the next of that key.
+    if (this.#limiter.isLimited(task)) await this.promote(task.queue, await withTimeout(this.#limiter.release(task), this.#timeoutMs));
+    return 'removed';
   }
 
   /**

@@ -6,6 +6,8 @@ import { hasScope, type Principal } from '../auth/principal.ts';
 import { ForbiddenError, InvalidInputError } from '../errors.ts';
 import type { QueueStats } from '../events/queue-stats-feeds.ts';
 import type { QueueLimits } from '../model/limits.ts';
+import type { Task, WaitReason } from '../model/task.ts';
+import type { FlowLimiter } from '../queue/flow-limiter.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { WorkerInfo, WorkerRegistry } from '../queue/worker-registry.ts';
 import type { TaskStore } from '../store/task-store.ts';
@@ -21,6 +23,7 @@ export class QueueService {
   readonly #queues: TaskQueues;
   readonly #configuredQueues: readonly string[];
   readonly #queueLimits: ReadonlyMap<string, QueueLimits>;
+  readonly #limiter: FlowLimiter;
   #paused: { at: number; names: Promise<ReadonlySet<string>> } | null = null;
 
   /**
@@ -34,6 +37,7 @@ export class QueueService {
     queues: TaskQueues;
     configuredQueues: readonly string[];
     queueLimits: ReadonlyMap<string, QueueLimits>;
+    limiter: FlowLimiter;
   }) {
     this.#store = deps.store;
     this.#workers = deps.workers;
@@ -41,6 +45,7 @@ export class QueueService {
     this.#queues = deps.queues;
     this.#configuredQueues = deps.configuredQueues;
     this.#queueLimits = deps.queueLimits;
+    this.#limiter = deps.limiter;
   }
 
   /** Pause queue `name` for every worker (admins only): no new attempts start, running ones finish. */
@@ -68,6 +73,11 @@ export class QueueService {
       this.#paused = { at: Date.now(), names: paused };
     }
     return this.#paused.names;
+  }
+
+  /** Whether `task` waits for a slot or the rate window of its type's limits (CONCURRENCY_LIMIT, RATE_LIMIT), or null. */
+  limitWaitOf(task: Task): Promise<WaitReason | null> {
+    return this.#limiter.waitReason(task);
   }
 
   #knownQueues(): string[] {

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { InputIssue } from '../errors.ts';
+import type { TypeLimits } from '../model/limits.ts';
 import type { AnyTaskType, TaskType } from './task-type.ts';
 
 /** The outcome of checking a value against a schema: the parsed value, or readable problems. */
@@ -27,6 +28,12 @@ export class TaskTypeRegistry {
   /** All types, in registration order. */
   list(): TaskType[] {
     return [...this.#types.values()];
+  }
+
+  /** The flow-control limits of the type called `name`, or null when it has none or is unknown. */
+  limits(name: string): TypeLimits | null {
+    const type = this.#types.get(name);
+    return type && (type.concurrency || type.rateLimit) ? { concurrency: type.concurrency, rateLimit: type.rateLimit } : null;
   }
 
   /** Every queue some registered type uses. */

@@ -75,11 +75,12 @@ describe('per-key limits across three worker processes', () => {
       expect(at).toHaveLength(15);
       // Any 6 starts in a row span at least the window. The limiter decides on Redis's clock and
       // the start is stamped a moment later, in a worker process whose event loop serves ten
-      // jobs at once; on a busy machine that moment varies by about 100 ms, so 250 ms is allowed.
-      // (Without the limit the 15 start within a few ms; at twice the rate, 500 ms apart.)
+      // jobs at once; on a busy machine (CI: two cores for every process and server) that moment
+      // was seen to vary by up to about 200 ms, so 300 ms is allowed. (Without the limit the 15
+      // start within a few ms; at twice the rate, 500 ms apart.)
       const spans = at.slice(5).map((t, i) => t - at[i]!);
       console.log(`rate limit 5/s, tenant: the shortest span of 6 starts in a row is ${Math.min(...spans)} ms`);
-      expect(Math.min(...spans)).toBeGreaterThanOrEqual(1000 - 250);
+      expect(Math.min(...spans)).toBeGreaterThanOrEqual(1000 - 300);
     }
   });
 

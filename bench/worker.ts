@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { EventBus } from '../src/events/event-bus.ts';
+import { PubSub } from '../src/redis/pubsub.ts';
 import { bullQueueName } from '../src/queue/task-queues.ts';
 import { isMessage, type AwaitCommand, type WorkerMessage } from './children/protocol.ts';
 import { alternate } from './lib/alternate.ts';
@@ -53,7 +54,7 @@ export const worker: Scenario = {
     ]);
 
     // SUCCEEDED changes as the worker publishes them: how the runner knows the tasks are done.
-    const bus = new EventBus(ctx.redis(), ctx.redis(), ns.prefix);
+    const bus = new EventBus(new PubSub(ctx.redis(), ctx.redis()), ns.prefix);
     await bus.start();
     let succeeded = 0;
     let waiter: { target: number; resolve: () => void } | null = null;

@@ -15,6 +15,7 @@ import { FlowLimiter } from './queue/flow-limiter.ts';
 import { TaskQueues } from './queue/task-queues.ts';
 import { WorkerRegistry } from './queue/worker-registry.ts';
 import { createRedisConnection, type RedisConnection } from './redis/connections.ts';
+import { PubSub } from './redis/pubsub.ts';
 import { QueueService } from './service/queue-service.ts';
 import { ScheduleService } from './service/schedule-service.ts';
 import { Scheduler } from './service/scheduler.ts';
@@ -99,10 +100,11 @@ export async function startRuntime(
   await scheduleStore.ensureIndexes();
   const outputStore = new TaskOutputStore(db, { maxLogLines: config.output.logMaxLines });
   await outputStore.ensureIndexes();
-  const bus = new EventBus(commands, subscriber, config.redisPrefix);
+  const pubsub = new PubSub(commands, subscriber);
+  const bus = new EventBus(pubsub, config.redisPrefix);
   await bus.start();
   const outputBus = new TaskOutputBus(commands, subscriber, config.redisPrefix);
-  const cancels = new CancelRequests(commands, subscriber, config.redisPrefix);
+  const cancels = new CancelRequests(commands, pubsub, config.redisPrefix);
   const recorder = new TaskRecorder(store, bus, logger, now);
   const registry = new TaskTypeRegistry(types);
   const limiter = new FlowLimiter(commands, config.redisPrefix, (type) => registry.limits(type), {

@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import type { Collection } from 'mongodb';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
+import { PubSub } from '../../src/redis/pubsub.ts';
 import { createTask, reportProgress, startAttempt, type Transition } from '../../src/model/state-machine.ts';
 import type { Task } from '../../src/model/task.ts';
 import { bullQueueName, jobOptions, type TaskJobData } from '../../src/queue/task-queues.ts';
@@ -111,7 +112,7 @@ export class ChangeDriver {
     this.#connection = new Redis(ctx.servers.redisUrl);
     ctx.defer(() => this.#connection.disconnect());
     // Only publishes: start() is never called, so the bus never uses its subscriber connection.
-    this.#bus = new EventBus(this.#connection, this.#connection, ns.prefix);
+    this.#bus = new EventBus(new PubSub(this.#connection, this.#connection), ns.prefix);
   }
 
   /**

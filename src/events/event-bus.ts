@@ -1,14 +1,16 @@
 /**
- * The Redis event bus: every recorded change is published on one channel per deployment, and
- * each process holds one subscriber connection that fans messages out in memory to its
+ * The Redis event bus: every recorded change is published on the deployment's task-changes
+ * channel (on a Redis Cluster, on the sharded channel of the task's shard, `src/redis/shards.ts`),
+ * and each process holds one subscriber connection that fans messages out in memory to its
  * listeners. Redis pub/sub is only the doorbell: MongoDB stays the truth, and listeners fill any
- * gap (a message lost while Redis reconnected) from it — see `task-stream.ts`.
+ * gap (a message lost while Redis reconnected or failed over) from it — see `task-stream.ts`.
  */
 import { BSON } from 'mongodb';
-import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
 import type { Task, TaskEvent, TaskEventWithTask } from '../model/task.ts';
 import { decodeEvent, decodeTask, encodeEvent, encodeTask, type EncodedEvent, type EncodedTask } from '../model/task-codec.ts';
+import type { PubSub } from '../redis/pubsub.ts';
+import { allTaskChannels, taskChannel } from '../redis/shards.ts';
 
 /** One recorded change: the event and the task right after it. */
 export interface TaskChange {
@@ -35,45 +37,40 @@ export interface Watcher {
 }
 
 export class EventBus {
-  readonly #publisher: RedisConnection;
-  readonly #subscriber: RedisConnection;
+  readonly #pubsub: PubSub;
   readonly #channel: string;
   readonly #watchers = new Map<string, Set<Watcher>>();
   /** Watchers of every task (feeds, queue statistics). */
   readonly #allWatchers = new Set<Watcher>();
-  #subscribed = false;
 
   /**
-   * @param publisher a connection for PUBLISH (may be shared with other commands)
-   * @param subscriber a connection of its own: once it subscribes it can do nothing else
+   * @param pubsub the process's pub/sub (its subscriber connection is shared with cancel requests)
    * @param prefix the deployment's Redis prefix
    */
-  constructor(publisher: RedisConnection, subscriber: RedisConnection, prefix: string) {
-    this.#publisher = publisher;
-    this.#subscriber = subscriber;
+  constructor(pubsub: PubSub, prefix: string) {
+    this.#pubsub = pubsub;
     this.#channel = `${prefix}:task-changes`;
   }
 
-  /** Subscribe; resolves once Redis has confirmed, so no change published after it is missed. */
+  /**
+   * Subscribe (on a cluster to every shard: feeds and queue statistics watch all tasks); resolves
+   * once Redis has confirmed, so no change published after it is missed.
+   */
   async start(): Promise<void> {
-    this.#subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
-      if (channel.toString() === this.#channel) this.#dispatch(message);
-    });
-    // ioredis resubscribes by itself after a reconnect; whatever was published meanwhile is lost,
-    // so every watcher re-reads what it may have missed.
-    this.#subscriber.on('ready', () => {
-      if (!this.#subscribed) return;
+    // Subscriptions come back by themselves after a reconnect or failover; whatever was published
+    // meanwhile is lost, so every watcher re-reads what it may have missed.
+    this.#pubsub.onResubscribed(() => {
       for (const set of this.#watchers.values()) for (const w of set) w.onResync();
       for (const w of this.#allWatchers) w.onResync();
     });
-    await this.#subscriber.subscribe(this.#channel);
-    this.#subscribed = true;
+    await this.#pubsub.subscribe(allTaskChannels(this.#channel, this.#pubsub.sharded), (_channel, message) => this.#dispatch(message));
   }
 
   /** Publish a change that is already recorded in MongoDB. */
   async publish(change: TaskChange): Promise<void> {
     const message = BSON.serialize({ task: encodeTask(change.task), event: encodeEvent(change.event) });
-    await redisCall(this.#publisher.publish(this.#channel, Buffer.from(message.buffer, message.byteOffset, message.byteLength)));
+    const channel = taskChannel(this.#channel, change.task.id, this.#pubsub.sharded);
+    await redisCall(this.#pubsub.publish(channel, Buffer.from(message.buffer, message.byteOffset, message.byteLength)));
   }
 
   /** Watch one task's changes until the returned function is called. */

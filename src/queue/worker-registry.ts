@@ -5,7 +5,8 @@
  * down cleanly removes itself at once.
  *
  * Two keys per deployment: a sorted set of worker ids scored by last heartbeat (cheap range
- * queries for "alive since") and a hash of their descriptions.
+ * queries for "alive since") and a hash of their descriptions. One hash tag holds both, so the
+ * MULTIs that write them together run on one slot of a Redis Cluster.
  */
 import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
@@ -32,8 +33,8 @@ export class WorkerRegistry {
    */
   constructor(redis: RedisConnection, prefix: string, ttlMs: number) {
     this.#redis = redis;
-    this.#beats = `${prefix}:workers`;
-    this.#infos = `${prefix}:worker-info`;
+    this.#beats = `{${prefix}:workers}:beats`;
+    this.#infos = `{${prefix}:workers}:info`;
     this.#ttlMs = ttlMs;
   }
 

@@ -171,7 +171,8 @@ describe('cancellation', () => {
     const { cancelTask } = await client.data(CancelTaskDocument, { id: task.id, reason: 'changed my mind' });
     expect(cancelTask).toMatchObject({ state: 'CANCELLED', version: 2 });
     const queue = new Queue(bullQueueName('default'), { connection: runtime.redis, prefix: runtime.config.redisPrefix });
-    expect(await queue.getJob(task.id)).toBeUndefined();
+    // The worker removes the job just after it recorded the result.
+    await waitUntil('the job is removed', async () => (await queue.getJob(task.id)) === undefined);
     await queue.close();
     const events = await client.watch(TaskEventsDocument, { id: task.id, afterVersion: 1 }).completed;
     expect(events[0]?.data?.taskEvents).toMatchObject({ type: 'CANCELLED', reason: 'changed my mind' });
@@ -286,7 +287,8 @@ describe('retention', () => {
     const { task } = await enqueue({ type: 'discarding' });
     expect(await finalOf(task.id)).toMatchObject({ state: 'SUCCEEDED', result: null });
     const queue = new Queue(bullQueueName('default'), { connection: runtime.redis, prefix: runtime.config.redisPrefix });
-    expect(await queue.getJob(task.id)).toBeUndefined();
+    // The worker removes the job just after it recorded the result.
+    await waitUntil('the job is removed', async () => (await queue.getJob(task.id)) === undefined);
     await queue.close();
   });
 });

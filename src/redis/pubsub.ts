@@ -1,0 +1,96 @@
+/**
+ * Pub/sub over any topology: classic PUBLISH/SUBSCRIBE on one Redis or a Sentinel-watched
+ * master, sharded SPUBLISH/SSUBSCRIBE on a Redis Cluster (ioredis' `shardedSubscribers` keeps
+ * one subscriber connection per master and moves subscriptions along with their slots). Channels
+ * on a cluster come from `shards.ts`.
+ */
+import type { ChainableCommander } from 'ioredis';
+import { isCluster, type RedisConnection } from './connections.ts';
+
+/** Called with each message on a subscribed channel. */
+export type MessageListener = (channel: string, message: Buffer) => void;
+
+export class PubSub {
+  /** Whether channels are sharded (a cluster): choose them with `taskChannel(…, pubsub.sharded)`. */
+  readonly sharded: boolean;
+  readonly #publisher: RedisConnection;
+  readonly #subscriber: RedisConnection;
+  readonly #channels = new Set<string>();
+  readonly #resubscribedListeners = new Set<() => void>();
+  #listening = false;
+
+  /**
+   * @param publisher a connection for publishing (may be shared with other commands)
+   * @param subscriber a connection of its own: once it subscribes it can do nothing else
+   */
+  constructor(publisher: RedisConnection, subscriber: RedisConnection) {
+    this.#publisher = publisher;
+    this.#subscriber = subscriber;
+    this.sharded = isCluster(subscriber);
+  }
+
+  /** Publish `message` on `channel`. */
+  async publish(channel: string, message: string | Buffer): Promise<void> {
+    await (this.sharded ? this.#publisher.spublish(channel, message) : this.#publisher.publish(channel, message));
+  }
+
+  /** Add publishing `message` on `channel` to a MULTI or pipeline (its keys must share the channel's slot on a cluster). */
+  publishIn(commands: ChainableCommander, channel: string, message: string | Buffer): ChainableCommander {
+    return this.sharded ? commands.spublish(channel, message) : commands.publish(channel, message);
+  }
+
+  /**
+   * Subscribe to `channels` and hand their messages to `listener`; resolves once Redis has
+   * confirmed every subscription, so nothing published after it is missed.
+   */
+  async subscribe(channels: readonly string[], listener: MessageListener): Promise<void> {
+    this.#listen();
+    const mine = new Set(channels);
+    this.#subscriber.on(this.sharded ? 'smessageBuffer' : 'messageBuffer', (channel: Buffer, message: Buffer) => {
+      const name = channel.toString();
+      if (mine.has(name)) listener(name, message);
+    });
+    await this.#confirm(channels);
+    for (const channel of channels) this.#channels.add(channel);
+  }
+
+  /**
+   * Call `listener` each time the subscriptions are back after a reconnect or a failover, once
+   * Redis has confirmed them: whatever was published while they were away is lost, and listeners
+   * re-read what they may have missed.
+   */
+  onResubscribed(listener: () => void): void {
+    this.#resubscribedListeners.add(listener);
+  }
+
+  #listen(): void {
+    if (this.#listening) return;
+    this.#listening = true;
+    const resubscribed = () => {
+      for (const listener of this.#resubscribedListeners) listener();
+    };
+    if (!this.sharded) {
+      // ioredis subscribes again by itself before it is ready after a reconnect.
+      this.#subscriber.on('ready', () => {
+        if (this.#channels.size > 0) resubscribed();
+      });
+      return;
+    }
+    // ioredis resubscribes after the cluster's shape changed (a failover) without awaiting the
+    // answers; subscribing again here is harmless and says when the subscriptions stand. Should
+    // that fail (the new master is not up yet), the next change of shape tries again.
+    this.#subscriber.on('subscribersReady', () => {
+      if (this.#channels.size === 0) return;
+      this.#confirm([...this.#channels]).then(resubscribed, () => {});
+    });
+  }
+
+  async #confirm(channels: readonly string[]): Promise<void> {
+    if (!this.sharded) {
+      await this.#subscriber.subscribe(...channels);
+      return;
+    }
+    // One SSUBSCRIBE per channel: sharded channels of one command must share a slot.
+    await Promise.all(channels.map((channel) => this.#subscriber.ssubscribe(channel)));
+  }
+}

@@ -1,14 +1,18 @@
 /**
  * `npm run dev`: an API (serving the dashboard with hot reload) and a worker that restart when
  * their code changes, on the servers of
- * MONGO_URL / REDIS_URL or, when those are unset, on throwaway local servers started here and
+ * MONGO_URL / REDIS_URL (or REDIS_CLUSTER_NODES, REDIS_SENTINELS) or, when those are unset, on
+ * throwaway local servers started here (TASKQL_TEST_REDIS=cluster for a local Redis Cluster) and
  * stopped on exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { signalReader } from '../src/shutdown.ts';
-import { startLocalServers } from './local-servers.ts';
+import { redisTopologyFromEnv, startLocalServers } from './local-servers.ts';
 
-const servers = await startLocalServers({ log: (line) => console.log(`[dev] ${line}`) }).catch((error: unknown) => {
+const servers = await startLocalServers({
+  log: (line) => console.log(`[dev] ${line}`),
+  redisTopology: redisTopologyFromEnv(process.env) ?? 'single',
+}).catch((error: unknown) => {
   // The message says what was tried and what to install; a stack trace would only bury it.
   console.error(`[dev] ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
@@ -17,7 +21,7 @@ const authConfigured = ['AUTH_JWT_SECRET', 'AUTH_JWKS_URL', 'AUTH_JWKS_FILE', 'A
 const env = {
   ...process.env,
   MONGO_URL: servers.mongoUrl,
-  REDIS_URL: servers.redisUrl,
+  ...servers.redisEnv,
   // No credentials configured: run open, as a development server may (the API says so loudly).
   AUTH_DISABLED: process.env['AUTH_DISABLED'] ?? String(!authConfigured),
   // The dashboard from its sources, with hot reload.

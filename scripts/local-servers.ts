@@ -2,7 +2,9 @@
  * Throwaway MongoDB and Redis servers for `npm run dev` and `npm test`: each is taken from
  * MONGO_URL / REDIS_URL when set, otherwise started on a free 127.0.0.1 port in a fresh temporary
  * directory — `redis-server` (else Redis through redis-memory-server, which builds it on first
- * use), and the MongoDB-compatible server TASKQL_TEST_MONGO names: `ferretdb` (SQLite) or
+ * use), or with `redisTopology` a Redis Cluster of 3 masters and 3 replicas or a Sentinel-watched
+ * master (TASKQL_TEST_REDIS picks one for `npm test` and `npm run dev`), and the MongoDB-compatible
+ * server TASKQL_TEST_MONGO names: `ferretdb` (SQLite) or
  * `mongo-java-server` (docs/test-servers.md says what each can show); unset, FerretDB or else
  * `mongod` through mongodb-memory-server. A FerretDB started here gets the `_id` index its queries
  * use (`ferretdb-id-indexes.ts`), unless TASKQL_FERRETDB_PATCH=off asks for a plain one, as
@@ -10,7 +12,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -30,12 +32,32 @@ export type LocalMongoServer = (typeof LOCAL_MONGO_SERVERS)[number];
 /** What serves a MongoDB URL, as {@link identifyMongo} tells it from the server's answers. */
 export type MongoServerKind = 'FerretDB' | 'mongo-java-server' | 'MongoDB';
 
+/** The Redis topologies TASKQL_TEST_REDIS can name: one server, a cluster, a Sentinel setup. */
+export const LOCAL_REDIS_TOPOLOGIES = ['single', 'cluster', 'sentinel'] as const;
+
+/** A Redis topology {@link startLocalRedis} can start. */
+export type LocalRedisTopology = (typeof LOCAL_REDIS_TOPOLOGIES)[number];
+
+/** The master name of a Sentinel setup started here. */
+export const LOCAL_SENTINEL_NAME = 'mymaster';
+
 /** The MongoDB and Redis servers to use, and how to stop the ones that were started. */
 export interface LocalServers {
   /** `mongodb://127.0.0.1:<port>/` (no database name), or MONGO_URL when set. */
   mongoUrl: string;
-  /** `redis://127.0.0.1:<port>`, or REDIS_URL when set. */
+  /**
+   * `redis://127.0.0.1:<port>`, or REDIS_URL when set; of a cluster or Sentinel setup, one of its
+   * servers (a seed node, the first master), for tools that talk to one server. taskql processes
+   * get `redisEnv`.
+   */
   redisUrl: string;
+  /**
+   * The variables that name the Redis to taskql: `REDIS_URL`, or `REDIS_CLUSTER_NODES`, or
+   * `REDIS_SENTINELS` with `REDIS_SENTINEL_NAME`.
+   */
+  redisEnv: Record<string, string>;
+  /** The servers of a cluster or Sentinel setup started here, which fault tests stop and start again. */
+  redisNodes?: LocalRedisNode[];
   /** Stops the servers that were started and removes their directories; safe to call twice. */
   stop(): Promise<void>;
   /** One human line saying which servers these are and where, for logs. */
@@ -58,6 +80,14 @@ export interface RestartableServer {
   halt(): Promise<void>;
   /** Starts the server again after `halt`; resolves once it answers. */
   resume(): Promise<void>;
+}
+
+/** One server of a Redis Cluster or Sentinel setup started here. */
+export interface LocalRedisNode {
+  port: number;
+  /** What it was started as: a cluster node (master or replica as the cluster decides), or a Sentinel setup's data server or sentinel. */
+  kind: 'cluster-node' | 'data' | 'sentinel';
+  control: RestartableServer;
 }
 
 /** Options of {@link startLocalServers}. */
@@ -86,6 +116,12 @@ export interface StartLocalServersOptions {
    * start servers of their own included), and when that is unset, FerretDB or else mongod.
    */
   mongoServer?: LocalMongoServer;
+  /**
+   * Which Redis to start when the environment names none (REDIS_URL, REDIS_CLUSTER_NODES,
+   * REDIS_SENTINELS); default `single`. Callers that follow TASKQL_TEST_REDIS pass
+   * `redisTopologyFromEnv(process.env)`.
+   */
+  redisTopology?: LocalRedisTopology;
 }
 
 /** One server in use: started here (and then stopped by `stop`) or given by the environment. */
@@ -95,6 +131,12 @@ interface Server {
   stop(): Promise<void>;
   /** Present when the server was started here and can be restarted. */
   control?: RestartableServer;
+}
+
+/** A Redis in use, of any topology: a {@link Server} with the variables that name it. */
+interface RedisInUse extends Server {
+  env: Record<string, string>;
+  nodes?: LocalRedisNode[];
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -126,12 +168,15 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
   const log = opts.log ?? (() => {});
   const env = opts.env ?? process.env;
   const mongoServer = opts.mongoServer ?? mongoServerFromEnv(process.env);
-  const needed = !env['MONGO_URL'] || !env['REDIS_URL'];
+  const givenRedis = givenRedisEnv(env);
+  const needed = !env['MONGO_URL'] || !givenRedis;
   const watchdog = needed ? startWatchdog() : undefined;
 
   const [mongo, redis] = await Promise.allSettled([
     startMongo(env['MONGO_URL'], { log, watchdog, server: mongoServer, persist: opts.persistMongo ?? false }),
-    startRedis(env['REDIS_URL'], log, watchdog, opts.persistRedis ?? false),
+    givenRedis
+      ? Promise.resolve(redisGiven(givenRedis))
+      : startRedisOf(opts.redisTopology ?? 'single', { log, watchdog, persist: opts.persistRedis ?? false }),
   ]);
   if (mongo.status === 'rejected' || redis.status === 'rejected') {
     const started = [mongo, redis].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
@@ -148,6 +193,8 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
   return {
     mongoUrl: mongo.value.url,
     redisUrl: redis.value.url,
+    redisEnv: redis.value.env,
+    ...(redis.value.nodes ? { redisNodes: redis.value.nodes } : {}),
     describe: `${redis.value.describe}, ${mongo.value.describe}`,
     ...(mongo.value.control ? { mongo: mongo.value.control } : {}),
     ...(redis.value.control ? { redis: redis.value.control } : {}),
@@ -160,14 +207,259 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
   };
 }
 
-async function startRedis(
-  given: string | undefined,
-  log: (line: string) => void,
-  watchdog: ChildProcess | undefined,
-  persist: boolean,
-): Promise<Server> {
-  if (given) return { url: given, describe: `Redis at ${withoutCredentials(given)} (REDIS_URL)`, stop: async () => {} };
+/** The Redis variables of `env` that name a Redis, when any does. */
+function givenRedisEnv(env: Record<string, string | undefined>): Record<string, string> | undefined {
+  const names = env['REDIS_CLUSTER_NODES']
+    ? ['REDIS_CLUSTER_NODES']
+    : env['REDIS_SENTINELS']
+      ? ['REDIS_SENTINELS', 'REDIS_SENTINEL_NAME']
+      : env['REDIS_URL']
+        ? ['REDIS_URL']
+        : [];
+  if (names.length === 0) return undefined;
+  return Object.fromEntries(names.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}
 
+/** The Redis the environment names, used as is. */
+function redisGiven(env: Record<string, string>): RedisInUse {
+  const url = env['REDIS_URL'] ?? `redis://${(env['REDIS_CLUSTER_NODES'] ?? '').split(',')[0]}`;
+  const [name, value] = Object.entries(env)[0]!;
+  return { url, env, describe: `Redis at ${withoutCredentials(value)} (${name})`, stop: async () => {} };
+}
+
+/** How {@link startRedisOf} starts servers. */
+interface RedisStart {
+  log: (line: string) => void;
+  watchdog: ChildProcess | undefined;
+  persist: boolean;
+}
+
+async function startRedisOf(topology: LocalRedisTopology, start: RedisStart): Promise<RedisInUse> {
+  if (topology === 'cluster') return startRedisCluster(start);
+  if (topology === 'sentinel') return startRedisSentinel(start);
+  const server = await startRedis(start.log, start.watchdog, start.persist);
+  return { ...server, env: { REDIS_URL: server.url } };
+}
+
+/**
+ * The topology TASKQL_TEST_REDIS names, or undefined when it is unset or empty.
+ *
+ * @throws Error when it names no topology {@link startLocalServers} can start.
+ */
+export function redisTopologyFromEnv(env: Record<string, string | undefined>): LocalRedisTopology | undefined {
+  const name = env['TASKQL_TEST_REDIS'];
+  if (!name) return undefined;
+  const topology = LOCAL_REDIS_TOPOLOGIES.find((known) => known === name);
+  if (!topology) throw new Error(`TASKQL_TEST_REDIS=${name}: it names one of ${LOCAL_REDIS_TOPOLOGIES.join(', ')}, or is unset.`);
+  return topology;
+}
+
+/**
+ * Starts a Redis of `topology` on free 127.0.0.1 ports alone (no MongoDB), for tools that need
+ * only Redis — a benchmark comparing one Redis with a cluster, say. `stop()` ends it (and a
+ * watchdog does, should this process die first).
+ */
+export async function startLocalRedis(
+  topology: LocalRedisTopology,
+  opts: { log?: (line: string) => void; persist?: boolean } = {},
+): Promise<Omit<LocalServers, 'mongoUrl' | 'mongo'>> {
+  const watchdog = startWatchdog();
+  let redis: RedisInUse;
+  try {
+    redis = await startRedisOf(topology, { log: opts.log ?? (() => {}), watchdog, persist: opts.persist ?? false });
+  } catch (error) {
+    watchdog.kill('SIGKILL');
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    redisUrl: redis.url,
+    redisEnv: redis.env,
+    ...(redis.nodes ? { redisNodes: redis.nodes } : {}),
+    ...(redis.control ? { redis: redis.control } : {}),
+    describe: redis.describe,
+    stop: () =>
+      (stopping ??= (async () => {
+        await redis.stop();
+        watchdog.kill('SIGKILL');
+      })()),
+  };
+}
+
+/** How long a cluster node or sentinel waits before it takes an unanswering master for failed. */
+const LOCAL_FAILOVER_AFTER_MS = 1_000;
+
+/**
+ * A Redis Cluster of 3 masters and 3 replicas (`redis-cli --cluster create`), each node in a
+ * directory of its own, whose `nodes.conf` lets a stopped node rejoin when it is started again.
+ * Resolves once every node sees the whole cluster serving every slot and every master has its
+ * replica.
+ */
+async function startRedisCluster({ log, watchdog, persist }: RedisStart): Promise<RedisInUse> {
+  const binary = findOnPath('redis-server');
+  const cli = findOnPath('redis-cli');
+  if (!binary || !cli) throw new Error(`A Redis Cluster needs redis-server and redis-cli on the PATH. ${INSTALL_REDIS}.`);
+  const ports = await freePorts(6);
+  log(`starting a Redis Cluster of 3 masters and 3 replicas on 127.0.0.1:${ports.join(',')}`);
+  const nodes = await startNodes(
+    ports.map((port) => ({
+      port,
+      kind: 'cluster-node' as const,
+      args: [
+        ...redisServerArgs(port, persist),
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', 'nodes.conf',
+        '--cluster-node-timeout', String(LOCAL_FAILOVER_AFTER_MS),
+        // A replica may take over however long it was cut off: a test's failover must happen.
+        '--cluster-replica-validity-factor', '0',
+      ],
+    })),
+    binary,
+    watchdog,
+  );
+  try {
+    await promisify(execFile)(cli, ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', '1', '--cluster-yes'], {
+      timeout: 30_000,
+    });
+    await untilTrue('the cluster serves every slot on every node, and each master has a replica', async () => {
+      const infos = await Promise.all(ports.map((port) => askRedis(port, (client) => client.cluster('INFO'))));
+      if (!infos.every((info) => /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && /cluster_known_nodes:6/.test(info))) return false;
+      const replication = await Promise.all(ports.map((port) => askRedis(port, (client) => client.info('replication'))));
+      return replication.filter((info) => /role:master/.test(info) && /connected_slaves:1/.test(info)).length === 3;
+    });
+  } catch (error) {
+    await Promise.all(nodes.map((node) => node.stop()));
+    throw error;
+  }
+  const list = ports.map((port) => `127.0.0.1:${port}`).join(',');
+  return {
+    url: `redis://127.0.0.1:${ports[0]}`,
+    env: { REDIS_CLUSTER_NODES: list },
+    describe: `Redis Cluster (3 masters, 3 replicas) on 127.0.0.1:${ports.join(',')}`,
+    nodes: nodes.map(({ stop: _stop, ...node }) => node),
+    stop: async () => {
+      await Promise.all(nodes.map((node) => node.stop()));
+    },
+  };
+}
+
+/**
+ * A Redis master with one replica, watched by 3 sentinels (`redis-server --sentinel`, quorum 2)
+ * under {@link LOCAL_SENTINEL_NAME}. Resolves once every sentinel knows the replica and the other
+ * sentinels, so that a failover can be agreed on.
+ */
+async function startRedisSentinel({ log, watchdog, persist }: RedisStart): Promise<RedisInUse> {
+  const binary = findOnPath('redis-server');
+  if (!binary) throw new Error(`A Sentinel setup needs redis-server on the PATH. ${INSTALL_REDIS}.`);
+  const [master, replica, ...sentinels] = await freePorts(5) as [number, number, number, number, number];
+  log(`starting Redis master 127.0.0.1:${master}, its replica :${replica} and sentinels :${sentinels.join(',')}`);
+  const data = await startNodes(
+    [
+      { port: master, kind: 'data' as const, args: redisServerArgs(master, persist) },
+      { port: replica, kind: 'data' as const, args: [...redisServerArgs(replica, persist), '--replicaof', '127.0.0.1', String(master)] },
+    ],
+    binary,
+    watchdog,
+  );
+  const watchers = await startNodes(
+    sentinels.map((port) => ({
+      port,
+      kind: 'sentinel' as const,
+      // Sentinel rewrites its configuration file, which must be its own: written into its directory.
+      config: [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        `sentinel monitor ${LOCAL_SENTINEL_NAME} 127.0.0.1 ${master} 2`,
+        `sentinel down-after-milliseconds ${LOCAL_SENTINEL_NAME} ${LOCAL_FAILOVER_AFTER_MS}`,
+        `sentinel failover-timeout ${LOCAL_SENTINEL_NAME} 10000`,
+        '',
+      ].join('\n'),
+      args: ['sentinel.conf', '--sentinel'],
+    })),
+    binary,
+    watchdog,
+  ).catch(async (error: unknown) => {
+    await Promise.all(data.map((node) => node.stop()));
+    throw error;
+  });
+  const all = [...data, ...watchers];
+  try {
+    await untilTrue('every sentinel knows the replica and the other sentinels', async () => {
+      const views = await Promise.all(
+        sentinels.map((port) => askRedis(port, (client) => client.call('SENTINEL', 'MASTER', LOCAL_SENTINEL_NAME) as Promise<string[]>)),
+      );
+      return views.every((view) => {
+        const field = (name: string) => Number(view[view.indexOf(name) + 1]);
+        return field('num-slaves') >= 1 && field('num-other-sentinels') >= 2;
+      });
+    });
+  } catch (error) {
+    await Promise.all(all.map((node) => node.stop()));
+    throw error;
+  }
+  return {
+    url: `redis://127.0.0.1:${master}`,
+    env: { REDIS_SENTINELS: sentinels.map((port) => `127.0.0.1:${port}`).join(','), REDIS_SENTINEL_NAME: LOCAL_SENTINEL_NAME },
+    describe: `Redis master "${LOCAL_SENTINEL_NAME}" on 127.0.0.1:${master} with a replica on :${replica}, sentinels on :${sentinels.join(',')}`,
+    nodes: all.map(({ stop: _stop, ...node }) => node),
+    stop: async () => {
+      // Sentinels first, so that they do not fail over a master that is merely being stopped.
+      await Promise.all(watchers.map((node) => node.stop()));
+      await Promise.all(data.map((node) => node.stop()));
+    },
+  };
+}
+
+/** The arguments of a throwaway redis-server on `port` in its working directory. */
+function redisServerArgs(port: number, persist: boolean): string[] {
+  return ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', persist ? 'yes' : 'no', '--dir', '.'];
+}
+
+/** Starts one redis-server per entry, each in a fresh directory; on a failure stops those already started. */
+async function startNodes(
+  specs: { port: number; kind: LocalRedisNode['kind']; args: string[]; config?: string }[],
+  binary: string,
+  watchdog: ChildProcess | undefined,
+): Promise<(LocalRedisNode & { stop: () => Promise<void> })[]> {
+  const started = await Promise.allSettled(
+    specs.map(async ({ port, kind, args, config }) => {
+      const dir = await mkdtemp(join(tmpdir(), `taskql-redis-${kind}-`));
+      if (config) await writeFile(join(dir, 'sentinel.conf'), config);
+      const { stop, control } = await startProcess(`redis-server (${kind}, port ${port})`, binary, args, dir, watchdog, () => pingRedis(port));
+      return { port, kind, control, stop };
+    }),
+  );
+  const nodes = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) {
+    await Promise.all(nodes.map((node) => node.stop()));
+    throw failure.reason;
+  }
+  return nodes;
+}
+
+/** Asks the redis-server on `port` something over a connection of its own. */
+async function askRedis<T>(port: number, ask: (client: Redis) => Promise<T>): Promise<T> {
+  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return await ask(client);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** Resolves once `check` answers true (its errors count as false); rejects after READY_TIMEOUT_MS. */
+async function untilTrue(what: string, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`not within ${READY_TIMEOUT_MS / 1000} s: ${what}`);
+    await sleep(100);
+  }
+}
+
+async function startRedis(log: (line: string) => void, watchdog: ChildProcess | undefined, persist: boolean): Promise<Server> {
   const binary = findOnPath('redis-server');
   if (!binary) {
     log('redis-server not found on the PATH; trying Redis through redis-memory-server');
@@ -179,7 +471,7 @@ async function startRedis(
   log(`starting redis-server ${version} on 127.0.0.1:${port}`);
   // Persistence, when asked for, is the append-only file (flushed on a SIGTERM shutdown); the data
   // is thrown away with the directory either way.
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', persist ? 'yes' : 'no', '--dir', dir];
+  const args = redisServerArgs(port, persist);
   const { stop, control } = await startProcess('redis-server', binary, args, dir, watchdog, () => pingRedis(port));
   return { url: `redis://127.0.0.1:${port}`, describe: `redis-server ${version} on 127.0.0.1:${port}`, stop, control };
 }
@@ -515,6 +807,13 @@ async function pingMongo(url: string): Promise<void> {
   } finally {
     await client.close();
   }
+}
+
+/** `count` distinct ports that were free a moment ago. */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
 }
 
 /** A port that was free a moment ago: the OS picks it for a listener that is closed at once. */

@@ -8,15 +8,13 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Queue } from 'bullmq';
 import { afterAll, expect, it } from 'vitest';
 import { EnqueueTaskDocument, TaskDocument, TaskHistoryDocument } from '../../schema/generated/graphql.ts';
 import { freePort } from '../../scripts/local-servers.ts';
-import { bullQueueName } from '../../src/queue/task-queues.ts';
 import { signalReader } from '../../src/shutdown.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startProcess, type TaskqlProcess } from '../support/processes.ts';
-import { testEnv } from '../support/runtime.ts';
+import { testEnv, testQueue } from '../support/runtime.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -90,7 +88,7 @@ it('one Ctrl-C to the process group drains the worker as SIGTERM does: the runni
   expect(task?.attempts.map((a) => a.outcome)).toEqual(['STALLED']);
   const history = await reader.data(TaskHistoryDocument, { id });
   expect(history.task?.events.find((e) => e.type === 'REQUEUED')?.reason).toMatch(/shut down before attempt 1 finished/);
-  const queue = new Queue(bullQueueName('default'), { connection: { url: env['REDIS_URL']! }, prefix: env['REDIS_PREFIX']! });
+  const queue = testQueue(env);
   cleanup.push(() => queue.close());
   expect(await queue.getActiveCount()).toBe(0);
   expect(['waiting', 'prioritized']).toContain(await queue.getJobState(id));

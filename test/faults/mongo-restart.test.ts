@@ -6,11 +6,9 @@
  * without a job).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
 import { afterAll, expect, inject, it } from 'vitest';
 import { startLocalServers } from '../../scripts/local-servers.ts';
-import { bullQueueName, type TaskJobData } from '../../src/queue/task-queues.ts';
-import { testEnv } from '../support/runtime.ts';
+import { testEnv, testQueue } from '../support/runtime.ts';
 import { waitUntil } from '../support/wait.ts';
 import { Fleet } from './support/fleet.ts';
 import { assertStories, StoredTasks } from './support/stories.ts';
@@ -25,7 +23,7 @@ afterAll(() => fleet.close());
 
 it('answers SERVICE_UNAVAILABLE fast while MongoDB is down, leaves no job without a task, and finishes every accepted task', async () => {
   // persistMongo: a mongo-java-server keeps its data in a file, which the restart opens again.
-  const servers = await startLocalServers({ env: { REDIS_URL: inject('redisUrl') }, persistMongo: true });
+  const servers = await startLocalServers({ env: inject('redisEnv'), persistMongo: true });
   fleet.onClose(() => servers.stop());
   const mongo = servers.mongo;
   if (!mongo) throw new Error('the fault suite needs a MongoDB-compatible server it starts and can restart (FerretDB or mongo-java-server)');
@@ -37,7 +35,7 @@ it('answers SERVICE_UNAVAILABLE fast while MongoDB is down, leaves no job withou
     RECONCILE_GRACE_MS: '2000',
   });
   const stored = new StoredTasks(env);
-  const queue = new Queue<TaskJobData>(bullQueueName('default'), { connection: { url: env['REDIS_URL'] }, prefix: env['REDIS_PREFIX'] });
+  const queue = testQueue(env);
   fleet.onClose(async () => {
     await queue.close();
     await stored.close();

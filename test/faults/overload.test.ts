@@ -6,11 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
 import { afterAll, expect, it } from 'vitest';
 import { EnqueueTasksDocument, TaskDocument } from '../../schema/generated/graphql.ts';
-import { bullQueueName } from '../../src/queue/task-queues.ts';
-import { testEnv } from '../support/runtime.ts';
+import { testEnv, testQueue } from '../support/runtime.ts';
 import { within } from '../support/wait.ts';
 import { Fleet, percentile } from './support/fleet.ts';
 import { StoredTasks } from './support/stories.ts';
@@ -35,7 +33,7 @@ async function rssMb(pid: number): Promise<number> {
 it('stays responsive and bounded while enqueues outpace the workers for 30 s, dropping nothing', async () => {
   const env = testEnv('fault_overload', { WORKER_CONCURRENCY: '2', RATE_LIMIT_MUTATIONS: '1000000' });
   const stored = new StoredTasks(env);
-  const queue = new Queue(bullQueueName('default'), { connection: { url: env['REDIS_URL'] }, prefix: env['REDIS_PREFIX'] });
+  const queue = testQueue(env);
   fleet.onClose(async () => {
     await queue.close();
     await stored.close();

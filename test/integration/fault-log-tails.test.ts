@@ -8,7 +8,7 @@ import { expect, inject, it } from 'vitest';
 
 it('a failing fault scenario prints the log tail of every process it started', async () => {
   const child = spawn('npx', ['vitest', 'run', '--config', 'test/faults/support/failing-fleet/vitest.config.ts'], {
-    env: { ...process.env, MONGO_URL: inject('mongoUrl'), REDIS_URL: inject('redisUrl') },
+    env: { ...process.env, MONGO_URL: inject('mongoUrl'), ...inject('redisEnv') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

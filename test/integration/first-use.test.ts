@@ -155,7 +155,7 @@ describe('probes', () => {
 
   it('/ready answers 503 naming the dependency that is down and since when', async () => {
     const own = await startLocalServers({ env: { MONGO_URL: inject('mongoUrl') } });
-    const ownRuntime = await startRuntime(testConfig('first_use_down', { MONGO_URL: own.mongoUrl, REDIS_URL: own.redisUrl }), pino({ level: 'silent' }), builtinTaskTypes);
+    const ownRuntime = await startRuntime(testConfig('first_use_down', { MONGO_URL: own.mongoUrl, ...own.redisEnv }), pino({ level: 'silent' }), builtinTaskTypes);
     const api = await startApiServer(ownRuntime, schema, 0);
     try {
       await own.stop(); // Redis goes away

@@ -24,11 +24,11 @@ afterEach(async () => {
 /** The API on the shared servers except the one `own` names, which is started for this test. */
 async function apiWithOwn(own: 'MongoDB' | 'Redis') {
   const servers = await startLocalServers({
-    env: own === 'Redis' ? { MONGO_URL: inject('mongoUrl') } : { REDIS_URL: inject('redisUrl') },
+    env: own === 'Redis' ? { MONGO_URL: inject('mongoUrl') } : inject('redisEnv'),
   });
   cleanup.push(() => servers.stop());
   const runtime: Runtime = await startTestRuntime(
-    testConfig(`outage_${own}`, { MONGO_URL: servers.mongoUrl, REDIS_URL: servers.redisUrl, DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS) }),
+    testConfig(`outage_${own}`, { MONGO_URL: servers.mongoUrl, ...servers.redisEnv, DEPENDENCY_TIMEOUT_MS: String(TIMEOUT_MS) }),
   );
   cleanup.push(() => runtime.close());
   const server: ApiServer = await startApiServer(runtime, schema, 0);

@@ -14,7 +14,7 @@ afterEach(async () => {
 
 it('TASKQL_FERRETDB_PATCH=off starts FerretDB without the _id index, and says so', async () => {
   vi.stubEnv('TASKQL_FERRETDB_PATCH', 'off');
-  servers = await startLocalServers({ env: { REDIS_URL: inject('redisUrl') }, mongoServer: 'ferretdb' });
+  servers = await startLocalServers({ env: inject('redisEnv'), mongoServer: 'ferretdb' });
   expect(servers.describe).toMatch(/FerretDB \S+ \(SQLite, plain: TASKQL_FERRETDB_PATCH=off\)/);
   expect(servers.describe).not.toContain('_id index');
 });

@@ -3,19 +3,26 @@
  * call gets its own MongoDB database and Redis prefix, so test files can run in parallel.
  */
 import { randomBytes } from 'node:crypto';
+import { Queue } from 'bullmq';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { bullQueueName, type TaskJobData } from '../../src/queue/task-queues.ts';
+import { createRedisConnection } from '../../src/redis/connections.ts';
 import { startRuntime, type Runtime } from '../../src/runtime.ts';
 import { builtinTaskTypes } from '../../src/tasks/catalog.ts';
 import type { AnyTaskType } from '../../src/tasks/task-type.ts';
+
+/** The variables that name a Redis: any one of them in a test's own environment replaces the run's. */
+const REDIS_VARIABLES = ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS'];
 
 /** Environment for a taskql process of one test: real servers, its own database and prefix. */
 export function testEnv(name: string, extra: Record<string, string> = {}): Record<string, string> {
   const unique = `t_${name.replace(/\W/g, '_')}_${randomBytes(3).toString('hex')}`;
   return {
     MONGO_URL: inject('mongoUrl'),
-    REDIS_URL: inject('redisUrl'),
+    // A test that names a Redis of its own gets only that one.
+    ...(REDIS_VARIABLES.some((name) => name in extra) ? {} : inject('redisEnv')),
     MONGO_DB: unique,
     REDIS_PREFIX: unique,
     LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'silent',
@@ -43,4 +50,20 @@ export async function startTestRuntime(config: Config, types: readonly AnyTaskTy
     await close();
   };
   return runtime;
+}
+
+/**
+ * The BullMQ queue `name` of the deployment `env` describes (`testEnv`), on its Redis of any
+ * topology, for tests that look at jobs; `close` also ends its connection.
+ */
+export function testQueue(env: Record<string, string>, name = 'default'): Queue<TaskJobData> {
+  const config = loadConfig(env);
+  const connection = createRedisConnection(config.redis, 'blocking', config.dependencyTimeoutMs);
+  const queue = new Queue<TaskJobData>(bullQueueName(name), { connection, prefix: config.redisPrefix });
+  const close = queue.close.bind(queue);
+  queue.close = async () => {
+    await close();
+    connection.disconnect();
+  };
+  return queue;
 }

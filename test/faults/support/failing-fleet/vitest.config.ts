@@ -1,7 +1,8 @@
 /**
  * vitest for one scenario that fails on purpose (`failing.fixture.ts`), run by
  * `test/integration/fault-log-tails.test.ts` to see what a failing fault test prints. The servers
- * are the parent test's, passed in MONGO_URL and REDIS_URL.
+ * are the parent test's, passed in MONGO_URL and the Redis variables (REDIS_URL, or the cluster's
+ * or Sentinel's).
  */
 import { defineConfig } from 'vitest/config';
 import base from '../../../../vitest.config.ts';
@@ -11,7 +12,12 @@ export default defineConfig({
   test: {
     pool: 'forks',
     include: ['test/faults/support/failing-fleet/failing.fixture.ts'],
-    provide: { mongoUrl: process.env['MONGO_URL'] ?? '', redisUrl: process.env['REDIS_URL'] ?? '' },
+    provide: {
+      mongoUrl: process.env['MONGO_URL'] ?? '',
+      redisEnv: Object.fromEntries(
+        ['REDIS_URL', 'REDIS_CLUSTER_NODES', 'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME'].flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
+      ),
+    },
     testTimeout: 60_000,
   },
 });

@@ -26,9 +26,9 @@ afterAll(() => fleet.close());
 /** How a topology's current master is found and asked whether it has changed. */
 interface Failover {
   /** The port of the master to kill. */
-  master(): Promise<number>;
+  master: () => Promise<number>;
   /** Whether a master other than `killed` serves now. */
-  replaced(killed: number): Promise<boolean>;
+  replaced: (killed: number) => Promise<boolean>;
 }
 
 /** Asks the server on `port` something over a connection of its own. */

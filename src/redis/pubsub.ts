@@ -76,12 +76,21 @@ export class PubSub {
       });
       return;
     }
-    // ioredis resubscribes after the cluster's shape changed (a failover) without awaiting the
-    // answers; subscribing again here is harmless and says when the subscriptions stand. Should
-    // that fail (the new master is not up yet), the next change of shape tries again.
+    // ioredis replaces a master's subscriber connection once it is lost (`-subscriber`), and
+    // after the next look at the cluster's shape (`subscribersReady`: also sent when nothing was
+    // lost, at start) resubscribes without awaiting the answers. Subscribing again here is
+    // harmless and says when the subscriptions stand; should that fail (the new master is not up
+    // yet), the next look tries again.
+    let lost = false;
+    this.#subscriber.on('-subscriber', () => {
+      lost = true;
+    });
     this.#subscriber.on('subscribersReady', () => {
-      if (this.#channels.size === 0) return;
-      this.#confirm([...this.#channels]).then(resubscribed, () => {});
+      if (!lost || this.#channels.size === 0) return;
+      lost = false;
+      this.#confirm([...this.#channels]).then(resubscribed, () => {
+        lost = true;
+      });
     });
   }
 

@@ -5,11 +5,11 @@
  * and resumes after the last it saw, one that starts after the task finished — and the 5,000
  * chunks cost a few dozen MongoDB inserts and Redis publishes, counted on the servers themselves.
  */
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnqueueTaskDocument, TaskDocument, TaskOutputStreamDocument, type TaskOutputStreamSubscription } from '../../schema/generated/graphql.ts';
 import { loadConfig } from '../../src/config.ts';
 import { taskOutputChannel } from '../../src/events/task-output-bus.ts';
+import { createRedisConnection, type RedisConnection } from '../../src/redis/connections.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { generatedToken } from '../../src/tasks/builtin/generate.ts';
 import { TestClient } from '../support/graphql-client.ts';
@@ -25,7 +25,7 @@ let api1: TestClient;
 let api2: TestClient;
 /** The servers as the processes use them, to count what reached them. */
 let servers: Runtime;
-let publishes: Redis;
+let publishes: RedisConnection;
 const published = new Map<string, number>();
 
 beforeAll(async () => {
@@ -37,7 +37,8 @@ beforeAll(async () => {
   api1 = new TestClient(processes[0]!.port);
   api2 = new TestClient(processes[1]!.port);
   servers = await startTestRuntime(loadConfig(env));
-  publishes = new Redis(env['REDIS_URL']!);
+  publishes = createRedisConnection(loadConfig(env).redis, 'subscriber', 5000);
+  await publishes.connect();
   publishes.on('pmessage', (_pattern: string, channel: string) => published.set(channel, (published.get(channel) ?? 0) + 1));
   await publishes.psubscribe(taskOutputChannel(env['REDIS_PREFIX']!, '*'));
   await Promise.all([api1.connected, api2.connected]);

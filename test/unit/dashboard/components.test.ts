@@ -8,8 +8,9 @@ import { h } from 'preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RichText } from '../../../dashboard/src/components/rich-text.tsx';
 import { StateChip } from '../../../dashboard/src/components/state-chip.tsx';
+import { WaitReasonChip } from '../../../dashboard/src/components/wait-reason.tsx';
 import { styleOf } from '../../../dashboard/src/enums.ts';
-import { AttemptOutcome, TaskState } from '../../../dashboard/src/generated/graphql.ts';
+import { AttemptOutcome, TaskState, WaitReason } from '../../../dashboard/src/generated/graphql.ts';
 import { useNow } from '../../../dashboard/src/hooks.ts';
 
 afterEach(() => {
@@ -31,6 +32,20 @@ describe('StateChip', () => {
     const { container } = render(h(StateChip, { state: 'PAUSED' as TaskState }));
     expect(container.textContent).toBe('PAUSED');
     expect(container.querySelector('.chip')?.className).toBe('chip chip-other');
+  });
+});
+
+describe('WaitReasonChip', () => {
+  it('says in words why a task waits, a reason from a newer server as it is, and nothing when nothing holds it', () => {
+    const shown = (reason: WaitReason | null) => {
+      const text = render(h(WaitReasonChip, { reason })).container.textContent;
+      cleanup();
+      return text;
+    };
+    expect(shown(WaitReason.CONCURRENCY_LIMIT)).toBe('waiting: concurrency limit');
+    expect(shown(WaitReason.RATE_LIMIT)).toBe('waiting: rate limit');
+    expect(shown('TENANT_QUOTA' as WaitReason)).toBe('waiting: TENANT_QUOTA');
+    expect(shown(null)).toBe('');
   });
 });
 

@@ -6,7 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EnqueueTaskDocument, TaskEventsDocument, TaskUpdatedDocument } from '../../schema/generated/graphql.ts';
+import {
+  CreateScheduleDocument,
+  DeleteScheduleDocument,
+  EnqueueTaskDocument,
+  RetryTaskDocument,
+  TaskEventsDocument,
+  TaskUpdatedDocument,
+} from '../../schema/generated/graphql.ts';
 import { TestClient } from '../support/graphql-client.ts';
 import { startOtlpCollector, type CollectedSpan, type OtlpCollector } from '../support/otlp-collector.ts';
 import { startProcess, type TaskqlProcess } from '../support/processes.ts';
@@ -121,6 +128,33 @@ describe('tracing on (OTLP/HTTP JSON to a collector)', () => {
     const attempt = ofTask().find((span) => span.name === 'attempt echo');
     expect(enqueue?.parentSpanId).toBe('');
     expect(attempt).toMatchObject({ traceId: enqueue?.traceId, parentSpanId: enqueue?.spanId, attributes: { 'taskql.task.outcome': 'succeeded' } });
+  });
+
+  it('continues the retryTask request’s trace in the attempts of the retry', async () => {
+    const { enqueueTask } = await client.data(EnqueueTaskDocument, { input: { type: 'fail', input: { failAttempts: 1 }, maxAttempts: 1 } });
+    const id = enqueueTask.task.id;
+    await client.watch(TaskEventsDocument, { id }).completed; // FAILED
+    const retrier = callerContext();
+    await client.data(RetryTaskDocument, { id }, retrier.headers);
+    expect((await client.watch(TaskEventsDocument, { id }).completed).at(-1)?.data?.taskEvents.type).toBe('SUCCEEDED');
+
+    const second = () => collector.spans.find((span) => span.attributes['taskql.task.id'] === id && span.attributes['taskql.task.attempt'] === 2);
+    await waitUntil('the collector received the retried attempt’s span', () => second() !== undefined);
+    expect(second()).toMatchObject({ traceId: retrier.traceId, parentSpanId: retrier.spanId, attributes: { 'taskql.task.outcome': 'succeeded' } });
+  });
+
+  it('starts a trace in the worker for a task a schedule enqueues', async () => {
+    const { createSchedule } = await client.data(CreateScheduleDocument, { input: { name: 'traced', type: 'echo', every: 1000 } });
+    const fromSchedule = () => collector.spans.filter((span) => span.name === 'enqueue echo' && span.service === 'taskql-worker');
+    const attemptOf = (enqueue: CollectedSpan) => collector.spans.find((span) => span.name === 'attempt echo' && span.parentSpanId === enqueue.spanId);
+    try {
+      await waitUntil('a scheduled task’s enqueue and attempt spans arrived', () => fromSchedule().some((enqueue) => attemptOf(enqueue)), { timeoutMs: 15_000 });
+    } finally {
+      await client.data(DeleteScheduleDocument, { id: createSchedule.id });
+    }
+    const enqueue = fromSchedule().find((span) => attemptOf(span))!;
+    expect(enqueue.parentSpanId).toBe('');
+    expect(attemptOf(enqueue)).toMatchObject({ traceId: enqueue.traceId, attributes: { 'taskql.task.id': enqueue.attributes['taskql.task.id'] } });
   });
 
   it('keeps the trace when another worker takes the job over after its worker was SIGKILLed mid-attempt', async () => {

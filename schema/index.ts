@@ -12,5 +12,6 @@ import './schedule.ts';
 import './flow-control.ts';
 import './task-output.ts';
 import './task-log.ts';
+import './flow.ts';
 
 export const schema = builder.toSchema();

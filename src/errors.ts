@@ -39,6 +39,14 @@ export class ScheduleNotFoundError extends Error {
   }
 }
 
+/** No such flow (or not one this caller may see). */
+export class FlowNotFoundError extends Error {
+  override name = 'FlowNotFoundError';
+  constructor(readonly flowId: string) {
+    super(`flow ${flowId} not found`);
+  }
+}
+
 /** The task's state does not allow what was asked (cancelling a finished task, retrying a live one). */
 export class TaskConflictError extends Error {
   override name = 'TaskConflictError';

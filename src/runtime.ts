@@ -6,6 +6,7 @@ import { MongoClient, type Db } from 'mongodb';
 import type { Config } from './config.ts';
 import { CancelRequests } from './events/cancel-requests.ts';
 import { EventBus } from './events/event-bus.ts';
+import { FlowChanges } from './events/flow-changes.ts';
 import { QueueStatsFeeds } from './events/queue-stats-feeds.ts';
 import { TaskFeeds } from './events/task-feeds.ts';
 import { TaskOutputBus } from './events/task-output-bus.ts';
@@ -16,12 +17,15 @@ import { TaskQueues } from './queue/task-queues.ts';
 import { WorkerRegistry } from './queue/worker-registry.ts';
 import { createRedisConnection, type RedisConnection } from './redis/connections.ts';
 import { PubSub } from './redis/pubsub.ts';
+import { FlowCoordinator } from './service/flow-coordinator.ts';
+import { FlowService } from './service/flow-service.ts';
 import { QueueService } from './service/queue-service.ts';
 import { ScheduleService } from './service/schedule-service.ts';
 import { Scheduler } from './service/scheduler.ts';
 import { TaskOutputService } from './service/task-output-service.ts';
 import { TaskRecorder } from './service/task-recorder.ts';
 import { TaskService } from './service/task-service.ts';
+import { FlowStore } from './store/flow-store.ts';
 import { ScheduleStore } from './store/schedule-store.ts';
 import { TaskOutputStore } from './store/task-output-store.ts';
 import { TaskStore } from './store/task-store.ts';
@@ -58,6 +62,11 @@ export interface Runtime {
   /** Turns schedules' due times into tasks; workers tick it (`worker/scheduler.ts`). */
   scheduler: Scheduler;
   schedules: ScheduleService;
+  /** Flows of dependent tasks: submitted and cancelled here, moved on by `flowCoordinator`. */
+  flows: FlowService;
+  flowStore: FlowStore;
+  flowChanges: FlowChanges;
+  flowCoordinator: FlowCoordinator;
   feeds: TaskFeeds;
   streams: TaskStreams;
   queueStatsFeeds: QueueStatsFeeds;
@@ -154,6 +163,13 @@ export async function startRuntime(
     settings: { latenessMs: config.scheduleLatenessMs },
   });
   const schedules = new ScheduleService({ schedules: scheduleStore, tasks, scheduler });
+  const flowStore = new FlowStore(db, now);
+  await flowStore.ensureIndexes();
+  const flowChanges = new FlowChanges(pubsub, config.redisPrefix);
+  const flowCoordinator = new FlowCoordinator({ flows: flowStore, recorder, queues, changes: flowChanges, logger, now });
+  // Whatever process records a flow task's change carries out what follows from it.
+  recorder.observe((change) => flowCoordinator.afterChange(change));
+  const flows = new FlowService({ flows: flowStore, store, queues, recorder, tasks, changes: flowChanges });
 
   return {
     config,
@@ -175,6 +191,10 @@ export async function startRuntime(
     queueService,
     scheduler,
     schedules,
+    flows,
+    flowStore,
+    flowChanges,
+    flowCoordinator,
     feeds,
     streams,
     queueStatsFeeds,

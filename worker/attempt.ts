@@ -9,7 +9,7 @@ import { MAX_METADATA_BYTES, type Task, type TaskError } from '../src/model/task
 import { DEFAULT_STREAM, LOG_LEVELS, streamNameProblem, type LogLevel } from '../src/model/task-output.ts';
 import { parseWith } from '../src/tasks/registry.ts';
 import type { AnyTaskType } from '../src/tasks/task-type.ts';
-import type { AnyTaskHandler, TaskLog } from './handler.ts';
+import type { AnyTaskHandler, DependencyOutcome, TaskLog } from './handler.ts';
 
 /** How an attempt ended: a result, an error, or stopped because the task was cancelled. */
 export type AttemptResult =
@@ -40,6 +40,8 @@ export interface AttemptOptions {
   cancelled: AbortSignal;
   /** How long a cancelled handler may take to stop before it is abandoned. */
   cancelGraceMs: number;
+  /** How the task's dependencies ended, by ref (`ctx.dependencies`); none when not given. */
+  dependencies?: Readonly<Record<string, DependencyOutcome>>;
 }
 
 /** Where an attempt's log lines and output chunks go (the worker batches them: `task-output-writer.ts`). */
@@ -161,6 +163,7 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
         deferFor,
         setMetadata: (m) => changeMetadata('setMetadata', m),
         mergeMetadata: (m) => changeMetadata('mergeMetadata', m),
+        dependencies: options.dependencies ?? {},
       });
       // A handler that caught the deferral's throw has still deferred.
       return deferral.asked ? { ok: 'deferred', ...deferral.asked } : checkResult(type, value);

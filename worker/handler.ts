@@ -6,6 +6,7 @@
 import type { Logger } from '../src/logger.ts';
 import type { ProgressReport } from '../src/model/state-machine.ts';
 import type { LogLevel } from '../src/model/task-output.ts';
+import type { TaskError, TaskState } from '../src/model/task.ts';
 import type { TaskType } from '../src/tasks/task-type.ts';
 
 /**
@@ -27,6 +28,14 @@ export interface TaskOutput {
    * `-` (1 to 64), or the attempt has ended.
    */
   write: (chunk: string, options?: { stream?: string }) => void;
+}
+
+/** How a dependency of a flow task ended, as its handler reads it (`ctx.dependencies[ref]`). */
+export interface DependencyOutcome {
+  state: TaskState;
+  /** What its handler returned; null unless it SUCCEEDED. */
+  result: unknown;
+  error: TaskError | null;
 }
 
 /** What a handler gets besides its input. */
@@ -63,6 +72,11 @@ export interface TaskContext {
   setMetadata: (metadata: Record<string, unknown>) => void;
   /** Merge `patch` into the task's metadata (its top-level keys replace those there); as `setMetadata`. */
   mergeMetadata: (patch: Record<string, unknown>) => void;
+  /**
+   * In a flow, how each task this one depends on ended, by its ref: all SUCCEEDED, unless the
+   * task runs anyway after a failure (`onDependencyFailure: RUN`). Empty outside flows.
+   */
+  dependencies: Readonly<Record<string, DependencyOutcome>>;
 }
 
 /** A handler: a plain async function whose return value is the task's result. */

@@ -29,6 +29,8 @@ import { TaskOutputWriter } from './task-output-writer.ts';
 import { Maintenance } from './maintenance.ts';
 import { LimitGate } from './limit-gate.ts';
 import { limitSweepChore } from './limit-sweep.ts';
+import { dependenciesOf } from './dependencies.ts';
+import { flowReconcilerChore } from './flow-reconciler.ts';
 import { reconcilerChore } from './reconciler.ts';
 import { retentionChore } from './retention.ts';
 import { schedulerChore } from './scheduler.ts';
@@ -90,6 +92,7 @@ export class TaskWorker {
     this.#maintenance = new Maintenance(runtime, this.#connection, [
       retentionChore(runtime),
       reconcilerChore(runtime),
+      flowReconcilerChore(runtime),
       schedulerChore(runtime),
       limitSweepChore(runtime),
     ]);
@@ -286,8 +289,10 @@ export class TaskWorker {
     let outcome: AttemptResult;
     try {
       const handler = this.#handlers.get(current.type);
+      const dependencies = handler ? await dependenciesOf(this.#runtime.flowStore, current) : {};
       outcome = handler
         ? await attemptTrace.run(() => runAttempt(handler, current, {
+            dependencies,
             progress: (r) => progress.report({ progress: r }),
             metadata: (m) => progress.report({ metadata: m }),
             logger,

@@ -6,6 +6,7 @@
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { QueueStatsFeeds } from '../events/queue-stats-feeds.ts';
+import type { FlowService } from '../service/flow-service.ts';
 import type { QueueService } from '../service/queue-service.ts';
 import type { ScheduleService } from '../service/schedule-service.ts';
 import type { TaskOutputService } from '../service/task-output-service.ts';
@@ -25,4 +26,5 @@ export interface RequestContext {
   queues: QueueService;
   queueStats: QueueStatsFeeds;
   schedules: ScheduleService;
+  flows: FlowService;
 }

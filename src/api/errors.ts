@@ -8,6 +8,7 @@ import type { Plugin } from 'graphql-yoga';
 import { AuthenticationError } from '../auth/authenticator.ts';
 import {
   DependencyUnavailableError,
+  FlowNotFoundError,
   ForbiddenError,
   InvalidInputError,
   RateLimitedError,
@@ -55,7 +56,7 @@ export function toContractError(error: unknown): GraphQLError {
   if (cause instanceof InvalidInputError) {
     return located(cause.message, { code: 'BAD_USER_INPUT', ...(cause.issues.length > 0 && { issues: cause.issues }) });
   }
-  if (cause instanceof TaskNotFoundError || cause instanceof ScheduleNotFoundError) return located(cause.message, { code: 'NOT_FOUND' });
+  if (cause instanceof TaskNotFoundError || cause instanceof ScheduleNotFoundError || cause instanceof FlowNotFoundError) return located(cause.message, { code: 'NOT_FOUND' });
   if (cause instanceof TaskConflictError) return located(cause.message, { code: 'CONFLICT' });
   if (cause instanceof AuthenticationError) return located(cause.message, { code: 'UNAUTHENTICATED', http: { status: 401 } });
   if (cause instanceof ForbiddenError) return located(cause.message, { code: 'FORBIDDEN' });

@@ -66,6 +66,7 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
     queues: runtime.queueService,
     queueStats: runtime.queueStatsFeeds,
     schedules: runtime.schedules,
+    flows: runtime.flows,
     auth,
     delivered: (recordedAt: Date) => metrics.delivered(recordedAt),
   };

@@ -93,18 +93,20 @@ export function firstFlowChange(flowId: string, total: number, now: Date): FlowC
 
 /**
  * The change that follows `latest` now that the flow's tasks are in `states`, or null when their
- * summary (state and finished count) is what `latest` says already: nothing to record.
+ * summary (state and finished count) is what `latest` says already: nothing to record. Tasks not
+ * among `states` (a submission still being written) count as unfinished.
  */
 export function nextFlowChange(latest: FlowChange, states: readonly TaskState[], now: Date): FlowChange | null {
-  const state = flowStateOf(states);
-  const finished = states.filter(isFinalState).length;
-  if (state === latest.state && finished === latest.finished && states.length === latest.total) return null;
+  const unseen = Math.max(0, latest.total - states.length);
+  const state = unseen > 0 ? 'RUNNING' : flowStateOf(states);
+  const finished = Math.min(latest.total, states.filter(isFinalState).length);
+  if (state === latest.state && finished === latest.finished) return null;
   return {
     flowId: latest.flowId,
     version: latest.version + 1,
     state,
     finished,
-    total: states.length,
+    total: latest.total,
     at: now,
     finishedAt: isFinalFlowState(state) ? now : null,
   };

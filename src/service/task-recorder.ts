@@ -15,6 +15,13 @@ export type Decision = (task: Task, now: Date) => TransitionResult;
 /** What recording led to: the recorded change, or why the task's state refused it. */
 export type Recorded = ({ ok: true } & TaskChange) | { ok: false; reason: string; task: Task | null };
 
+/**
+ * Work that follows a recorded change in the process that recorded it (a flow's dependents are
+ * released this way: `flow-coordinator.ts`). It must be safe to do twice, and safe to never do:
+ * a process can die right after the change, and the reconciler then does it.
+ */
+export type ChangeObserver = (change: TaskChange) => Promise<void>;
+
 /** How many times a decision is re-made after losing a race before giving up. */
 const MAX_RACES = 20;
 
@@ -23,6 +30,7 @@ export class TaskRecorder {
   readonly #bus: EventBus;
   readonly #logger: Logger;
   readonly #now: () => Date;
+  readonly #observers: ChangeObserver[] = [];
 
   constructor(store: TaskStore, bus: EventBus, logger: Logger, now: () => Date = () => new Date()) {
     this.#store = store;
@@ -43,11 +51,28 @@ export class TaskRecorder {
       if (await this.#store.commit(current, transition)) {
         const change = { task: transition.task, event: transition.event };
         await this.announce(change);
+        await this.#observe(change);
         return { ok: true, ...change };
       }
       current = await this.#store.get({ id: task.id, owner: task.owner });
     }
     return { ok: false, reason: current ? `lost ${MAX_RACES} races in a row` : 'task no longer exists', task: current };
+  }
+
+  /** Have `observer` called after every change this recorder records. */
+  observe(observer: ChangeObserver): void {
+    this.#observers.push(observer);
+  }
+
+  /** Tell the observers; a failure is logged, not thrown: the change is the record, and the reconciler finishes the rest. */
+  async #observe(change: TaskChange): Promise<void> {
+    for (const observer of this.#observers) {
+      try {
+        await observer(change);
+      } catch (error) {
+        this.#logger.warn({ err: error, taskId: change.task.id, version: change.event.version }, 'could not finish what follows a recorded change');
+      }
+    }
   }
 
   /**

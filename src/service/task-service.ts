@@ -14,7 +14,7 @@ import type { TaskStreams } from '../events/task-stream.ts';
 import { MAX_CONCURRENCY_KEY_LENGTH } from '../model/limits.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
 import { cancel, createTask, requeue, type Transition } from '../model/state-machine.ts';
-import { isFinalState, PRIORITY_RANGE, type Task, type TaskEvent, type TaskEventWithTask, type TaskRef } from '../model/task.ts';
+import { isFinalState, PRIORITY_RANGE, type DependencyFailure, type Task, type TaskEvent, type TaskEventWithTask, type TaskRef } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import { decodeCursor, encodeCursor, type TaskOrder } from '../store/task-query.ts';
 import type { TaskStore } from '../store/task-store.ts';
@@ -75,9 +75,11 @@ export interface TaskConnection {
 /** What a client asks to enqueue. */
 export type EnqueueRequest = z.input<typeof enqueueOptions>;
 
-/** Where a task comes from besides its request: the schedule that made it, if one did. */
+/** Where a task comes from besides its request: the schedule or the flow that made it, if one did. */
 export interface TaskOrigin {
   scheduleId?: string;
+  /** Its place in a flow; its id is chosen beforehand, so that the flow's tasks can name each other. */
+  flow?: { taskId: string; flowId: string; ref: string; dependsOn: string[]; onDependencyFailure: DependencyFailure };
 }
 
 /** The enqueued task, and whether it was an earlier one returned again (same idempotency key). */
@@ -254,9 +256,11 @@ export class TaskService {
       throw new TaskConflictError(`task ${id} is ${state}: only a FAILED or CANCELLED task can be retried`);
     }
     // Recorded first, so a worker taking the job finds the task PENDING. Should Redis fail right
-    // here, the task waits PENDING without a job until the reconciler requeues it.
-    await this.#queues.add(recorded.task);
-    return recorded.task;
+    // here, the task waits PENDING without a job until the reconciler requeues it. A flow task
+    // back to WAITING has no job: its dependencies release it (which queues it).
+    if (recorded.task.state !== 'WAITING') await this.#queues.add(recorded.task);
+    // A flow task's dependencies may have moved it on already (released it, or failed it again).
+    return recorded.task.state === 'WAITING' ? ((await this.#store.get(recorded.task)) ?? recorded.task) : recorded.task;
   }
 
   /**
@@ -370,7 +374,15 @@ export class TaskService {
    * `path` when it would be refused (schedules check the tasks they will make this way).
    */
   check(principal: Principal, request: EnqueueRequest, path: string): void {
-    this.#create(principal, request, path, new Date(), {});
+    this.prepare(principal, request, path, {});
+  }
+
+  /**
+   * `request` made into a new task's creation, as `enqueue` would make it, storing nothing: for
+   * callers that store tasks together (flows). InvalidInputError naming the field under `path`.
+   */
+  prepare(principal: Principal, request: EnqueueRequest, path: string, origin: TaskOrigin): Transition {
+    return this.#create(principal, request, path, new Date(), origin);
   }
 
   #create(principal: Principal, request: EnqueueRequest, path: string, now: Date, origin: TaskOrigin): Transition {
@@ -398,7 +410,7 @@ export class TaskService {
     }
     return createTask(
       {
-        id: randomUUID(),
+        id: origin.flow?.taskId ?? randomUUID(),
         type: type.name,
         queue,
         input,
@@ -410,6 +422,12 @@ export class TaskService {
         runAt,
         resultTtlSeconds: o.resultTtlSeconds ?? this.#settings.resultTtlSeconds,
         scheduleId: origin.scheduleId ?? null,
+        ...(origin.flow && {
+          flowId: origin.flow.flowId,
+          ref: origin.flow.ref,
+          dependsOn: origin.flow.dependsOn,
+          onDependencyFailure: origin.flow.onDependencyFailure,
+        }),
         ...keys,
       },
       now,
@@ -444,6 +462,6 @@ function seenBy(principal: Principal, id: string): TaskRef {
 }
 
 /** FORBIDDEN unless `principal` holds `scope`. */
-function requireScope(principal: Principal, scope: Scope): void {
+export function requireScope(principal: Principal, scope: Scope): void {
   if (!hasScope(principal, scope)) throw new ForbiddenError(`this needs the ${scope} scope`);
 }

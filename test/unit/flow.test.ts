@@ -154,6 +154,11 @@ describe('flow state and progress', () => {
     // A retried task makes a final flow RUNNING again.
     expect(nextFlowChange(done, ['SUCCEEDED', 'PENDING', 'SUCCEEDED'], at(4))).toMatchObject({ version: 4, state: 'RUNNING', finished: 2, finishedAt: null });
   });
+
+  it('counts tasks not stored yet as unfinished', () => {
+    const first = firstFlowChange('f', 3, t0);
+    expect(nextFlowChange(first, ['SUCCEEDED', 'SUCCEEDED'], at(1))).toMatchObject({ version: 2, state: 'RUNNING', finished: 2, total: 3 });
+  });
 });
 
 describe('planning a submission', () => {

@@ -13,6 +13,27 @@ export const AttemptOutcome = {
 } as const;
 
 export type AttemptOutcome = typeof AttemptOutcome[keyof typeof AttemptOutcome];
+/** What a flow task does when a task it depends on FAILED or was CANCELLED. */
+export const DependencyFailure = {
+  /** It FAILED too, without running; its error names the dependency. */
+  FAIL: 'FAIL',
+  /** It runs once all its dependencies are final; ctx.dependencies shows how each ended. */
+  RUN: 'RUN',
+  /** It is CANCELLED without running, through a SKIPPED event that gives the reason. */
+  SKIP: 'SKIP'
+} as const;
+
+export type DependencyFailure = typeof DependencyFailure[keyof typeof DependencyFailure];
+export type EnqueueFlowInput = {
+  /** The owner's flow submitted with the same key, instead of a new one. */
+  idempotencyKey?: string | null | undefined;
+  name?: string | null | undefined;
+  /** Tags of the flow, given to each of its tasks too. */
+  tags?: Array<string> | null | undefined;
+  /** 1 to 1000 tasks. */
+  tasks: Array<FlowTaskInput>;
+};
+
 export type EnqueueTaskInput = {
   /** The key its type's concurrency and rate limits count it under (e.g. a tenant or user id), overriding the type's key function; 1 to 256 characters. */
   concurrencyKey?: string | null | undefined;
@@ -35,6 +56,38 @@ export type EnqueueTaskInput = {
   /** Run at this time (at most a year ahead; a past time runs now). */
   runAt?: string | null | undefined;
   /** At most 20, each 1 to 64 characters. */
+  tags?: Array<string> | null | undefined;
+  type: string;
+};
+
+/** RUNNING while any of its tasks is unfinished; then FAILED when one FAILED, CANCELLED when one was cancelled or skipped, else SUCCEEDED. */
+export const FlowState = {
+  CANCELLED: 'CANCELLED',
+  FAILED: 'FAILED',
+  RUNNING: 'RUNNING',
+  SUCCEEDED: 'SUCCEEDED'
+} as const;
+
+export type FlowState = typeof FlowState[keyof typeof FlowState];
+export type FlowTaskInput = {
+  /** The key its type's limits count it under; 1 to 256 characters. */
+  concurrencyKey?: string | null | undefined;
+  /** Run at least this much after the flow is submitted (at most a year). */
+  delayMs?: number | null | undefined;
+  /** The refs of the tasks this one waits for: it runs when all of them SUCCEEDED. */
+  dependsOn?: Array<string> | null | undefined;
+  /** Validated against the type's input schema; default {}. */
+  input?: unknown;
+  /** Default: the type's. 1 to 100. */
+  maxAttempts?: number | null | undefined;
+  onDependencyFailure?: DependencyFailure | null | undefined;
+  /** 0 (default) to 10; higher starts first within a queue. */
+  priority?: number | null | undefined;
+  /** Default: the type's queue. */
+  queue?: string | null | undefined;
+  /** Unique within the flow (letters, digits, _, . and -, at most 64); dependsOn names refs. */
+  ref: string;
+  /** Besides the flow's tags. */
   tags?: Array<string> | null | undefined;
   type: string;
 };
@@ -165,6 +218,37 @@ export type TaskWaitReasonQueryVariables = Exact<{
 
 
 export type TaskWaitReasonQuery = { task: { id: string, state: TaskState, waitReason: WaitReason | null } | null };
+
+export type FlowFieldsFragment = { id: string, name: string | null, state: FlowState, version: number, progress: number, createdAt: string, finishedAt: string | null, tasks: Array<{ id: string, ref: string | null, flowId: string | null, type: string, state: TaskState, waitReason: WaitReason | null, result: unknown, error: { name: string, message: string } | null, dependsOn: Array<{ id: string, ref: string | null }>, parent: { id: string } | null, children: Array<{ id: string }> }> };
+
+export type EnqueueFlowMutationVariables = Exact<{
+  input: EnqueueFlowInput;
+}>;
+
+
+export type EnqueueFlowMutation = { enqueueFlow: { id: string, name: string | null, state: FlowState, version: number, progress: number, createdAt: string, finishedAt: string | null, tasks: Array<{ id: string, ref: string | null, flowId: string | null, type: string, state: TaskState, waitReason: WaitReason | null, result: unknown, error: { name: string, message: string } | null, dependsOn: Array<{ id: string, ref: string | null }>, parent: { id: string } | null, children: Array<{ id: string }> }> } };
+
+export type CancelFlowMutationVariables = Exact<{
+  id: string;
+  reason?: string | null | undefined;
+}>;
+
+
+export type CancelFlowMutation = { cancelFlow: { id: string, name: string | null, state: FlowState, version: number, progress: number, createdAt: string, finishedAt: string | null, tasks: Array<{ id: string, ref: string | null, flowId: string | null, type: string, state: TaskState, waitReason: WaitReason | null, result: unknown, error: { name: string, message: string } | null, dependsOn: Array<{ id: string, ref: string | null }>, parent: { id: string } | null, children: Array<{ id: string }> }> } };
+
+export type FlowQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type FlowQuery = { flow: { id: string, name: string | null, state: FlowState, version: number, progress: number, createdAt: string, finishedAt: string | null, tasks: Array<{ id: string, ref: string | null, flowId: string | null, type: string, state: TaskState, waitReason: WaitReason | null, result: unknown, error: { name: string, message: string } | null, dependsOn: Array<{ id: string, ref: string | null }>, parent: { id: string } | null, children: Array<{ id: string }> }> } | null };
+
+export type FlowUpdatedSubscriptionVariables = Exact<{
+  id: string;
+}>;
+
+
+export type FlowUpdatedSubscription = { flowUpdated: { id: string, state: FlowState, version: number, progress: number, finishedAt: string | null } };
 
 export type TaskRowFieldsFragment = { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null };
 
@@ -412,6 +496,40 @@ export class TypedDocumentString<TResult, TVariables>
     return this.value;
   }
 }
+export const FlowFieldsFragmentDoc = new TypedDocumentString(`
+    fragment FlowFields on Flow {
+  id
+  name
+  state
+  version
+  progress
+  createdAt
+  finishedAt
+  tasks {
+    id
+    ref
+    flowId
+    type
+    state
+    waitReason
+    result
+    error {
+      name
+      message
+    }
+    dependsOn {
+      id
+      ref
+    }
+    parent {
+      id
+    }
+    children {
+      id
+    }
+  }
+}
+    `, {"fragmentName":"FlowFields"}) as unknown as TypedDocumentString<FlowFieldsFragment, unknown>;
 export const TaskRowFieldsFragmentDoc = new TypedDocumentString(`
     fragment TaskRowFields on Task {
   id
@@ -621,6 +739,131 @@ export const TaskWaitReasonDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<TaskWaitReasonQuery, TaskWaitReasonQueryVariables>;
+export const EnqueueFlowDocument = new TypedDocumentString(`
+    mutation EnqueueFlow($input: EnqueueFlowInput!) {
+  enqueueFlow(input: $input) {
+    ...FlowFields
+  }
+}
+    fragment FlowFields on Flow {
+  id
+  name
+  state
+  version
+  progress
+  createdAt
+  finishedAt
+  tasks {
+    id
+    ref
+    flowId
+    type
+    state
+    waitReason
+    result
+    error {
+      name
+      message
+    }
+    dependsOn {
+      id
+      ref
+    }
+    parent {
+      id
+    }
+    children {
+      id
+    }
+  }
+}`) as unknown as TypedDocumentString<EnqueueFlowMutation, EnqueueFlowMutationVariables>;
+export const CancelFlowDocument = new TypedDocumentString(`
+    mutation CancelFlow($id: ID!, $reason: String) {
+  cancelFlow(id: $id, reason: $reason) {
+    ...FlowFields
+  }
+}
+    fragment FlowFields on Flow {
+  id
+  name
+  state
+  version
+  progress
+  createdAt
+  finishedAt
+  tasks {
+    id
+    ref
+    flowId
+    type
+    state
+    waitReason
+    result
+    error {
+      name
+      message
+    }
+    dependsOn {
+      id
+      ref
+    }
+    parent {
+      id
+    }
+    children {
+      id
+    }
+  }
+}`) as unknown as TypedDocumentString<CancelFlowMutation, CancelFlowMutationVariables>;
+export const FlowDocument = new TypedDocumentString(`
+    query Flow($id: ID!) {
+  flow(id: $id) {
+    ...FlowFields
+  }
+}
+    fragment FlowFields on Flow {
+  id
+  name
+  state
+  version
+  progress
+  createdAt
+  finishedAt
+  tasks {
+    id
+    ref
+    flowId
+    type
+    state
+    waitReason
+    result
+    error {
+      name
+      message
+    }
+    dependsOn {
+      id
+      ref
+    }
+    parent {
+      id
+    }
+    children {
+      id
+    }
+  }
+}`) as unknown as TypedDocumentString<FlowQuery, FlowQueryVariables>;
+export const FlowUpdatedDocument = new TypedDocumentString(`
+    subscription FlowUpdated($id: ID!) {
+  flowUpdated(id: $id) {
+    id
+    state
+    version
+    progress
+    finishedAt
+  }
+}
+    `) as unknown as TypedDocumentString<FlowUpdatedSubscription, FlowUpdatedSubscriptionVariables>;
 export const TasksDocument = new TypedDocumentString(`
     query Tasks($filter: TaskFilter, $first: Int, $after: String, $orderBy: TaskOrder) {
   tasks(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {

@@ -1,0 +1,106 @@
+/**
+ * What follows a recorded change of a flow's task, done by the process that recorded it (the
+ * recorder calls `afterChange` once the change is in MongoDB): a task that reached a final state
+ * releases, fails or skips the tasks waiting for it; a task that was retried re-arms those that
+ * ended because of it; and the flow records its new state and progress.
+ *
+ * Every step is a version-guarded transition through the recorder (or an insert of the flow's
+ * next version), so doing one twice — two processes, or the reconciler after a process that died
+ * between a final write and the release — changes nothing the second time. The reconciler calls
+ * `evaluate` and `refresh` for what a dead process left undone (`worker/flow-reconciler.ts`).
+ */
+import type { FlowChanges } from '../events/flow-changes.ts';
+import type { TaskChange } from '../events/event-bus.ts';
+import type { Logger } from '../logger.ts';
+import { dependencyVerdict, nextFlowChange, type DependencyState } from '../model/flow.ts';
+import { failForDependency, rearm, release, skip } from '../model/state-machine.ts';
+import { isFinalState, type Task } from '../model/task.ts';
+import type { TaskQueues } from '../queue/task-queues.ts';
+import type { FlowStore } from '../store/flow-store.ts';
+import type { TaskRecorder } from './task-recorder.ts';
+
+/** How many times a flow's next version is decided again after another writer took it. */
+const MAX_RACES = 20;
+
+export class FlowCoordinator {
+  readonly #flows: FlowStore;
+  readonly #recorder: TaskRecorder;
+  readonly #queues: TaskQueues;
+  readonly #changes: FlowChanges;
+  readonly #logger: Logger;
+  readonly #now: () => Date;
+
+  constructor(deps: { flows: FlowStore; recorder: TaskRecorder; queues: TaskQueues; changes: FlowChanges; logger: Logger; now?: () => Date }) {
+    this.#flows = deps.flows;
+    this.#recorder = deps.recorder;
+    this.#queues = deps.queues;
+    this.#changes = deps.changes;
+    this.#logger = deps.logger;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /** Carry out what `change` of a flow task sets off; a change of a task outside flows sets off nothing. */
+  async afterChange({ task, event }: TaskChange): Promise<void> {
+    if (task.flowId === null) return;
+    const finalNow = isFinalState(event.state);
+    // A task back from a final state (retryTask) or re-armed: what ended because of it waits again.
+    const revived = event.type === 'REQUEUED' || event.type === 'WAITING';
+    if (finalNow || revived) {
+      const dependents = await this.#flows.dependents(task.owner, task.flowId, task.id);
+      for (const dependent of dependents) {
+        if (finalNow) await this.evaluate(dependent);
+        else await this.#recorder.record(dependent, (t, now) => rearm(t, now));
+      }
+    }
+    if (task.state === 'WAITING' && !finalNow) await this.evaluate(task);
+    if (finalNow || revived) await this.refresh(task.owner, task.flowId);
+  }
+
+  /**
+   * Decide a WAITING task on its dependencies as they are now: release it (READY, and queue its
+   * job), fail or skip it, or leave it waiting. Anything but a WAITING task is left alone.
+   */
+  async evaluate(task: Task): Promise<void> {
+    if (task.state !== 'WAITING') return;
+    const found = new Map((await this.#flows.tasks(task.owner, task.dependsOn)).map((d) => [d.id, d]));
+    // A dependency that no longer exists (expired) cannot succeed any more.
+    const dependencies: DependencyState[] = task.dependsOn.map((id) => found.get(id) ?? { id, ref: null, state: 'CANCELLED' });
+    const verdict = dependencyVerdict(task.onDependencyFailure, dependencies);
+    if (verdict.kind === 'wait') return;
+    if (verdict.kind === 'fail') {
+      await this.#recorder.record(task, (t, now) => failForDependency(t, verdict.dependency, now));
+      return;
+    }
+    if (verdict.kind === 'skip') {
+      const { ref, id, state } = verdict.dependency;
+      await this.#recorder.record(task, (t, now) => skip(t, `dependency "${ref ?? id}" is ${state}`, now));
+      return;
+    }
+    const released = await this.#recorder.record(task, (t, now) => release(t, now));
+    // Recorded first, so a worker taking the job finds it PENDING. Should Redis fail right here,
+    // the task waits PENDING without a job until the reconciler queues it.
+    if (released.ok) await this.#queues.add(released.task);
+  }
+
+  /**
+   * Record the flow's next version if its tasks' states have moved its state or progress on, and
+   * announce it. Deciding from the newest version and inserting the next one makes concurrent
+   * refreshes agree: the loser decides again from what the winner recorded.
+   */
+  async refresh(owner: string, flowId: string): Promise<void> {
+    for (let race = 0; race < MAX_RACES; race++) {
+      const latest = await this.#flows.latest(owner, flowId);
+      if (!latest) return; // undone meanwhile
+      const next = nextFlowChange(latest, await this.#flows.taskStates(owner, flowId), this.#now());
+      if (!next) return;
+      if (await this.#flows.append(owner, next)) {
+        await this.#changes.publish(flowId, next.version).catch((err: unknown) => {
+          // Subscribers read the log again when they next hear of the flow or look after a silence.
+          this.#logger.warn({ err, flowId, version: next.version }, 'could not announce a flow change');
+        });
+        return;
+      }
+    }
+    this.#logger.warn({ flowId }, `lost ${MAX_RACES} races in a row recording a flow change; the reconciler records it`);
+  }
+}

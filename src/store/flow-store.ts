@@ -1,0 +1,217 @@
+/**
+ * The MongoDB store of flows: what each flow is made of (`flows`), the log of its state changes
+ * (`flow_changes`), and the questions about a flow's tasks that releasing them asks of `tasks`.
+ *
+ * A flow's state is never updated in place. Each change is a new document whose `_id` is the flow
+ * and the version it makes (`<flow id>@<version>`), so of the writers deciding from one version
+ * exactly one inserts it — an insert under a unique `_id` is atomic on every server taskql runs on,
+ * FerretDB 1.x included, where updates are not (`ferretdb-claims.ts`). The log is also what lets
+ * `flowUpdated` deliver every version. The flow document keeps the newest state it has heard of as
+ * a hint for the reconciler, written after the change: the log is the record.
+ *
+ * Every filter names the owner with the id (docs/mongodb-sharding.md); only an admin's lookup of
+ * a flow by id alone does not.
+ */
+import type { Collection, Db, Filter } from 'mongodb';
+import { firstFlowChange, flowAt, type Flow, type FlowChange, type FlowRecord, type FlowState } from '../model/flow.ts';
+import { isExpired, type Task, type TaskState } from '../model/task.ts';
+import { guard, isDuplicateKey } from './mongo-errors.ts';
+import { createIndexesOneByOne } from './server-quirks.ts';
+import { decodeTask, type TaskDocument } from './task-document.ts';
+
+/** A stored flow: its record, the key its idempotency index holds, and the newest state heard of. */
+interface FlowDocument extends Omit<FlowRecord, 'id'> {
+  _id: string;
+  /** Owner and idempotency key when it has one, else its own id (see `TaskDocument.dedupeKey`). */
+  dedupeKey: string;
+  /** False until every task of the flow is stored and queued: an unsubmitted flow is undone by the reconciler. */
+  submitted: boolean;
+  /** The newest change written here (a hint: the log may be ahead). */
+  state: FlowState;
+  version: number;
+  updatedAt: Date;
+}
+
+/** A stored change: the change, under `<flow id>@<version>`, with its flow's owner. */
+interface FlowChangeDocument extends FlowChange {
+  _id: string;
+  owner: string;
+}
+
+/** Which flow a lookup names: its id, and its owner unless an admin looks across owners. */
+export interface FlowRef {
+  id: string;
+  owner: string | null;
+}
+
+/** What storing a new flow led to: stored, or the flow its idempotency key already names. */
+export type FlowInserted = { inserted: true } | { inserted: false; existing: Flow };
+
+export class FlowStore {
+  readonly #flows: Collection<FlowDocument>;
+  readonly #changes: Collection<FlowChangeDocument>;
+  readonly #tasks: Collection<TaskDocument>;
+  readonly #now: () => Date;
+
+  constructor(db: Db, now: () => Date = () => new Date()) {
+    this.#flows = db.collection<FlowDocument>('flows');
+    this.#changes = db.collection<FlowChangeDocument>('flow_changes');
+    this.#tasks = db.collection<TaskDocument>('tasks');
+    this.#now = now;
+  }
+
+  /** Create the indexes flows rely on (idempotent; every process runs it at start-up). */
+  async ensureIndexes(): Promise<void> {
+    await createIndexesOneByOne(this.#flows, [
+      { key: { owner: 1, dedupeKey: 1 }, name: 'owner_dedupeKey_unique', unique: true },
+      { key: { state: 1, updatedAt: 1 }, name: 'state_updatedAt' },
+    ]);
+    await createIndexesOneByOne(this.#changes, [{ key: { owner: 1, flowId: 1, version: 1 }, name: 'owner_flowId_version' }]);
+    await createIndexesOneByOne(this.#tasks, [{ key: { owner: 1, flowId: 1 }, name: 'owner_flowId' }]);
+  }
+
+  /**
+   * Store a new flow, unsubmitted, with its first change — unless the owner has a flow with the
+   * same idempotency key: then nothing is stored and that flow is returned.
+   */
+  async insert(record: FlowRecord): Promise<FlowInserted> {
+    const first = firstFlowChange(record.id, record.taskIds.length, record.createdAt);
+    const { id, ...fields } = record;
+    const doc: FlowDocument = {
+      _id: id,
+      ...fields,
+      dedupeKey: record.idempotencyKey === null ? `id:${id}` : `key:${record.idempotencyKey}`,
+      submitted: false,
+      state: first.state,
+      version: first.version,
+      updatedAt: first.at,
+    };
+    try {
+      await guard(() => this.#flows.insertOne(doc));
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      const existing = await guard(() => this.#flows.findOne({ owner: record.owner, dedupeKey: doc.dedupeKey }));
+      // An unsubmitted holder is a submission that failed half way: it is being undone.
+      if (!existing) throw error;
+      return { inserted: false, existing: await this.#withLatest(existing) };
+    }
+    await guard(() => this.#changes.insertOne({ _id: changeId(id, 1), owner: record.owner, ...first }));
+    return { inserted: true };
+  }
+
+  /** Mark a flow submitted: all its tasks are stored and the runnable ones queued. */
+  async markSubmitted(flow: Pick<FlowRecord, 'id' | 'owner'>): Promise<void> {
+    await guard(() => this.#flows.updateOne({ owner: flow.owner, _id: flow.id }, { $set: { submitted: true } }));
+  }
+
+  /** Delete a flow and its log outright: only to undo a submission that failed. */
+  async remove(flow: Pick<FlowRecord, 'id' | 'owner'>): Promise<void> {
+    await guard(() => this.#changes.deleteMany({ owner: flow.owner, flowId: flow.id }));
+    await guard(() => this.#flows.deleteOne({ owner: flow.owner, _id: flow.id }));
+  }
+
+  /** The flow as of its newest change; null when unknown or not `ref.owner`'s. */
+  async get(ref: FlowRef): Promise<Flow | null> {
+    const filter: Filter<FlowDocument> = ref.owner === null ? { _id: ref.id } : { owner: ref.owner, _id: ref.id };
+    const doc = await guard(() => this.#flows.findOne(filter));
+    return doc && doc.submitted ? this.#withLatest(doc) : null;
+  }
+
+  /** The newest recorded change of flow `flowId`, submitted or not; null when it has none. */
+  async latest(owner: string, flowId: string): Promise<FlowChange | null> {
+    const docs = await guard(() => this.#changes.find({ owner, flowId }).sort({ version: -1 }).limit(1).toArray());
+    return docs[0] ? toChange(docs[0]) : null;
+  }
+
+  /** The changes of flow `flow` after version `after`, in version order. */
+  async changesAfter(flow: Pick<FlowRecord, 'id' | 'owner'>, after: number): Promise<FlowChange[]> {
+    const docs = await guard(() =>
+      this.#changes.find({ owner: flow.owner, flowId: flow.id, version: { $gt: after } }).sort({ version: 1 }).toArray(),
+    );
+    return docs.map(toChange);
+  }
+
+  /**
+   * Record `change` (made from the flow's version before it) unless another writer recorded that
+   * version first: false then, and the caller decides again from the newer version.
+   */
+  async append(owner: string, change: FlowChange): Promise<boolean> {
+    try {
+      await guard(() => this.#changes.insertOne({ _id: changeId(change.flowId, change.version), owner, ...change }));
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+    // The hint moves forward only; a late writer of an older change leaves it.
+    await guard(() =>
+      this.#flows.updateOne(
+        { owner, _id: change.flowId, version: { $lt: change.version } },
+        { $set: { state: change.state, version: change.version, updatedAt: change.at } },
+      ),
+    );
+    return true;
+  }
+
+  /** The states of flow `flowId`'s tasks (of those not expired). */
+  async taskStates(owner: string, flowId: string): Promise<TaskState[]> {
+    const now = this.#now();
+    const docs = await guard(() => this.#tasks.find({ owner, flowId }, { projection: { state: 1, expiresAt: 1 } }).toArray());
+    return docs.filter((d) => !isExpired(d, now)).map((d) => d.state);
+  }
+
+  /** The tasks of `owner` with the given ids that exist and have not expired, without their logs. */
+  async tasks(owner: string, ids: readonly string[]): Promise<Task[]> {
+    if (ids.length === 0) return [];
+    const docs = await guard(() => this.#tasks.find({ owner, _id: { $in: [...ids] } }, { projection: { events: 0 } }).toArray());
+    return this.#live(docs);
+  }
+
+  /** The tasks of flow `flowId` that depend on task `taskId`, without their logs. */
+  async dependents(owner: string, flowId: string, taskId: string): Promise<Task[]> {
+    const docs = await guard(() => this.#tasks.find({ owner, flowId, dependsOn: taskId }, { projection: { events: 0 } }).toArray());
+    return this.#live(docs);
+  }
+
+  /** Every task of flow `flowId` that has not expired, without their logs. */
+  async tasksOfFlow(owner: string, flowId: string): Promise<Task[]> {
+    return this.#live(await guard(() => this.#tasks.find({ owner, flowId }, { projection: { events: 0 } }).toArray()));
+  }
+
+  /**
+   * Up to `limit` flows, in id order after `afterId`, whose newest state heard of is RUNNING and
+   * that have not changed since before `before` (for the reconciler, which pages through them all).
+   */
+  async runningSince(before: Date, limit: number, afterId: string | null): Promise<FlowRecord[]> {
+    const filter: Filter<FlowDocument> = { state: 'RUNNING', submitted: true, updatedAt: { $lt: before }, ...(afterId !== null && { _id: { $gt: afterId } }) };
+    const docs = await guard(() => this.#flows.find(filter).sort({ _id: 1 }).limit(limit).toArray());
+    return docs.map(toRecord);
+  }
+
+  /** Up to `limit` flows left unsubmitted since before `before`: submissions that died half way. */
+  async unsubmittedSince(before: Date, limit: number): Promise<FlowRecord[]> {
+    const docs = await guard(() => this.#flows.find({ submitted: false, createdAt: { $lt: before } }).limit(limit).toArray());
+    return docs.map(toRecord);
+  }
+
+  async #withLatest(doc: FlowDocument): Promise<Flow> {
+    const change = (await this.latest(doc.owner, doc._id)) ?? firstFlowChange(doc._id, doc.taskIds.length, doc.createdAt);
+    return flowAt(toRecord(doc), change);
+  }
+
+  #live(docs: TaskDocument[]): Task[] {
+    const now = this.#now();
+    return docs.map(decodeTask).filter((t) => !isExpired(t, now));
+  }
+}
+
+function changeId(flowId: string, version: number): string {
+  return `${flowId}@${version}`;
+}
+
+function toChange({ _id, owner: _owner, ...change }: FlowChangeDocument): FlowChange {
+  return change;
+}
+
+function toRecord(doc: FlowDocument): FlowRecord {
+  return { id: doc._id, owner: doc.owner, name: doc.name, tags: doc.tags, idempotencyKey: doc.idempotencyKey, taskIds: doc.taskIds, createdAt: doc.createdAt };
+}

@@ -1,0 +1,179 @@
+/**
+ * Flows on the real servers and worker: a chain passing results along, a group and chord watched
+ * live with gap-free versions, the three dependency-failure policies, retryTask re-arming a failed
+ * flow, cancelFlow, refused submissions that store nothing, and owner isolation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CancelFlowDocument, EnqueueFlowDocument, FlowDocument, FlowUpdatedDocument, RetryTaskDocument, TaskEventsDocument, type FlowTaskInput } from '../../schema/generated/graphql.ts';
+import type { Principal } from '../../src/auth/principal.ts';
+import { FlowNotFoundError } from '../../src/errors.ts';
+import { builtinHandlers } from '../../worker/handlers/index.ts';
+import { errorCode, startStack, type Stack } from '../support/stack.ts';
+import { testTaskType } from '../support/task-types.ts';
+
+/** Adds `add` to the sum of its dependencies' values. */
+const step = testTaskType({
+  name: 'step',
+  input: z.object({ add: z.number() }),
+  handler: ({ add }, ctx) => {
+    const values = Object.values(ctx.dependencies).map((d) => (d.result as { value: number }).value);
+    return { value: values.reduce((a, b) => a + b, add), seen: Object.keys(ctx.dependencies).sort() };
+  },
+});
+/** Fails the first attempt of each task unless told not to; never retried by itself. */
+const failedOnce = new Set<string>();
+const flaky = testTaskType({
+  name: 'flaky',
+  input: z.object({ failFirst: z.boolean() }),
+  maxAttempts: 1,
+  handler: ({ failFirst }, ctx) => {
+    if (failFirst && !failedOnce.has(ctx.taskId)) {
+      failedOnce.add(ctx.taskId);
+      throw new Error('first try fails');
+    }
+    return { value: 1 };
+  },
+});
+/** Reports how its dependencies ended. */
+const report = testTaskType({
+  name: 'report',
+  input: z.object({}),
+  handler: (_, ctx) => Object.fromEntries(Object.entries(ctx.dependencies).map(([ref, d]) => [ref, { state: d.state, error: d.error?.message ?? null }])),
+});
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack('flows', { handlers: [...builtinHandlers, step, flaky, report] });
+});
+afterAll(() => stack?.close());
+
+const submit = async (tasks: FlowTaskInput[], name = 'test') => (await stack.client.data(EnqueueFlowDocument, { input: { name, tasks } })).enqueueFlow;
+const settled = (id: string) => stack.client.watch(FlowUpdatedDocument, { id }).completed;
+const read = async (id: string) => (await stack.client.data(FlowDocument, { id })).flow!;
+const byRef = (flow: Awaited<ReturnType<typeof read>>) => Object.fromEntries(flow.tasks.map((t) => [t.ref!, t]));
+
+describe('flows', () => {
+  it('runs a chain a → b → c, each reading the result before it; the flow SUCCEEDED with c', async () => {
+    const submitted = await submit([
+      { ref: 'c', type: 'step', input: { add: 100 }, dependsOn: ['b'] },
+      { ref: 'a', type: 'step', input: { add: 1 } },
+      { ref: 'b', type: 'step', input: { add: 10 }, dependsOn: ['a'] },
+    ]);
+    expect(submitted).toMatchObject({ name: 'test', state: 'RUNNING', version: 1, progress: 0 });
+    // In dependency order; b and c wait for theirs.
+    expect(submitted.tasks.map((t) => t.ref)).toEqual(['a', 'b', 'c']);
+    // a may have been taken by the worker before the response was made.
+    expect(submitted.tasks.map((t) => t.state).slice(1)).toEqual(['WAITING', 'WAITING']);
+    expect(submitted.tasks[1]).toMatchObject({ waitReason: 'DEPENDENCIES', flowId: submitted.id, dependsOn: [{ ref: 'a' }], parent: null, children: [] });
+
+    const updates = (await settled(submitted.id)).map((r) => r.data!.flowUpdated);
+    expect(updates.at(-1)).toMatchObject({ state: 'SUCCEEDED', progress: 1 });
+    const tasks = byRef(await read(submitted.id));
+    expect(tasks['b']!.result).toEqual({ value: 11, seen: ['a'] });
+    expect(tasks['c']!.result).toEqual({ value: 111, seen: ['b'] });
+    const events = (await stack.client.watch(TaskEventsDocument, { id: tasks['b']!.id }).completed).map((r) => r.data!.taskEvents.type);
+    expect(events).toEqual(['CREATED', 'READY', 'STARTED', 'SUCCEEDED']);
+  });
+
+  it('runs a group of 20 and a chord over them; a subscriber sees progress rise with consecutive versions', async () => {
+    const group = Array.from({ length: 20 }, (_, i): FlowTaskInput => ({ ref: `part${i}`, type: 'step', input: { add: i } }));
+    const submitted = await submit([...group, { ref: 'total', type: 'step', input: { add: 0 }, dependsOn: group.map((t) => t.ref) }]);
+    const updates = (await settled(submitted.id)).map((r) => r.data!.flowUpdated);
+    expect(updates.map((u) => u.version)).toEqual(updates.map((_, i) => i + 1));
+    const progress = updates.map((u) => u.progress);
+    expect(progress[0]).toBe(0);
+    expect(progress.at(-1)).toBe(1);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(updates.at(-1)).toMatchObject({ state: 'SUCCEEDED' });
+    expect(updates.slice(0, -1).every((u) => u.state === 'RUNNING')).toBe(true);
+    const total = byRef(await read(submitted.id))['total']!;
+    expect(total.result).toEqual({ value: 190, seen: group.map((t) => t.ref).sort() });
+  });
+
+  it('fails, skips or runs a dependent of a failed task as its policy says; the flow FAILED', async () => {
+    const submitted = await submit([
+      { ref: 'a', type: 'flaky', input: { failFirst: true } },
+      { ref: 'fails', type: 'report', input: {}, dependsOn: ['a'], onDependencyFailure: 'FAIL' },
+      { ref: 'skips', type: 'report', input: {}, dependsOn: ['a'], onDependencyFailure: 'SKIP' },
+      { ref: 'runs', type: 'report', input: {}, dependsOn: ['a'], onDependencyFailure: 'RUN' },
+      { ref: 'after', type: 'report', input: {}, dependsOn: ['fails'] },
+    ]);
+    const updates = (await settled(submitted.id)).map((r) => r.data!.flowUpdated);
+    expect(updates.at(-1)).toMatchObject({ state: 'FAILED', progress: 1 });
+    const tasks = byRef(await read(submitted.id));
+    expect(tasks['fails']).toMatchObject({ state: 'FAILED', error: { name: 'DependencyFailedError', message: `dependency "a" (task ${tasks['a']!.id}) is FAILED` } });
+    expect(tasks['after']).toMatchObject({ state: 'FAILED', error: { name: 'DependencyFailedError' } });
+    expect(tasks['skips']!.state).toBe('CANCELLED');
+    const skipped = (await stack.client.watch(TaskEventsDocument, { id: tasks['skips']!.id }).completed).map((r) => r.data!.taskEvents);
+    expect(skipped.at(-1)).toMatchObject({ type: 'SKIPPED', state: 'CANCELLED', reason: 'dependency "a" is FAILED' });
+    expect(tasks['runs']).toMatchObject({ state: 'SUCCEEDED', result: { a: { state: 'FAILED', error: 'first try fails' } } });
+  });
+
+  it('re-arms the dependents of a retried task: the FAILED flow is RUNNING again, then SUCCEEDED', async () => {
+    const submitted = await submit([
+      { ref: 'a', type: 'flaky', input: { failFirst: true } },
+      { ref: 'b', type: 'step', input: { add: 1 }, dependsOn: ['a'] },
+      { ref: 'c', type: 'step', input: { add: 1 }, dependsOn: ['b'] },
+    ]);
+    expect((await settled(submitted.id)).at(-1)!.data!.flowUpdated.state).toBe('FAILED');
+    const failed = byRef(await read(submitted.id));
+    expect([failed['b']!.state, failed['c']!.state]).toEqual(['FAILED', 'FAILED']);
+
+    await stack.client.data(RetryTaskDocument, { id: failed['a']!.id });
+    const updates = (await settled(submitted.id)).map((r) => r.data!.flowUpdated);
+    expect(updates.at(-1)).toMatchObject({ state: 'SUCCEEDED', progress: 1 });
+    // The whole story, from the flow's change log: failed, running again, then done.
+    const story = await stack.runtime.flowStore.changesAfter({ id: submitted.id, owner: 'anonymous' }, 0);
+    expect(story.map((c) => c.version)).toEqual(story.map((_, i) => i + 1));
+    const states = story.map((c) => c.state).filter((state, i, all) => state !== all[i - 1]);
+    expect(states).toEqual(['RUNNING', 'FAILED', 'RUNNING', 'SUCCEEDED']);
+    const tasks = byRef(await read(submitted.id));
+    expect(tasks['c']).toMatchObject({ state: 'SUCCEEDED', result: { value: 3 } });
+  });
+
+  it('cancels everything unfinished with cancelFlow, running tasks included; nothing starts afterwards', async () => {
+    const submitted = await submit([
+      { ref: 'long', type: 'sleep', input: { ms: 60_000, steps: 600 } },
+      { ref: 'next', type: 'step', input: { add: 1 }, dependsOn: ['long'] },
+    ]);
+    const longId = submitted.tasks[0]!.id;
+    await stack.client.watch(TaskEventsDocument, { id: longId }).until((r) => r.data?.taskEvents.type === 'STARTED');
+    const cancelled = (await stack.client.data(CancelFlowDocument, { id: submitted.id, reason: 'enough' })).cancelFlow;
+    expect(cancelled.tasks.map((t) => t.state)).toEqual(['CANCELLED', 'CANCELLED']);
+    expect((await settled(submitted.id)).at(-1)!.data!.flowUpdated).toMatchObject({ state: 'CANCELLED', progress: 1 });
+    const next = (await stack.client.watch(TaskEventsDocument, { id: submitted.tasks[1]!.id }).completed).map((r) => r.data!.taskEvents.type);
+    expect(next).toEqual(['CREATED', 'CANCELLED']);
+  });
+
+  it.each([
+    ['a cycle', [{ ref: 'a', type: 'step', input: { add: 1 }, dependsOn: ['b'] }, { ref: 'b', type: 'step', input: { add: 1 }, dependsOn: ['a'] }], /task "a" is in a dependency cycle: b → a → b|task "b"/],
+    ['an unknown ref', [{ ref: 'a', type: 'step', input: { add: 1 }, dependsOn: ['ghost'] }], /task "a" depends on unknown ref "ghost"/],
+    ['a duplicate ref', [{ ref: 'a', type: 'step', input: { add: 1 } }, { ref: 'a', type: 'step', input: { add: 2 } }], /tasks\.1\.ref: "a" is also the ref of tasks\.0/],
+    ['an unknown type', [{ ref: 'ok', type: 'step', input: { add: 1 } }, { ref: 'odd', type: 'nope', input: {} }], /task "odd": tasks\.1\.type: unknown task type "nope"/],
+    ['invalid input', [{ ref: 'ok', type: 'step', input: { add: 1 } }, { ref: 'bad', type: 'step', input: { add: 'x' }, dependsOn: ['ok'] }], /task "bad": tasks\.1\.input\.add/],
+  ] as [string, FlowTaskInput[], RegExp][])('refuses %s with BAD_USER_INPUT naming the task, storing nothing', async (_, tasks, message) => {
+    const before = await stored();
+    const result = await stack.client.request(EnqueueFlowDocument, { input: { name: 'bad', tasks } });
+    expect(errorCode(result)).toBe('BAD_USER_INPUT');
+    expect(result.errors?.[0]?.message).toMatch(message);
+    expect(await stored()).toEqual(before);
+  });
+
+  it("keeps flows to their owner: another owner's flow is null and NOT_FOUND", async () => {
+    const submitted = await submit([{ ref: 'a', type: 'step', input: { add: 1 } }]);
+    const other: Principal = { owner: 'someone-else', scopes: new Set(['tasks:read', 'tasks:write']), taskIds: null, expiresAt: null };
+    expect(await stack.runtime.flows.get(other, submitted.id)).toBeNull();
+    await expect(stack.runtime.flows.cancel(other, submitted.id, null)).rejects.toThrow(FlowNotFoundError);
+    await expect(stack.runtime.flows.watch(other, submitted.id)).rejects.toThrow(FlowNotFoundError);
+    const missing = await stack.client.request(CancelFlowDocument, { id: 'no-such-flow' });
+    expect(errorCode(missing)).toBe('NOT_FOUND');
+    await settled(submitted.id);
+  });
+});
+
+/** How many tasks and flows are stored. */
+async function stored(): Promise<{ tasks: number; flows: number }> {
+  const { db } = stack.runtime;
+  return { tasks: await db.collection('tasks').countDocuments(), flows: await db.collection('flows').countDocuments() };
+}

@@ -14,13 +14,14 @@ import { mongoServerFromEnv, startLocalServers, type LocalMongoServer } from '..
 import { endToEnd } from './end-to-end.ts';
 import { enqueue } from './enqueue.ts';
 import { fanOut } from './fan-out.ts';
+import { flowControl } from './flow-control.ts';
 import { BenchContext } from './lib/context.ts';
 import { machineInfo, markdownTable, type Row } from './lib/report.ts';
 import type { Scenario, ScenarioResult } from './lib/scenario.ts';
 import { notification } from './notification.ts';
 import { worker } from './worker.ts';
 
-const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd];
+const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd, flowControl];
 
 const METHOD = [
   'Every scenario runs its baseline(s) and taskql in alternation (A B A B …): one warm-up round, then the rounds whose medians are reported.',

@@ -88,14 +88,15 @@ export class BenchContext {
 
   /**
    * Start a taskql API or worker process in `ns`, from the build (`dist/`, which `run.ts` makes
-   * first); it is stopped at `close` unless stopped before.
+   * first); it is stopped at `close` unless stopped before. `imports` are built modules to load
+   * first (task types a scenario needs).
    */
-  async taskql(kind: 'api' | 'worker', ns: Namespace, env: Record<string, string> = {}): Promise<TaskqlProcess> {
+  async taskql(kind: 'api' | 'worker', ns: Namespace, env: Record<string, string> = {}, imports: readonly string[] = []): Promise<TaskqlProcess> {
     const { profileDir } = this.options;
     const started = await startProcess(
       kind,
       { ...ns.env, ...(profileDir && { CPU_PROFILE_DIR: profileDir }), ...env },
-      { built: true, imports: ['dist/bench/lib/gc-on-signal.js', ...(profileDir ? ['dist/bench/lib/cpu-profile.js'] : [])] },
+      { built: true, imports: ['dist/bench/lib/gc-on-signal.js', ...(profileDir ? ['dist/bench/lib/cpu-profile.js'] : []), ...imports] },
     );
     this.#cleanups.push(() => started.stop());
     return started;

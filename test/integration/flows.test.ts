@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { CancelFlowDocument, EnqueueFlowDocument, FlowDocument, FlowUpdatedDocument, RetryTaskDocument, TaskEventsDocument, type FlowTaskInput } from '../../schema/generated/graphql.ts';
 import type { Principal } from '../../src/auth/principal.ts';
 import { FlowNotFoundError } from '../../src/errors.ts';
+import { startAttempt, succeed } from '../../src/model/state-machine.ts';
+import { flowReconcilerChore } from '../../worker/flow-reconciler.ts';
 import { builtinHandlers } from '../../worker/handlers/index.ts';
 import { errorCode, startStack, type Stack } from '../support/stack.ts';
 import { testTaskType } from '../support/task-types.ts';
@@ -177,3 +179,55 @@ async function stored(): Promise<{ tasks: number; flows: number }> {
   const { db } = stack.runtime;
   return { tasks: await db.collection('tasks').countDocuments(), flows: await db.collection('flows').countDocuments() };
 }
+
+describe('flows left behind by a process that died', () => {
+  let quiet: Stack;
+  beforeAll(async () => {
+    // No worker, and a reconciler that runs only when the test says so.
+    quiet = await startStack('flows-stranded', {
+      handlers: [...builtinHandlers, step, flaky, report],
+      worker: false,
+      env: { RECONCILE_GRACE_MS: '0', RECONCILE_INTERVAL_MS: '3600000' },
+    });
+  });
+  afterAll(() => quiet?.close());
+
+  it('releases a task whose dependency was recorded final by a process that died before releasing it', async () => {
+    const { runtime } = quiet;
+    const flow = (await quiet.client.data(EnqueueFlowDocument, {
+      input: { tasks: [{ ref: 'a', type: 'step', input: { add: 1 } }, { ref: 'b', type: 'step', input: { add: 1 }, dependsOn: ['a'] }] },
+    })).enqueueFlow;
+    const [a, b] = flow.tasks.map((t) => t.id) as [string, string];
+    // What a worker writes for a, straight to the store: the recorder's follow-up never runs.
+    const pending = (await runtime.store.get({ id: a, owner: 'anonymous' }))!;
+    const started = startAttempt(pending, 'dead-worker', new Date());
+    if (!started.ok || !(await runtime.store.commit(pending, started))) throw new Error('could not start a');
+    const done = succeed(started.task, 1, { value: 1 }, new Date());
+    if (!done.ok || !(await runtime.store.commit(started.task, done))) throw new Error('could not finish a');
+    expect((await runtime.store.get({ id: b, owner: 'anonymous' }))?.state).toBe('WAITING');
+
+    expect(await flowReconcilerChore(runtime).run()).toEqual([b]);
+    const released = (await runtime.store.get({ id: b, owner: 'anonymous' }))!;
+    expect(released.state).toBe('PENDING');
+    expect(await runtime.queues.jobState(released)).toMatch(/^(waiting|prioritized)$/);
+    expect((await quiet.client.data(FlowDocument, { id: flow.id })).flow).toMatchObject({ state: 'RUNNING', version: 2, progress: 0.5 });
+    // Doing it again changes nothing.
+    expect(await flowReconcilerChore(runtime).run()).toEqual([]);
+    expect((await runtime.store.get({ id: b, owner: 'anonymous' }))?.version).toBe(released.version);
+  });
+
+  it('deletes a submission that died before storing all its tasks, and completes one that stored them', async () => {
+    const { runtime } = quiet;
+    const record = (id: string, taskIds: string[]) => ({ id, owner: 'anonymous', name: null, tags: [], idempotencyKey: null, taskIds, createdAt: new Date(Date.now() - 1000) });
+    await runtime.flowStore.insert(record('half-written', ['never-stored']));
+    // A submission whose process died after storing the tasks, before marking it submitted.
+    const whole = (await quiet.client.data(EnqueueFlowDocument, { input: { tasks: [{ ref: 'x', type: 'step', input: { add: 1 } }] } })).enqueueFlow;
+    await runtime.db.collection('flows').updateOne({ _id: whole.id as never }, { $set: { submitted: false, createdAt: new Date(Date.now() - 1000) } });
+    expect((await quiet.client.data(FlowDocument, { id: whole.id })).flow).toBeNull();
+
+    await flowReconcilerChore(runtime).run();
+    expect(await runtime.db.collection('flows').countDocuments({ _id: 'half-written' as never })).toBe(0);
+    expect(await runtime.db.collection('flow_changes').countDocuments({ flowId: 'half-written' })).toBe(0);
+    expect((await quiet.client.data(FlowDocument, { id: whole.id })).flow).toMatchObject({ state: 'RUNNING', version: 1 });
+  });
+});

@@ -162,6 +162,17 @@ describe('flows', () => {
     expect(await stored()).toEqual(before);
   });
 
+  it('returns the earlier flow for a repeated idempotency key, storing nothing more', async () => {
+    const input = { idempotencyKey: 'nightly-2026-12-01', tasks: [{ ref: 'a', type: 'step', input: { add: 1 } }] };
+    const first = (await stack.client.data(EnqueueFlowDocument, { input })).enqueueFlow;
+    const before = await stored();
+    const again = (await stack.client.data(EnqueueFlowDocument, { input })).enqueueFlow;
+    expect(again.id).toBe(first.id);
+    expect(again.tasks.map((t) => t.id)).toEqual(first.tasks.map((t) => t.id));
+    expect(await stored()).toEqual(before);
+    await settled(first.id);
+  });
+
   it("keeps flows to their owner: another owner's flow is null and NOT_FOUND", async () => {
     const submitted = await submit([{ ref: 'a', type: 'step', input: { add: 1 } }]);
     const other: Principal = { owner: 'someone-else', scopes: new Set(['tasks:read', 'tasks:write']), taskIds: null, expiresAt: null };

@@ -19,9 +19,10 @@ import { BenchContext } from './lib/context.ts';
 import { machineInfo, markdownTable, type Row } from './lib/report.ts';
 import type { Scenario, ScenarioResult } from './lib/scenario.ts';
 import { notification } from './notification.ts';
+import { outputStream } from './output-stream.ts';
 import { worker } from './worker.ts';
 
-const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd, flowControl];
+const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd, flowControl, outputStream];
 
 const METHOD = [
   'Every scenario runs its baseline(s) and taskql in alternation (A B A B …): one warm-up round, then the rounds whose medians are reported.',

@@ -57,3 +57,48 @@ export function isMessage<T extends { type: string }>(type: T['type']): (message
   return (message: unknown): message is T =>
     typeof message === 'object' && message !== null && (message as { type?: unknown }).type === type;
 }
+
+/**
+ * runner → output-subscribers: open `count` connections, kept for every round — graphql-ws
+ * connections to the API at `port`, or Redis subscriber connections to `redisUrl`.
+ */
+export interface ConnectOutputCommand {
+  type: 'connect-output';
+  kind: 'graphql' | 'redis';
+  count: number;
+  port?: number;
+  redisUrl?: string;
+}
+
+/**
+ * runner → output-subscribers: subscribe every connection, each expecting `expected` chunks —
+ * `taskOutput` with `query` and `variables`, or Redis `channel` — and time each chunk from its
+ * `at` to its arrival.
+ */
+export interface SubscribeOutputCommand {
+  type: 'subscribe-output';
+  expected: number;
+  query?: string;
+  variables?: Record<string, unknown>;
+  channel?: string;
+}
+
+/** output-subscribers → runner: the connections are open, or every subscription is sent (graphql) or confirmed (redis). */
+export interface OutputReadyMessage {
+  type: 'output-connected' | 'output-opened';
+}
+
+/**
+ * output-subscribers → runner: every subscriber has had its `expected` chunks. `deliveries` counts
+ * them all, `inOrder` says whether each subscriber got seq 1, 2, … with none missing or twice,
+ * latencies are write → arrival (ms), `firstAt` / `lastAt` the wall times of the first and last arrival.
+ */
+export interface OutputDoneMessage {
+  type: 'output-done';
+  deliveries: number;
+  inOrder: boolean;
+  p50: number;
+  p99: number;
+  firstAt: number;
+  lastAt: number;
+}

@@ -23,7 +23,11 @@
  * - `latest`: a snapshot stream — the newest result is the state, so a subscriber that joins is
  *   sent it first, then what follows (`taskUpdated`: the shared stream watched the bus before it
  *   read, so nothing between the newest result and the next is missed);
- * - `live`: a feed with no replay — a subscriber that joins gets what follows (`taskFeed`).
+ * - `live`: a feed with no replay — a subscriber that joins gets what follows (`taskFeed`);
+ * - `fresh`: a replay from the subscriber's own position — a subscriber may join only until the
+ *   first result was sent, and after it the next one with the same arguments opens a shared
+ *   subscription of its own (`taskOutput`, `taskLogs`: a hundred browsers that open one task's
+ *   output together share one execution per chunk).
  * `taskEvents` replays from the subscriber's own `afterVersion`, and `queueStatsUpdated` starts
  * with one result per queue, so neither is shared.
  *
@@ -40,12 +44,14 @@ import type { Principal } from '../auth/principal.ts';
 import { toContractError } from './errors.ts';
 
 /** How a subscriber joining a shared subscription late is served (see above). */
-export type Joining = 'latest' | 'live';
+export type Joining = 'latest' | 'live' | 'fresh';
 
 /** taskql's shared root fields. */
 export const SHARED_FIELDS: ReadonlyMap<string, Joining> = new Map([
   ['taskUpdated', 'latest'],
   ['taskFeed', 'live'],
+  ['taskOutput', 'fresh'],
+  ['taskLogs', 'fresh'],
 ]);
 
 /**
@@ -53,6 +59,12 @@ export const SHARED_FIELDS: ReadonlyMap<string, Joining> = new Map([
  * must not make the process hold an unbounded backlog for it (as `taskFeed` does per feed).
  */
 export const SUBSCRIBER_BACKLOG = 1000;
+
+/**
+ * The same for `fresh` subscriptions, whose results are small and come in bursts (a handler's
+ * output chunks, thousands a second): ten seconds of a fast stream.
+ */
+export const FRESH_SUBSCRIBER_BACKLOG = 20_000;
 
 /** One event's result, and the deliveries its execution reported. */
 interface Delivery {
@@ -90,7 +102,8 @@ export function useSharedSubscriptions(fields: ReadonlyMap<string, Joining> = SH
   const subscribe = async (args: ExecutionArgs, joining: Joining): Promise<ExecutionResult | AsyncIterableIterator<ExecutionResult>> => {
     const key = keyOf(args);
     let subscription = shared.get(key);
-    if (!subscription) shared.set(key, (subscription = open(args, key, joining)));
+    // A `fresh` one that has sent something cannot replay it to a newcomer, who gets its own.
+    if (!subscription || (subscription.joining === 'fresh' && subscription.latest)) shared.set(key, (subscription = open(args, key, joining)));
     const failed = await subscription.opened;
     if (failed) return failed;
     // Ended while this subscriber waited for it to open: start afresh.
@@ -182,9 +195,10 @@ class MemberStream implements AsyncIterableIterator<ExecutionResult> {
   /** A result for this subscriber; one that has fallen too far behind is ended instead. */
   offer(delivery: Delivery): void {
     if (this.#end) return;
-    if (this.#queue.length >= SUBSCRIBER_BACKLOG) {
+    const backlog = this.#subscription.joining === 'fresh' ? FRESH_SUBSCRIBER_BACKLOG : SUBSCRIBER_BACKLOG;
+    if (this.#queue.length >= backlog) {
       this.#queue = [];
-      this.finish({ error: new Error(`the subscriber fell more than ${SUBSCRIBER_BACKLOG} results behind and was ended`) });
+      this.finish({ error: new Error(`the subscriber fell more than ${backlog} results behind and was ended`) });
       return;
     }
     this.#queue.push(delivery);

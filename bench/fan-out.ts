@@ -13,19 +13,15 @@ import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse, print } from 'graphql';
 import { TaskFeedDocument, TaskUpdatedDocument } from '../schema/generated/graphql.ts';
-import { isMessage, type DeliveredMessage, type ListeningMessage, type ReadyMessage, type SubscribeCommand } from './children/protocol.ts';
+import { isMessage, type ListeningMessage, type SubscribeCommand } from './children/protocol.ts';
 import { alternate } from './lib/alternate.ts';
-import { memoryOf, nextMessage, stopChild, wallNow, within, type BenchContext, type MemoryReading } from './lib/context.ts';
+import { memoryOf, nextMessage, stopChild, wallNow, type BenchContext, type MemoryReading } from './lib/context.ts';
 import { ChangeDriver } from './lib/direct.ts';
 import { connect, subscribe } from './lib/graphql.ts';
 import type { Row } from './lib/report.ts';
 import { roundsFor, type Scenario } from './lib/scenario.ts';
 import { percentile, medianOf } from './lib/stats.ts';
-
-/** How long N subscribers may take to connect and subscribe. */
-const READY_TIMEOUT_MS = 180_000;
-/** Sockets per subscriber process: well under its file-descriptor limit. */
-const SOCKETS_PER_CHILD = 5_000;
+import { openSubscribers, reachAll } from './lib/subscribers.ts';
 
 /** The tag of the one driven task in ten that `taskFeed` subscribers ask for. */
 const MATCH_TAG = 'fan-out-match';
@@ -166,25 +162,15 @@ async function measure(ctx: BenchContext, subscription: FanOutSubscription, n: n
   };
 
   const before = { taskql: await memoryOf(api.child.pid!), raw: await memoryOf(rawServer.pid!) };
-  const open = async (kind: SubscribeCommand['kind'], port: number) => {
-    const children: ChildProcess[] = [];
-    for (let first = 0; first < n; first += SOCKETS_PER_CHILD) {
-      const child = ctx.child('subscribers');
-      child.send({
-        type: 'subscribe',
-        kind,
-        port,
-        count: Math.min(SOCKETS_PER_CHILD, n - first),
-        field: subscription.field,
-        ...(kind === 'graphql' && { query: subscription.query, variables: subscription.variables(taskId) }),
-      } satisfies SubscribeCommand);
-      children.push(child);
-    }
-    const waitFor = (type: ReadyMessage['type']) =>
-      Promise.all(children.map((child) => nextMessage(child, (m): m is ReadyMessage => isMessage<ReadyMessage>(type)(m), READY_TIMEOUT_MS)));
-    const ready = waitFor('ready');
-    ready.catch(() => {});
-    await waitFor('opened');
+  const open = async (kind: SubscribeCommand['kind'], port: number): Promise<ChildProcess[]> => {
+    const { children, opened, ready } = openSubscribers(ctx, {
+      kind,
+      ports: [port],
+      count: n,
+      field: subscription.field,
+      ...(kind === 'graphql' && { query: subscription.query, variables: subscription.variables(taskId) }),
+    });
+    await opened;
     await probeUntil(ready);
     return children;
   };
@@ -198,15 +184,6 @@ async function measure(ctx: BenchContext, subscription: FanOutSubscription, n: n
   const rssPerConnection = perConnection('rss');
   const heapPerConnection = perConnection('heap');
 
-  /** Time from `trigger` (which says when it fired) to the last child reporting event `version`. */
-  const reachAll = async (children: ChildProcess[], version: number, trigger: () => Promise<number>) => {
-    const delivered = children.map((child) =>
-      nextMessage(child, (m): m is DeliveredMessage => isMessage<DeliveredMessage>('delivered')(m) && m.version === version, 60_000),
-    );
-    const firedAt = await trigger();
-    const reports = await within(Promise.all(delivered), 60_000, `event ${version} reaching ${n} subscribers`);
-    return Math.max(...reports.map((r) => r.last)) - firedAt;
-  };
   const summary = (times: number[]): Round => ({ p50: percentile(times, 50), p99: percentile(times, 99) });
   const publisher = ctx.redis();
   let rawVersion = 0;

@@ -20,9 +20,10 @@ import { machineInfo, markdownTable, type Row } from './lib/report.ts';
 import type { Scenario, ScenarioResult } from './lib/scenario.ts';
 import { notification } from './notification.ts';
 import { outputStream } from './output-stream.ts';
+import { scaling } from './scaling.ts';
 import { worker } from './worker.ts';
 
-const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd, flowControl, outputStream];
+const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd, flowControl, outputStream, scaling];
 
 const METHOD = [
   'Every scenario runs its baseline(s) and taskql in alternation (A B A B …): one warm-up round, then the rounds whose medians are reported.',
@@ -32,6 +33,7 @@ const METHOD = [
   'Fan-out subscribers live in forked processes (≤ 5,000 sockets each) and report when an event reached all of them; times there are `performance.timeOrigin + performance.now()` wall time, which agrees across processes of one machine.',
   'RSS per connection is the growth of the server process\'s resident memory from before connecting to after all subscriptions are live, divided by their number; each reading follows a full garbage collection in that process (through its inspector), so garbage from delivering while subscribers connect is not counted as what the connections hold. Heap + buffers per connection is the same growth of V8\'s heap and of memory outside it (`heapUsed + external`), read at the same moments: steadier than resident memory, which freed pages blur from run to run.',
   'Each scenario has its own MongoDB database and Redis prefix, dropped afterwards.',
+  'Scaling compares taskql with itself: each row is N processes against one process doing the same work, so its ratio is the scaling factor; it runs on mongo-java-server only. All processes share the machine\'s cores with the load generator, so the factor is bounded by the cores, not only by taskql.',
 ];
 
 const { values } = parseArgs({

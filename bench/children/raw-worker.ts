@@ -3,7 +3,8 @@
  * taskql's. With TRACK unset its processor does nothing (the floor of BullMQ); with TRACK=mongo
  * it makes by hand the writes a tracking worker cannot avoid — read the task, one
  * version-guarded update for STARTED and one for SUCCEEDED, each followed by a publish — with
- * nothing else (the floor of any tracking design). Env: REDIS_URL, REDIS_PREFIX, CONCURRENCY,
+ * nothing else (the floor of any tracking design), with the filters taskql's store sends (the
+ * shard key and `_id`, docs/mongodb-sharding.md), so that the same indexes serve them. Env: REDIS_URL, REDIS_PREFIX, CONCURRENCY,
  * QUEUE; with TRACK=mongo also MONGO_URL, MONGO_DB, CHANNEL.
  */
 import { Worker, type Job } from 'bullmq';
@@ -17,17 +18,17 @@ const connection = new Redis(process.env['REDIS_URL']!, { maxRetriesPerRequest: 
 /** The hand-made tracking: what each job of the TRACK=mongo baseline costs, and how to close it. */
 async function tracker(): Promise<{ run: (job: Job<TaskJobData>) => Promise<void>; close: () => Promise<void> }> {
   const mongo = await new MongoClient(process.env['MONGO_URL']!).connect();
-  const tasks = mongo.db(process.env['MONGO_DB']).collection<{ _id: string; version: number }>('tasks');
+  const tasks = mongo.db(process.env['MONGO_DB']).collection<{ _id: string; owner: string; dedupeKey: string; version: number }>('tasks');
   const publisher = new Redis(process.env['REDIS_URL']!);
   const channel = process.env['CHANNEL']!;
   const run = async (job: Job<TaskJobData>) => {
-    const id = job.data.taskId;
-    const task = await tasks.findOne({ _id: id }, { projection: { version: 1 } });
+    const { taskId: id, owner } = job.data;
+    const task = await tasks.findOne({ owner: owner!, _id: id }, { projection: { version: 1, dedupeKey: 1 } });
     if (!task) throw new Error(`no task ${id}`);
     for (const [k, state] of [[1, 'RUNNING'], [2, 'SUCCEEDED']] as const) {
       const at = new Date();
       await tasks.updateOne(
-        { _id: id, version: task.version + k - 1 },
+        { owner: owner!, dedupeKey: task.dedupeKey, _id: id, version: task.version + k - 1 },
         { $set: { state, version: task.version + k, updatedAt: at }, $push: { events: { version: task.version + k, state, at } } },
       );
       await publisher.publish(channel, `${id}:${task.version + k}`);

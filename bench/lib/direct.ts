@@ -13,7 +13,7 @@ import { EventBus } from '../../src/events/event-bus.ts';
 import { PubSub } from '../../src/redis/pubsub.ts';
 import { createTask, reportProgress, startAttempt, type Transition } from '../../src/model/state-machine.ts';
 import type { Task } from '../../src/model/task.ts';
-import { bullQueueName, jobOptions, type TaskJobData } from '../../src/queue/task-queues.ts';
+import { bullQueueName, jobData, jobOptions, type TaskJobData } from '../../src/queue/task-queues.ts';
 import { encodeTask, type TaskDocument } from '../../src/store/task-document.ts';
 import { TaskStore } from '../../src/store/task-store.ts';
 import { wallNow, type BenchContext, type Namespace } from './context.ts';
@@ -72,13 +72,13 @@ export class DirectEnqueuer {
   async one(i: number): Promise<void> {
     const created = newEchoTask({ n: i });
     await this.#tasks.insertOne(encodeTask(created.task, created.logged));
-    await this.queue.add(created.task.type, { taskId: created.task.id }, jobOptions(created.task, new Date()));
+    await this.queue.add(created.task.type, jobData(created.task), jobOptions(created.task, new Date()));
   }
 
   /** A job alone, as taskql would queue it, with no task stored: raw BullMQ's cost. */
   async jobOnly(i: number): Promise<void> {
     const { task } = newEchoTask({ n: i });
-    await this.queue.add(task.type, { taskId: task.id }, jobOptions(task, new Date()));
+    await this.queue.add(task.type, jobData(task), jobOptions(task, new Date()));
   }
 
   /** Many tasks: insertMany, then addBulk — the two writes `enqueueTasks` must make. */
@@ -86,7 +86,7 @@ export class DirectEnqueuer {
     const now = new Date();
     const created = Array.from({ length: count }, (_, k) => newEchoTask({ n: from + k }, now));
     if (store) await this.#tasks.insertMany(created.map((c) => encodeTask(c.task, c.logged)), { ordered: false });
-    await this.queue.addBulk(created.map(({ task }) => ({ name: task.type, data: { taskId: task.id }, opts: jobOptions(task, now) })));
+    await this.queue.addBulk(created.map(({ task }) => ({ name: task.type, data: jobData(task), opts: jobOptions(task, now) })));
   }
 
   async #close(): Promise<void> {

@@ -24,7 +24,7 @@ export interface TaskJobData {
 }
 
 /** The data of `task`'s job, queued in the active trace context. */
-function jobData(task: Task): TaskJobData {
+export function jobData(task: Task): TaskJobData {
   const trace = activeTraceCarrier();
   const data = { taskId: task.id, owner: task.owner };
   return trace ? { ...data, trace } : data;

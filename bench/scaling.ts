@@ -1,5 +1,5 @@
 /**
- * Scenario 7, scaling: how throughput and delivery grow with processes, each setting against one
+ * Scenario 8, scaling: how throughput and delivery grow with processes, each setting against one
  * process doing the same work (the row's ratio is the scaling factor).
  * - worker: `echo` tasks worked off by 1, 2 and 4 taskql worker processes (concurrency 50 each),
  *   jobs queued while the queue is paused and timed from resume, as in the worker scenario;
@@ -52,7 +52,7 @@ export const scaling: Scenario = {
     const rows: Row[] = [
       ...workerCounts.slice(1).map(
         (k): Row => ({
-          scenario: '7 scaling, worker',
+          scenario: '8 scaling, worker',
           measure: `echo, ${k} worker processes (concurrency ${WORKER_CONCURRENCY} each), ${workers.tasks.toLocaleString('en-US')} jobs`,
           baseline: '1 worker process',
           baselineValue: workers.medians[1]!,
@@ -62,7 +62,7 @@ export const scaling: Scenario = {
         }),
       ),
       {
-        scenario: '7 scaling, enqueue',
+        scenario: '8 scaling, enqueue',
         measure: `enqueueTask, HTTP, concurrency ${ENQUEUE_CONCURRENCY}, 2 API processes`,
         baseline: '1 API process',
         baselineValue: enqueue.medians.one,
@@ -71,7 +71,7 @@ export const scaling: Scenario = {
         compare: 'ratio',
       },
       {
-        scenario: '7 scaling, fan-out',
+        scenario: '8 scaling, fan-out',
         measure: `taskUpdated, ${fanOut.subscribers.toLocaleString('en-US')} subscribers over ${FAN_OUT_APIS} API processes: deliveries/s (at p50)`,
         baseline: '1 API process',
         baselineValue: fanOut.subscribers / (fanOut.medians.one / 1000),

@@ -2,6 +2,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.ts';
 import { JsonView } from '../components/json-view.tsx';
 import { StateChip } from '../components/state-chip.tsx';
+import { TaskLog } from '../components/task-log.tsx';
+import { TaskOutput } from '../components/task-output.tsx';
 import { WaitReasonChip } from '../components/wait-reason.tsx';
 import { TaskProgress } from '../components/task-progress.tsx';
 import { styleOf } from '../enums.ts';
@@ -19,8 +21,8 @@ import { useApi, useNow } from '../hooks.ts';
 import { gapLabel, timelineEntries } from '../timeline.ts';
 
 /**
- * One task's page: its state and progress, input, result or error, attempts, and the timeline of
- * every recorded event — replayed from version 0 by `taskEvents`, then live. Events are kept by
+ * One task's page: its state and progress, input, result or error, its output and log as they are
+ * written, attempts, and the timeline of every recorded event — replayed from version 0 by `taskEvents`, then live. Events are kept by
  * version, so a replay after a reconnection or a retry adds nothing twice.
  */
 export function TaskPage({ id }: { id: string }) {
@@ -135,6 +137,8 @@ export function TaskPage({ id }: { id: string }) {
           {task.error ? <ErrorView error={task.error} /> : <JsonView value={task.result} label="Result" />}
         </section>
       </div>
+      <TaskOutput id={id} generation={generation} />
+      <TaskLog id={id} generation={generation} />
       <section aria-labelledby="attempts-title">
         <h2 id="attempts-title">Attempts</h2>
         {task.attempts.length === 0 ? (

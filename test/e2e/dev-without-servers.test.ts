@@ -26,6 +26,7 @@ it('npm run dev with no servers to find or fetch says what it tried and what to 
     MONGO_URL: '',
     REDIS_URL: '',
     TASKQL_TEST_MONGO: '',
+    TASKQL_TEST_REDIS: '', // one Redis, the one this test is about
     MONGOMS_SYSTEM_BINARY: '',
     MONGOMS_DOWNLOAD_MIRROR: closed,
     MONGOMS_DOWNLOAD_DIR: join(dir, 'mongodb-binaries'),

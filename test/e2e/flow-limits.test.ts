@@ -15,6 +15,7 @@ import { waitUntil } from '../support/wait.ts';
 let processes: TaskqlProcess[] = [];
 let api: TestClient;
 const redisUrl = inject('redisUrl');
+const cluster = inject('redisTopology') === 'cluster';
 
 beforeAll(async () => {
   const env = testEnv('flow-limits', { WORKER_LOCK_MS: '2000', WORKER_CONCURRENCY: '10' });
@@ -39,7 +40,7 @@ afterAll(async () => {
 async function enqueue(type: string, tenant: string, count: number, ms: number, key: string): Promise<string[]> {
   const ids: string[] = [];
   for (let from = 0; from < count; from += 1000) {
-    const inputs = Array.from({ length: Math.min(1000, count - from) }, () => ({ type, input: { tenant, ms, log: { redisUrl, key } } }));
+    const inputs = Array.from({ length: Math.min(1000, count - from) }, () => ({ type, input: { tenant, ms, log: { redisUrl, key, cluster } } }));
     const { enqueueTasks } = await api.data(EnqueueTasksDocument, { inputs });
     ids.push(...enqueueTasks.map((e) => e.task.id));
   }
@@ -57,7 +58,7 @@ describe('per-key limits across three worker processes', () => {
     const key = 'log:concurrency';
     await Promise.all(['acme', 'globex', 'initech'].map((tenant) => enqueue('tenant-limited', tenant, 20, 40, key)));
     await waitUntil('all 60 succeeded', async () => (await succeeded('tenant-limited')) === 60, { timeoutMs: 60_000 });
-    const marks = await readMarks(redisUrl, key);
+    const marks = await readMarks(redisUrl, key, cluster);
     expect(marks.filter((m) => m.mark === 'start')).toHaveLength(60);
     // Exactly 2: the limit held, and was used (the tasks of a tenant did run side by side).
     expect(Object.fromEntries(mostAtOnce(marks))).toEqual({ acme: 2, globex: 2, initech: 2 });
@@ -93,10 +94,10 @@ describe('per-key limits across three worker processes', () => {
     // B's tasks are admitted (or parked) before the enqueue answers: from here on they wait for workers.
     const [s2, us2] = await readRedisTime();
     const answeredAtMs = s2 * 1000 + Math.floor(us2 / 1000);
-    await waitUntil("B's 10 ended", async () => (await readMarks(redisUrl, key)).filter((m) => m.tenant === 'tenant-b' && m.mark === 'end').length === 10, {
+    await waitUntil("B's 10 ended", async () => (await readMarks(redisUrl, key, cluster)).filter((m) => m.tenant === 'tenant-b' && m.mark === 'end').length === 10, {
       timeoutMs: 60_000,
     });
-    const marks = await readMarks(redisUrl, key);
+    const marks = await readMarks(redisUrl, key, cluster);
     const bStarts = starts(marks, 'tenant-b');
     const aStartsBeforeB = starts(marks, 'tenant-a').filter((t) => t > answeredAtMs && t < bStarts[0]!).length;
     console.log(

@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CancelTaskDocument,
   EnqueueTaskDocument,
+  PauseQueueDocument,
+  ResumeQueueDocument,
   TaskDocument,
   TaskEventsDocument,
   TaskFeedDocument,
@@ -51,8 +53,17 @@ const events = (results: { data?: { taskEvents: { version: number; type: string 
 
 describe('two API processes and a worker process', () => {
   it('streams a sleep enqueued on API 1 to a subscriber on API 2: CREATED, STARTED, PROGRESS…, SUCCEEDED', async () => {
+    // The queue is paused until the subscriber on API 2 has the first event, so that it is live
+    // from the start: a late one would rightly be replayed only the latest of superseded progress.
+    await api1.data(PauseQueueDocument, { name: 'default' });
     const { enqueueTask } = await api1.data(EnqueueTaskDocument, { input: { type: 'sleep', input: { ms: 500, steps: 5 } } });
-    const results = await api2.watch(TaskEventsDocument, { id: enqueueTask.task.id }).completed;
+    const watched = api2.watch(TaskEventsDocument, { id: enqueueTask.task.id });
+    try {
+      await waitUntil('the subscriber on API 2 has the first event', () => watched.results.length > 0);
+    } finally {
+      await api1.data(ResumeQueueDocument, { name: 'default' });
+    }
+    const results = await watched.completed;
     const seen = events(results);
     expect(seen.slice(0, 2)).toEqual(['1:CREATED', '2:STARTED']);
     expect(seen.at(-1)).toMatch(/:SUCCEEDED$/);

@@ -77,7 +77,6 @@ async function runThroughFailover(topology: LocalRedisTopology): Promise<void> {
   const env = testEnv(`fault_${topology}`, {
     ...servers.redisEnv,
     WORKER_LOCK_MS: '2000',
-    DEPENDENCY_TIMEOUT_MS: '1000',
     // Replication is asynchronous: a job the dead master had not passed on is queued again.
     RECONCILE_INTERVAL_MS: '1000',
     RECONCILE_GRACE_MS: '2000',

@@ -6,7 +6,7 @@
  * an in-process stack takes `limitedHandlers`.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { z } from 'zod';
 import { customTaskTypes } from '../../src/tasks/catalog.ts';
 import type { AnyTaskType } from '../../src/tasks/task-type.ts';
@@ -26,14 +26,21 @@ export interface AttemptMark {
   atMs: number;
 }
 
-const input = z.object({ tenant: z.string(), ms: z.number().int().min(0).max(60_000), log: z.object({ redisUrl: z.string(), key: z.string() }) });
+/** Where the attempt log is: a Redis server, or with `cluster` a node of the Redis Cluster the log key lives on. */
+const logPlace = z.object({ redisUrl: z.string(), key: z.string(), cluster: z.boolean().optional() });
+const input = z.object({ tenant: z.string(), ms: z.number().int().min(0).max(60_000), log: logPlace });
 type LimitedInput = z.infer<typeof input>;
 
-const connections = new Map<string, Redis>();
+/** A connection to the log's Redis: a cluster client follows the key to its node. */
+function logConnection(log: z.infer<typeof logPlace>): Redis | Cluster {
+  return log.cluster ? new Cluster([log.redisUrl]) : new Redis(log.redisUrl);
+}
+
+const connections = new Map<string, Redis | Cluster>();
 async function mark({ tenant, log }: LimitedInput, taskId: string, which: AttemptMark['mark']): Promise<void> {
   let redis = connections.get(log.redisUrl);
   if (!redis) {
-    redis = new Redis(log.redisUrl);
+    redis = logConnection(log);
     connections.set(log.redisUrl, redis);
   }
   const [seconds, micros] = await redis.time();
@@ -67,9 +74,9 @@ export const tenantRated = testTaskType({
 /** Both types' handlers, for an in-process stack. */
 export const limitedHandlers: readonly AnyTaskHandler[] = [tenantLimited, tenantRated];
 
-/** The attempt log under `key`, as the handlers wrote it. */
-export async function readMarks(redisUrl: string, key: string): Promise<AttemptMark[]> {
-  const redis = new Redis(redisUrl);
+/** The attempt log under `key`, as the handlers wrote it (`cluster`: `redisUrl` is a node of a Redis Cluster). */
+export async function readMarks(redisUrl: string, key: string, cluster = false): Promise<AttemptMark[]> {
+  const redis = logConnection({ redisUrl, key, cluster });
   try {
     return (await redis.lrange(key, 0, -1)).map((line) => JSON.parse(line) as AttemptMark);
   } finally {

@@ -14,13 +14,26 @@ import { builtinHandlers } from '../../worker/handlers/index.ts';
 import { errorCode, startStack, type Stack } from '../support/stack.ts';
 import { testTaskType } from '../support/task-types.ts';
 
+/** `add` plus the sum of the dependencies' values, and which dependencies were seen. */
+const sumOf = (add: number, dependencies: Record<string, { result: unknown }>) => ({
+  value: Object.values(dependencies).reduce((sum, d) => sum + (d.result as { value: number }).value, add),
+  seen: Object.keys(dependencies).sort(),
+});
 /** Adds `add` to the sum of its dependencies' values. */
 const step = testTaskType({
   name: 'step',
   input: z.object({ add: z.number() }),
-  handler: ({ add }, ctx) => {
-    const values = Object.values(ctx.dependencies).map((d) => (d.result as { value: number }).value);
-    return { value: values.reduce((a, b) => a + b, add), seen: Object.keys(ctx.dependencies).sort() };
+  handler: ({ add }, ctx) => sumOf(add, ctx.dependencies),
+});
+/** As `step`, once the test opens the gate: so a subscriber is live before the flow first changes. */
+let openGate = () => {};
+const gate = new Promise<void>((resolve) => (openGate = resolve));
+const gatedStep = testTaskType({
+  name: 'gated-step',
+  input: z.object({ add: z.number() }),
+  handler: async ({ add }, ctx) => {
+    await gate;
+    return sumOf(add, ctx.dependencies);
   },
 });
 /** Fails the first attempt of each task unless told not to; never retried by itself. */
@@ -46,7 +59,7 @@ const report = testTaskType({
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack('flows', { handlers: [...builtinHandlers, step, flaky, report] });
+  stack = await startStack('flows', { handlers: [...builtinHandlers, step, gatedStep, flaky, report] });
 });
 afterAll(() => stack?.close());
 
@@ -79,9 +92,12 @@ describe('flows', () => {
   });
 
   it('runs a group of 20 and a chord over them; a subscriber sees progress rise with consecutive versions', async () => {
-    const group = Array.from({ length: 20 }, (_, i): FlowTaskInput => ({ ref: `part${i}`, type: 'step', input: { add: i } }));
+    const group = Array.from({ length: 20 }, (_, i): FlowTaskInput => ({ ref: `part${i}`, type: 'gated-step', input: { add: i } }));
     const submitted = await submit([...group, { ref: 'total', type: 'step', input: { add: 0 }, dependsOn: group.map((t) => t.ref) }]);
-    const updates = (await settled(submitted.id)).map((r) => r.data!.flowUpdated);
+    const watch = stack.client.watch(FlowUpdatedDocument, { id: submitted.id });
+    await watch.until(() => true);
+    openGate();
+    const updates = (await watch.completed).map((r) => r.data!.flowUpdated);
     expect(updates.map((u) => u.version)).toEqual(updates.map((_, i) => i + 1));
     const progress = updates.map((u) => u.progress);
     expect(progress[0]).toBe(0);
@@ -196,7 +212,7 @@ describe('flows left behind by a process that died', () => {
   beforeAll(async () => {
     // No worker, and a reconciler that runs only when the test says so.
     quiet = await startStack('flows-stranded', {
-      handlers: [...builtinHandlers, step, flaky, report],
+      handlers: [...builtinHandlers, step, gatedStep, flaky, report],
       worker: false,
       env: { RECONCILE_GRACE_MS: '0', RECONCILE_INTERVAL_MS: '3600000' },
     });

@@ -7,8 +7,9 @@
  * - fan-out: one recorded change reaching N `taskUpdated` subscribers, all on 1 API process or
  *   spread over 3 (one task per setting, so each change goes to one setting's subscribers), as
  *   deliveries per second at the median time to reach all.
- * Runs on mongo-java-server only (skipped on FerretDB, whose writes would bound every row): the
- * curve is meant to show taskql, not the store. Every setting of a part has its own processes and
+ * Each on a single Redis and then on a local Redis Cluster of 3 masters and 3 replicas (quick
+ * mode: a single Redis alone). Runs on mongo-java-server only (skipped on FerretDB, whose writes
+ * would bound every row): the curve is meant to show taskql, not the store. Every setting of a part has its own processes and
  * they alternate round by round (A B A B …), so load on the shared machine hits all alike.
  */
 import { performance } from 'node:perf_hooks';
@@ -18,7 +19,8 @@ import { PubSub } from '../src/redis/pubsub.ts';
 import { EnqueueTaskDocument, TaskUpdatedDocument } from '../schema/generated/graphql.ts';
 import type { TaskqlProcess } from '../test/support/processes.ts';
 import { alternate } from './lib/alternate.ts';
-import { pool, wallNow, within, type BenchContext, type Namespace } from './lib/context.ts';
+import { startLocalRedis } from '../scripts/local-servers.ts';
+import { BenchContext, pool, wallNow, within, type Namespace } from './lib/context.ts';
 import { ChangeDriver, DirectEnqueuer, echoInput } from './lib/direct.ts';
 import { request } from './lib/graphql.ts';
 import type { Row } from './lib/report.ts';
@@ -38,7 +40,24 @@ export const scaling: Scenario = {
     if (typeof build['ferretdbVersion'] === 'string') {
       return { rows: [], details: { skipped: 'runs on mongo-java-server only: on FerretDB the store bounds every row' } };
     }
-    const quick = ctx.options.quick;
+    const single = await measureOn(ctx, 'single Redis');
+    if (ctx.options.quick) return { rows: single.rows, details: { single: single.details } };
+    // The same on a local Redis Cluster (3 masters, 3 replicas), with a context of its own.
+    const cluster = await startLocalRedis('cluster');
+    const clusterCtx = await BenchContext.open(ctx.options, { ...ctx.servers, ...cluster });
+    try {
+      const clustered = await measureOn(clusterCtx, 'Redis Cluster');
+      return { rows: [...single.rows, ...clustered.rows], details: { single: single.details, cluster: { servers: cluster.describe, ...clustered.details } } };
+    } finally {
+      await clusterCtx.close();
+      await cluster.stop();
+    }
+  },
+};
+
+/** Every part of the scenario on `ctx`'s servers; `redis` names their Redis in the rows. */
+async function measureOn(ctx: BenchContext, redis: string): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
+  const quick = ctx.options.quick;
     const workerCounts = quick ? [1, 2] : [1, 2, 4];
     const workers = await workerScaling(ctx, workerCounts, quick ? 20 : 400);
     // One set of API processes serves both parts (no worker runs in it): starting processes is
@@ -52,7 +71,7 @@ export const scaling: Scenario = {
     const rows: Row[] = [
       ...workerCounts.slice(1).map(
         (k): Row => ({
-          scenario: '8 scaling, worker',
+          scenario: `8 scaling, worker, ${redis}`,
           measure: `echo, ${k} worker processes (concurrency ${WORKER_CONCURRENCY} each), ${workers.tasks.toLocaleString('en-US')} jobs`,
           baseline: '1 worker process',
           baselineValue: workers.medians[1]!,
@@ -62,7 +81,7 @@ export const scaling: Scenario = {
         }),
       ),
       {
-        scenario: '8 scaling, enqueue',
+        scenario: `8 scaling, enqueue, ${redis}`,
         measure: `enqueueTask, HTTP, concurrency ${ENQUEUE_CONCURRENCY}, 2 API processes`,
         baseline: '1 API process',
         baselineValue: enqueue.medians.one,
@@ -71,7 +90,7 @@ export const scaling: Scenario = {
         compare: 'ratio',
       },
       {
-        scenario: '8 scaling, fan-out',
+        scenario: `8 scaling, fan-out, ${redis}`,
         measure: `taskUpdated, ${fanOut.subscribers.toLocaleString('en-US')} subscribers over ${FAN_OUT_APIS} API processes: deliveries/s (at p50)`,
         baseline: '1 API process',
         baselineValue: fanOut.subscribers / (fanOut.medians.one / 1000),
@@ -81,8 +100,7 @@ export const scaling: Scenario = {
       },
     ];
     return { rows, details: { workers, enqueue, fanOut } };
-  },
-};
+}
 
 /** tasks/s of `tasks` echo jobs worked off by each number of worker processes in `counts`. */
 async function workerScaling(ctx: BenchContext, counts: readonly number[], tasks: number) {

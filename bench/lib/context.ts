@@ -8,10 +8,12 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
 import type { LocalServers } from '../../scripts/local-servers.ts';
 import { PACKAGE_ROOT } from '../../src/package-root.ts';
+import type { RedisConnection } from '../../src/redis/connections.ts';
+import { parseRedisNodes } from '../../src/redis/topology.ts';
 import { startProcess, type TaskqlProcess } from '../../test/support/processes.ts';
 import { memoryReportOf } from './memory-report.ts';
 
@@ -71,7 +73,7 @@ export class BenchContext {
       env: {
         MONGO_URL: this.servers.mongoUrl,
         MONGO_DB: dbName,
-        REDIS_URL: this.servers.redisUrl,
+        ...this.servers.redisEnv,
         REDIS_PREFIX: prefix,
         GRAPHIQL: 'false',
         CLEANUP_INTERVAL_MS: '3600000',
@@ -114,9 +116,15 @@ export class BenchContext {
     return child;
   }
 
-  /** A Redis connection to the run's server, closed at the next `release`. */
-  redis(): Redis {
-    const connection = new Redis(this.servers.redisUrl);
+  /**
+   * A Redis connection to the run's Redis (one server, or a cluster when `servers.redisEnv`
+   * names its nodes), closed at the next `release`. `options` apply to each server connection.
+   */
+  redis(options: RedisOptions = {}): RedisConnection {
+    const nodes = this.servers.redisEnv['REDIS_CLUSTER_NODES'];
+    const connection = nodes
+      ? new Cluster(parseRedisNodes(nodes).map((node) => ({ ...node })), { redisOptions: options, shardedSubscribers: true })
+      : new Redis(this.servers.redisUrl, options);
     this.defer(() => connection.disconnect());
     return connection;
   }

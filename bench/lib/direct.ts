@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { RedisConnection } from '../../src/redis/connections.ts';
 import type { Collection } from 'mongodb';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
 import { EventBus } from '../../src/events/event-bus.ts';
@@ -55,7 +55,7 @@ export function echoInput(i: number): { type: string; input: Record<string, unkn
 export class DirectEnqueuer {
   readonly queue: Queue<TaskJobData>;
   readonly #tasks: Collection<TaskDocument>;
-  readonly #connection: Redis;
+  readonly #connection: RedisConnection;
 
   /**
    * Closed at the context's next release.
@@ -63,7 +63,7 @@ export class DirectEnqueuer {
    */
   constructor(ctx: BenchContext, ns: Namespace, prefix = ns.prefix) {
     this.#tasks = ns.db.collection<TaskDocument>('tasks');
-    this.#connection = new Redis(ctx.servers.redisUrl, { maxRetriesPerRequest: null });
+    this.#connection = ctx.redis({ maxRetriesPerRequest: null });
     this.queue = new Queue<TaskJobData>(bullQueueName(QUEUE), { connection: this.#connection, prefix });
     ctx.defer(() => this.#close());
   }
@@ -103,14 +103,13 @@ export class DirectEnqueuer {
 export class ChangeDriver {
   readonly #store: TaskStore;
   readonly #bus: EventBus;
-  readonly #connection: Redis;
+  readonly #connection: RedisConnection;
   readonly #tasks = new Map<string, { task: Task; chain: Promise<void> }>();
 
   /** Closed at the context's next release. */
   constructor(ctx: BenchContext, ns: Namespace) {
     this.#store = new TaskStore(ns.db);
-    this.#connection = new Redis(ctx.servers.redisUrl);
-    ctx.defer(() => this.#connection.disconnect());
+    this.#connection = ctx.redis();
     // Only publishes: start() is never called, so the bus never uses its subscriber connection.
     this.#bus = new EventBus(new PubSub(this.#connection, this.#connection), ns.prefix);
   }

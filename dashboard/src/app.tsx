@@ -5,6 +5,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { Api, graphqlUrl } from './api.ts';
 import { ApiContext, SCHEDULES_HREF, useConnectionStatus, useRoute, type Route } from './hooks.ts';
+import { FlowPage } from './views/flow-page.tsx';
 import { SchedulesPage } from './views/schedules-page.tsx';
 import { SignIn } from './views/sign-in.tsx';
 import { TaskPage } from './views/task-page.tsx';
@@ -29,7 +30,7 @@ export function App() {
   };
 
   useEffect(() => {
-    document.title = route.page === 'task' ? `Task ${route.id} · taskql` : route.page === 'schedules' ? 'Schedules · taskql' : 'Tasks · taskql';
+    document.title = route.page === 'task' || route.page === 'flow' ? `${route.page === 'task' ? 'Task' : 'Flow'} ${route.id} · taskql` : route.page === 'schedules' ? 'Schedules · taskql' : 'Tasks · taskql';
   }, [route]);
 
   return (
@@ -70,6 +71,8 @@ function Page({ route, token }: { route: Route; token: string | null }) {
   switch (route.page) {
     case 'task':
       return <TaskPage key={`${route.id}:${token}`} id={route.id} />;
+    case 'flow':
+      return <FlowPage key={`${route.id}:${token}`} id={route.id} />;
     case 'schedules':
       return <SchedulesPage key={token} />;
     default:

@@ -38,13 +38,13 @@ export function useNow(ms: number, active: boolean): number {
   return Date.now();
 }
 
-/** Where the dashboard is: the task list, one task's page, or the schedules. */
-export type Route = { page: 'tasks' } | { page: 'task'; id: string } | { page: 'schedules' };
+/** Where the dashboard is: the task list, one task's page, one flow's page, or the schedules. */
+export type Route = { page: 'tasks' } | { page: 'task'; id: string } | { page: 'flow'; id: string } | { page: 'schedules' };
 
 /** The schedules page's link. */
 export const SCHEDULES_HREF = '#/schedules';
 
-/** Hash routes (`#/tasks/<id>`, `#/schedules`), so any static server can serve the dashboard. */
+/** Hash routes (`#/tasks/<id>`, `#/flows/<id>`, `#/schedules`), so any static server can serve the dashboard. */
 export function useRoute(): Route {
   const [hash, setHash] = useState(location.hash);
   useEffect(() => {
@@ -54,10 +54,17 @@ export function useRoute(): Route {
   }, []);
   const match = /^#\/tasks\/([^/?#]+)/.exec(hash);
   if (match?.[1]) return { page: 'task', id: decodeURIComponent(match[1]) };
+  const flow = /^#\/flows\/([^/?#]+)/.exec(hash);
+  if (flow?.[1]) return { page: 'flow', id: decodeURIComponent(flow[1]) };
   return hash === SCHEDULES_HREF ? { page: 'schedules' } : { page: 'tasks' };
 }
 
 /** The link to a task's page. */
 export function taskHref(id: string): string {
   return `#/tasks/${encodeURIComponent(id)}`;
+}
+
+/** The link to a flow's page. */
+export function flowHref(id: string): string {
+  return `#/flows/${encodeURIComponent(id)}`;
 }

@@ -250,6 +250,15 @@ export type FlowUpdatedSubscriptionVariables = Exact<{
 
 export type FlowUpdatedSubscription = { flowUpdated: { id: string, state: FlowState, version: number, progress: number, finishedAt: string | null } };
 
+export type FlowTaskFieldsFragment = { ref: string | null, id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, dependsOn: Array<{ id: string }>, progress: { percent: number | null, message: string | null } | null };
+
+export type FlowPageQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type FlowPageQuery = { flow: { id: string, name: string | null, state: FlowState, version: number, progress: number, tasks: Array<{ ref: string | null, id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, dependsOn: Array<{ id: string }>, progress: { percent: number | null, message: string | null } | null }> } | null };
+
 export type TaskRowFieldsFragment = { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, tags: Array<string>, priority: number, version: number, attempt: number, maxAttempts: number, createdAt: string, startedAt: string | null, finishedAt: string | null, updatedAt: string, progress: { percent: number | null, message: string | null } | null };
 
 export type TasksQueryVariables = Exact<{
@@ -387,7 +396,7 @@ export type SchedulesQueryVariables = Exact<{
 
 export type SchedulesQuery = { schedules: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, name: string, type: string, input: unknown, cron: string | null, every: number | null, timezone: string, overlap: OverlapPolicy, catchUpWindowMs: number, paused: boolean, nextRunAt: string | null, lastRunAt: string | null, createdAt: string, updatedAt: string, lastTask: { id: string, state: TaskState, scheduleId: string | null } | null } }> } };
 
-export type TaskFieldsFragment = { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> };
+export type TaskFieldsFragment = { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, flowId: string | null, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> };
 
 export type TaskEventFieldsFragment = { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null };
 
@@ -396,14 +405,14 @@ export type EnqueueTaskMutationVariables = Exact<{
 }>;
 
 
-export type EnqueueTaskMutation = { enqueueTask: { deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } } };
+export type EnqueueTaskMutation = { enqueueTask: { deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, flowId: string | null, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } } };
 
 export type EnqueueTasksMutationVariables = Exact<{
   inputs: Array<EnqueueTaskInput> | EnqueueTaskInput;
 }>;
 
 
-export type EnqueueTasksMutation = { enqueueTasks: Array<{ deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } }> };
+export type EnqueueTasksMutation = { enqueueTasks: Array<{ deduplicated: boolean, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, flowId: string | null, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } }> };
 
 export type CancelTaskMutationVariables = Exact<{
   id: string;
@@ -411,21 +420,21 @@ export type CancelTaskMutationVariables = Exact<{
 }>;
 
 
-export type CancelTaskMutation = { cancelTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+export type CancelTaskMutation = { cancelTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, flowId: string | null, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
 
 export type RetryTaskMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RetryTaskMutation = { retryTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+export type RetryTaskMutation = { retryTask: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, flowId: string | null, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
 
 export type TaskQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type TaskQuery = { task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } | null };
+export type TaskQuery = { task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, flowId: string | null, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } | null };
 
 export type TaskHistoryQueryVariables = Exact<{
   id: string;
@@ -445,7 +454,7 @@ export type TaskUpdatedSubscriptionVariables = Exact<{
 }>;
 
 
-export type TaskUpdatedSubscription = { taskUpdated: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
+export type TaskUpdatedSubscription = { taskUpdated: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, flowId: string | null, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> } };
 
 export type TaskTimelineSubscriptionVariables = Exact<{
   id: string;
@@ -453,7 +462,7 @@ export type TaskTimelineSubscriptionVariables = Exact<{
 }>;
 
 
-export type TaskTimelineSubscription = { taskEvents: { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> }, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null } };
+export type TaskTimelineSubscription = { taskEvents: { taskId: string, version: number, type: TaskEventType, state: TaskState, at: string, attempt: number, nextRunAt: string | null, reason: string | null, task: { id: string, type: string, queue: string, state: TaskState, waitReason: WaitReason | null, input: unknown, result: unknown, attempt: number, maxAttempts: number, priority: number, tags: Array<string>, idempotencyKey: string | null, concurrencyKey: string | null, owner: string, flowId: string | null, version: number, createdAt: string, runAt: string | null, startedAt: string | null, finishedAt: string | null, updatedAt: string, expiresAt: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null, progress: { percent: number | null, message: string | null, data: unknown, updatedAt: string } | null, attempts: Array<{ number: number, startedAt: string, finishedAt: string | null, outcome: AttemptOutcome, workerId: string | null, error: { name: string, message: string, stack: string | null, retryable: boolean } | null }> }, progress: { percent: number | null, message: string | null, data: unknown } | null, error: { name: string, message: string, retryable: boolean } | null } };
 
 export type TaskEventsSubscriptionVariables = Exact<{
   id: string;
@@ -552,6 +561,34 @@ export const TaskRowFieldsFragmentDoc = new TypedDocumentString(`
   updatedAt
 }
     `, {"fragmentName":"TaskRowFields"}) as unknown as TypedDocumentString<TaskRowFieldsFragment, unknown>;
+export const FlowTaskFieldsFragmentDoc = new TypedDocumentString(`
+    fragment FlowTaskFields on Task {
+  ...TaskRowFields
+  ref
+  dependsOn {
+    id
+  }
+}
+    fragment TaskRowFields on Task {
+  id
+  type
+  queue
+  state
+  waitReason
+  tags
+  priority
+  version
+  attempt
+  maxAttempts
+  progress {
+    percent
+    message
+  }
+  createdAt
+  startedAt
+  finishedAt
+  updatedAt
+}`, {"fragmentName":"FlowTaskFields"}) as unknown as TypedDocumentString<FlowTaskFieldsFragment, unknown>;
 export const QueueStatsFieldsFragmentDoc = new TypedDocumentString(`
     fragment QueueStatsFields on QueueStats {
   name
@@ -653,6 +690,7 @@ export const TaskFieldsFragmentDoc = new TypedDocumentString(`
   idempotencyKey
   concurrencyKey
   owner
+  flowId
   version
   createdAt
   runAt
@@ -864,6 +902,46 @@ export const FlowUpdatedDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<FlowUpdatedSubscription, FlowUpdatedSubscriptionVariables>;
+export const FlowPageDocument = new TypedDocumentString(`
+    query FlowPage($id: ID!) {
+  flow(id: $id) {
+    id
+    name
+    state
+    version
+    progress
+    tasks {
+      ...FlowTaskFields
+    }
+  }
+}
+    fragment FlowTaskFields on Task {
+  ...TaskRowFields
+  ref
+  dependsOn {
+    id
+  }
+}
+fragment TaskRowFields on Task {
+  id
+  type
+  queue
+  state
+  waitReason
+  tags
+  priority
+  version
+  attempt
+  maxAttempts
+  progress {
+    percent
+    message
+  }
+  createdAt
+  startedAt
+  finishedAt
+  updatedAt
+}`) as unknown as TypedDocumentString<FlowPageQuery, FlowPageQueryVariables>;
 export const TasksDocument = new TypedDocumentString(`
     query Tasks($filter: TaskFilter, $first: Int, $after: String, $orderBy: TaskOrder) {
   tasks(filter: $filter, first: $first, after: $after, orderBy: $orderBy) {
@@ -1300,6 +1378,7 @@ export const EnqueueTaskDocument = new TypedDocumentString(`
   idempotencyKey
   concurrencyKey
   owner
+  flowId
   version
   createdAt
   runAt
@@ -1357,6 +1436,7 @@ export const EnqueueTasksDocument = new TypedDocumentString(`
   idempotencyKey
   concurrencyKey
   owner
+  flowId
   version
   createdAt
   runAt
@@ -1411,6 +1491,7 @@ export const CancelTaskDocument = new TypedDocumentString(`
   idempotencyKey
   concurrencyKey
   owner
+  flowId
   version
   createdAt
   runAt
@@ -1465,6 +1546,7 @@ export const RetryTaskDocument = new TypedDocumentString(`
   idempotencyKey
   concurrencyKey
   owner
+  flowId
   version
   createdAt
   runAt
@@ -1519,6 +1601,7 @@ export const TaskDocument = new TypedDocumentString(`
   idempotencyKey
   concurrencyKey
   owner
+  flowId
   version
   createdAt
   runAt
@@ -1615,6 +1698,7 @@ export const TaskUpdatedDocument = new TypedDocumentString(`
   idempotencyKey
   concurrencyKey
   owner
+  flowId
   version
   createdAt
   runAt
@@ -1672,6 +1756,7 @@ export const TaskTimelineDocument = new TypedDocumentString(`
   idempotencyKey
   concurrencyKey
   owner
+  flowId
   version
   createdAt
   runAt

@@ -17,7 +17,7 @@ import {
   type TaskEventFieldsFragment,
   type TaskFieldsFragment,
 } from '../generated/graphql.ts';
-import { useApi, useNow } from '../hooks.ts';
+import { flowHref, useApi, useNow } from '../hooks.ts';
 import { gapLabel, timelineEntries } from '../timeline.ts';
 
 /**
@@ -90,6 +90,7 @@ export function TaskPage({ id }: { id: string }) {
     <article class="task-page" aria-labelledby="task-title">
       <p>
         <a href="#/">← Tasks</a>
+        {task.flowId && <a href={flowHref(task.flowId)}> · its flow</a>}
       </p>
       <header class="task-head">
         <h1 id="task-title">

@@ -1,0 +1,91 @@
+/**
+ * A flow's dashboard page, in a real browser against a real API, worker, MongoDB and Redis: the
+ * tasks of a chain in dependency order, their chips moving from WAITING (dependencies) to
+ * SUCCEEDED and the flow's progress to 100 %; the task page links back to its flow; Cancel
+ * cancels a running flow.
+ */
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EnqueueFlowDocument, type EnqueueFlowInput } from '../../schema/generated/graphql.ts';
+import { newPage, SCREENSHOTS, startDashboardStack, type DashboardStack } from '../support/browser.ts';
+
+const DIST = join(import.meta.dirname, '../../test-artifacts/dashboard-dist-flows');
+let dashboard: DashboardStack;
+let browser: Browser;
+let page: Page;
+let pageErrors: Error[];
+
+beforeAll(async () => {
+  dashboard = await startDashboardStack('browser_flows', DIST);
+  ({ browser } = dashboard);
+}, 120_000);
+afterAll(() => dashboard?.close());
+
+afterEach(async (context) => {
+  if (page && !page.isClosed()) {
+    await page.screenshot({ path: join(SCREENSHOTS, `${context.task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
+    await page.close();
+  }
+  expect(pageErrors).toEqual([]);
+});
+
+/** Submit a chain a → b of `sleep` tasks and open its page. */
+async function openChain(ms: { a: number; b: number }): Promise<string> {
+  const input: EnqueueFlowInput = {
+    name: 'nightly',
+    tasks: [
+      { ref: 'a', type: 'sleep', input: { ms: ms.a, steps: 5 } },
+      { ref: 'b', type: 'sleep', input: { ms: ms.b, steps: 5 }, dependsOn: ['a'] },
+    ],
+  };
+  const { enqueueFlow } = await dashboard.stack.client.data(EnqueueFlowDocument, { input });
+  ({ page, pageErrors } = await newPage(browser));
+  await page.addInitScript((value) => localStorage.setItem('taskql.token', value), dashboard.token);
+  await page.goto(`${dashboard.url}#/flows/${enqueueFlow.id}`);
+  await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
+  return enqueueFlow.id;
+}
+
+const flowState = () => page.locator('.task-head .chip');
+const taskItem = (ref: string) => page.getByRole('listitem', { name: `Task ${ref}` });
+const flowProgress = () => page.getByRole('progressbar', { name: 'Progress of the flow' });
+
+describe('flow page', () => {
+  it("shows a chain's tasks in dependency order, live until SUCCEEDED and 100 %", async () => {
+    // a sleeps long enough for its RUNNING chip and b's wait to be seen on a busy machine.
+    const id = await openChain({ a: 8000, b: 1500 });
+    await page.getByRole('heading', { name: /nightly/ }).waitFor();
+    expect(await page.locator('.flow-task > a').allTextContents()).toEqual(['a', 'b']);
+    // b is indented under a, and waits for it while a runs.
+    const [aBox, bBox] = [await taskItem('a').boundingBox(), await taskItem('b').boundingBox()];
+    expect(bBox!.x).toBeGreaterThan(aBox!.x);
+    await taskItem('b').getByText('waiting: dependencies').waitFor();
+    await taskItem('a').getByText('RUNNING').waitFor();
+    expect(await taskItem('b').textContent()).toMatch(/WAITING\s*waiting: dependencies\s*after a/);
+    expect(await flowState().textContent()).toBe('RUNNING');
+    // a done: half the flow; then b runs and the flow is SUCCEEDED at 100 %.
+    await expect.poll(() => flowProgress().getAttribute('aria-valuenow'), { timeout: 20_000 }).toBe('50');
+    await taskItem('b').getByText(/RUNNING|SUCCEEDED/).waitFor();
+    await expect.poll(() => flowState().textContent(), { timeout: 20_000 }).toBe('SUCCEEDED');
+    await expect.poll(() => flowProgress().getAttribute('aria-valuenow')).toBe('100');
+    for (const ref of ['a', 'b']) await taskItem(ref).getByText('SUCCEEDED').waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    // Each task links to its page, which links back to the flow.
+    await taskItem('b').getByRole('link', { name: 'b' }).click();
+    await page.locator('.task-head').getByText('SUCCEEDED').waitFor();
+    await page.getByRole('link', { name: /its flow/ }).click();
+    await expect.poll(() => page.url()).toContain(`#/flows/${id}`);
+    await page.getByRole('heading', { name: /nightly/ }).waitFor();
+  }, 60_000);
+
+  it('cancels a running flow from its page', async () => {
+    await openChain({ a: 60_000, b: 100 });
+    await taskItem('a').getByText('RUNNING').waitFor();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => flowState().textContent(), { timeout: 20_000 }).toBe('CANCELLED');
+    for (const ref of ['a', 'b']) await taskItem(ref).getByText('CANCELLED').waitFor();
+    expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
+});

@@ -147,6 +147,7 @@ function eventLabel(e: { version: number; type: string }): string {
   return `${e.version}:${e.type}`;
 }
 
-function range(from: number, to: number): number[] {
+/** The whole numbers `from` to `to`, both included. */
+export function range(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 }

@@ -6,55 +6,30 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { EnqueueTaskDocument, type EnqueueTaskInput } from '../../schema/generated/graphql.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
-import { newPage, SCREENSHOTS, startDashboardStack, type DashboardStack } from '../support/browser.ts';
-import type { Stack } from '../support/stack.ts';
+import { useDashboard } from '../support/browser.ts';
 
-const DIST = join(import.meta.dirname, '../../test-artifacts/dashboard-dist');
-let dashboard: DashboardStack;
-let stack: Stack;
-let browser: Browser;
-let token: string;
-let url: string;
+const session = useDashboard('browser');
 let page: Page;
-let pageErrors: Error[];
 
-beforeAll(async () => {
-  dashboard = await startDashboardStack('browser', DIST);
-  ({ stack, browser, token, url } = dashboard);
-}, 120_000);
-
-afterAll(() => dashboard?.close());
-
-/** A signed-in page: the token is where the sign-in form keeps it. */
+/** A signed-in page at `hash`, live. */
 async function openSignedIn(hash = ''): Promise<Page> {
-  ({ page, pageErrors } = await newPage(browser));
-  await page.addInitScript((value) => localStorage.setItem('taskql.token', value), token);
-  await page.goto(url + hash);
-  await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
+  page = await session.open(hash);
   return page;
 }
 
-afterEach(async (context) => {
-  if (page && !page.isClosed()) {
-    await page.screenshot({ path: join(SCREENSHOTS, `${context.task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
-    await page.close();
-  }
-  expect(pageErrors).toEqual([]);
-});
-
 async function enqueue(input: EnqueueTaskInput): Promise<string> {
-  const { enqueueTask } = await stack.client.data(EnqueueTaskDocument, { input });
+  const { enqueueTask } = await session.dashboard.stack.client.data(EnqueueTaskDocument, { input });
   return enqueueTask.task.id;
 }
 
 describe('dashboard', () => {
   it('asks for a token, refuses a bad one, and goes live with a good one', async () => {
-    ({ page, pageErrors } = await newPage(browser));
-    await page.goto(url);
+    page = await session.newPage();
+    await page.goto(session.dashboard.url);
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Signed out');
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('This server needs a token');
 
@@ -62,7 +37,7 @@ describe('dashboard', () => {
     await page.getByRole('button', { name: 'Connect' }).click();
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('refused this token');
 
-    await page.getByLabel('Token (JWT or API key)').fill(token);
+    await page.getByLabel('Token (JWT or API key)').fill(session.dashboard.token);
     await page.getByRole('button', { name: 'Connect' }).click();
     await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
     await page.getByRole('heading', { name: 'Enqueue a task' }).waitFor();
@@ -170,7 +145,7 @@ describe('dashboard', () => {
 
   it('says where the timeline leaves out superseded progress', async () => {
     const id = await enqueue({ type: 'sleep', input: { ms: 300, steps: 10 } });
-    await stack.client.follow(id).completed;
+    await session.dashboard.stack.client.follow(id).completed;
     await openSignedIn(`#/tasks/${id}`);
     const timeline = page.locator('.timeline');
     await timeline.getByText('SUCCEEDED', { exact: true }).first().waitFor();
@@ -219,9 +194,7 @@ describe('dashboard', () => {
   });
 
   it('labels every control and fits a phone screen', async () => {
-    ({ page, pageErrors } = await newPage(browser, { width: 390, height: 844 }));
-    await page.addInitScript((value) => localStorage.setItem('taskql.token', value), token);
-    await page.goto(url);
+    page = await session.open('', { width: 390, height: 844 });
     await page.getByRole('heading', { name: 'Enqueue a task' }).waitFor();
     await page.locator('tbody tr').first().waitFor();
     const unlabelled = await page.evaluate(() =>
@@ -235,13 +208,13 @@ describe('dashboard', () => {
   });
 
   it('loads under 150 KB of compressed JavaScript', async () => {
-    const html = await readFile(join(DIST, 'index.html'), 'utf8');
+    const html = await readFile(join(session.distDir, 'index.html'), 'utf8');
     const scripts = [...html.matchAll(/src="\.\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]!);
     expect(scripts.length).toBeGreaterThan(0);
     // Everything a first load fetches: the entry scripts and whatever chunks they import.
-    const js = (await readdir(join(DIST, 'assets'))).filter((name) => name.endsWith('.js'));
+    const js = (await readdir(join(session.distDir, 'assets'))).filter((name) => name.endsWith('.js'));
     let bytes = 0;
-    for (const name of js) bytes += gzipSync(await readFile(join(DIST, 'assets', name))).length;
+    for (const name of js) bytes += gzipSync(await readFile(join(session.distDir, 'assets', name))).length;
     console.log(`dashboard JavaScript: ${(bytes / 1024).toFixed(1)} KiB gzip in ${js.length} file(s)`);
     expect(bytes).toBeLessThan(150 * 1024);
   });
@@ -252,7 +225,7 @@ describe('dashboard', () => {
     await card.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(() => card.getByRole('alert').textContent()).toContain('admin scope');
 
-    await stack.runtime.queueService.pause(ANONYMOUS, 'default');
+    await session.dashboard.stack.runtime.queueService.pause(ANONYMOUS, 'default');
     try {
       const id = await enqueue({ type: 'echo', input: {} });
       const row = page.locator(`tr[data-task-id="${id}"]`);
@@ -260,7 +233,7 @@ describe('dashboard', () => {
       await expect.poll(() => card.textContent()).toContain('paused');
       await card.getByRole('button', { name: 'Resume' }).waitFor();
     } finally {
-      await stack.runtime.queueService.resume(ANONYMOUS, 'default');
+      await session.dashboard.stack.runtime.queueService.resume(ANONYMOUS, 'default');
     }
   });
 });

@@ -4,31 +4,13 @@
  * SUCCEEDED and the flow's progress to 100 %; the task page links back to its flow; Cancel
  * cancels a running flow.
  */
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { EnqueueFlowDocument, type EnqueueFlowInput } from '../../schema/generated/graphql.ts';
-import { newPage, SCREENSHOTS, startDashboardStack, type DashboardStack } from '../support/browser.ts';
+import { useDashboard } from '../support/browser.ts';
 
-const DIST = join(import.meta.dirname, '../../test-artifacts/dashboard-dist-flows');
-let dashboard: DashboardStack;
-let browser: Browser;
+const session = useDashboard('browser_flows');
 let page: Page;
-let pageErrors: Error[];
-
-beforeAll(async () => {
-  dashboard = await startDashboardStack('browser_flows', DIST);
-  ({ browser } = dashboard);
-}, 120_000);
-afterAll(() => dashboard?.close());
-
-afterEach(async (context) => {
-  if (page && !page.isClosed()) {
-    await page.screenshot({ path: join(SCREENSHOTS, `${context.task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
-    await page.close();
-  }
-  expect(pageErrors).toEqual([]);
-});
 
 /** Submit a chain a → b of `sleep` tasks and open its page. */
 async function openChain(ms: { a: number; b: number }): Promise<string> {
@@ -39,11 +21,8 @@ async function openChain(ms: { a: number; b: number }): Promise<string> {
       { ref: 'b', type: 'sleep', input: { ms: ms.b, steps: 5 }, dependsOn: ['a'] },
     ],
   };
-  const { enqueueFlow } = await dashboard.stack.client.data(EnqueueFlowDocument, { input });
-  ({ page, pageErrors } = await newPage(browser));
-  await page.addInitScript((value) => localStorage.setItem('taskql.token', value), dashboard.token);
-  await page.goto(`${dashboard.url}#/flows/${enqueueFlow.id}`);
-  await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
+  const { enqueueFlow } = await session.dashboard.stack.client.data(EnqueueFlowDocument, { input });
+  page = await session.open(`#/flows/${enqueueFlow.id}`);
   return enqueueFlow.id;
 }
 

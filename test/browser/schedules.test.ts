@@ -4,44 +4,18 @@
  * made with "Trigger now" rather than by waiting for due times, so the tests take seconds.
  * Screenshots land in test-artifacts/browser/.
  */
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { CreateScheduleDocument, ScheduleDocument, SchedulesDocument } from '../../schema/generated/graphql.ts';
-import { newPage, SCREENSHOTS, startDashboardStack, type DashboardStack } from '../support/browser.ts';
-import type { Stack } from '../support/stack.ts';
+import { useDashboard } from '../support/browser.ts';
 
-// A directory of its own: dashboard.test.ts builds into another one, possibly at the same time.
-const DIST = join(import.meta.dirname, '../../test-artifacts/dashboard-dist-schedules');
-let dashboard: DashboardStack;
-let stack: Stack;
-let browser: Browser;
-let token: string;
-let url: string;
+const session = useDashboard('browser-schedules', { screenshotPrefix: 'schedules-' });
+const client = () => session.dashboard.stack.client;
 let page: Page;
-let pageErrors: Error[];
-
-beforeAll(async () => {
-  dashboard = await startDashboardStack('browser-schedules', DIST);
-  ({ stack, browser, token, url } = dashboard);
-}, 120_000);
-
-afterAll(() => dashboard?.close());
-
-afterEach(async (context) => {
-  if (page && !page.isClosed()) {
-    await page.screenshot({ path: join(SCREENSHOTS, `schedules-${context.task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
-    await page.close();
-  }
-  expect(pageErrors).toEqual([]);
-});
 
 /** The schedules page, signed in, reached through the header's link as a person would. */
 async function openSchedules(viewport?: { width: number; height: number }): Promise<Page> {
-  ({ page, pageErrors } = await newPage(browser, viewport));
-  await page.addInitScript((value) => localStorage.setItem('taskql.token', value), token);
-  await page.goto(url);
-  await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
+  page = await session.open('', viewport);
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedules' }).click();
   await page.getByRole('heading', { name: 'Create a schedule' }).waitFor();
   // The type select fills once taskTypes has answered.
@@ -70,7 +44,7 @@ async function fillSleepSchedule(name: string, timetable: { cron: string; timezo
 async function rowOf(name: string) {
   // By its cell's text: on a phone the rows are blocks, which Chromium no longer exposes as cells.
   await page.locator('tbody td[data-label="Name"]').getByText(name, { exact: true }).waitFor();
-  const { schedules } = await stack.client.data(SchedulesDocument, { first: 500 });
+  const { schedules } = await client().data(SchedulesDocument, { first: 500 });
   const schedule = schedules.edges.map((e) => e.node).find((s) => s.name === name);
   expect(schedule, `schedule ${name} over the API`).toBeDefined();
   return { id: schedule!.id, row: page.locator(`tr[data-schedule-id="${schedule!.id}"]`) };
@@ -91,7 +65,7 @@ describe('schedules page', () => {
     await page.getByText('Saved schedule nightly-sleep').waitFor();
 
     const { id, row } = await rowOf('nightly-sleep');
-    const created = (await stack.client.data(ScheduleDocument, { id })).schedule!;
+    const created = (await client().data(ScheduleDocument, { id })).schedule!;
     expect(created.nextRunAt).not.toBeNull();
     expect(await cell(row, 'Type').textContent()).toBe('sleep');
     expect(await cell(row, 'Timetable').textContent()).toBe('30 2 * * * (Europe/Berlin)');
@@ -103,17 +77,17 @@ describe('schedules page', () => {
     await row.getByRole('button', { name: 'Pause nightly-sleep' }).click();
     await expect.poll(() => cell(row, 'Status').textContent()).toBe('Paused');
     expect(await cell(row, 'Next run').textContent()).toBe('—');
-    expect((await stack.client.data(ScheduleDocument, { id })).schedule?.paused).toBe(true);
+    expect((await client().data(ScheduleDocument, { id })).schedule?.paused).toBe(true);
 
     await row.getByRole('button', { name: 'Resume nightly-sleep' }).click();
     await expect.poll(() => cell(row, 'Status').textContent()).toBe('Active');
-    const resumed = (await stack.client.data(ScheduleDocument, { id })).schedule!;
+    const resumed = (await client().data(ScheduleDocument, { id })).schedule!;
     expect(await cell(row, 'Next run').textContent()).toBe(await shown(resumed.nextRunAt!));
 
     await row.getByRole('button', { name: 'Trigger now nightly-sleep' }).click();
     // The run's task appears with its state chip, and the list's next reads follow it to the end.
     await expect.poll(() => cell(row, 'Last task').locator('.chip').textContent(), { timeout: 20_000 }).toBe('SUCCEEDED');
-    const run = (await stack.client.data(ScheduleDocument, { id })).schedule!;
+    const run = (await client().data(ScheduleDocument, { id })).schedule!;
     expect(run.tasks.edges.map((e) => e.node.id)).toEqual([run.lastTask!.id]);
     expect(await cell(row, 'Last task').getByRole('link').getAttribute('href')).toBe(`#/tasks/${run.lastTask!.id}`);
     expect(await cell(row, 'Last run').textContent()).toBe(await shown(run.lastRunAt!));
@@ -124,7 +98,7 @@ describe('schedules page', () => {
     await row.getByRole('button', { name: 'Delete nightly-sleep' }).click();
     await row.getByRole('button', { name: 'Confirm deleting nightly-sleep' }).click();
     await row.waitFor({ state: 'detached' });
-    expect((await stack.client.data(ScheduleDocument, { id })).schedule).toBeNull();
+    expect((await client().data(ScheduleDocument, { id })).schedule).toBeNull();
   });
 
   it('lists an interval schedule as "every N s"', async () => {
@@ -139,7 +113,7 @@ describe('schedules page', () => {
   it("shows the API's message for a bad cron next to the cron field, and stores nothing", async () => {
     await openSchedules();
     const input = { name: 'bad-cron', type: 'sleep', input: { ms: 50, steps: 1 }, cron: '61 * * * *', timezone: 'UTC' };
-    const answer = await stack.client.request(CreateScheduleDocument, { input });
+    const answer = await client().request(CreateScheduleDocument, { input });
     const issue = (answer.errors?.[0]?.extensions?.['issues'] as { path: string; message: string }[] | undefined)?.[0];
     expect(issue?.path).toBe('input.cron');
 
@@ -149,7 +123,7 @@ describe('schedules page', () => {
     await expect.poll(() => page.locator('#schedule-cron-error').textContent()).toBe(issue!.message);
     expect(await cron.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByText('Saved schedule').count()).toBe(0);
-    const { schedules } = await stack.client.data(SchedulesDocument, { first: 500 });
+    const { schedules } = await client().data(SchedulesDocument, { first: 500 });
     expect(schedules.edges.map((e) => e.node.name)).not.toContain(input.name);
   });
 

@@ -4,39 +4,18 @@
  * following the end; a retried `fail` task's log has a heading per attempt, and the level
  * checkboxes hide and show lines.
  */
-import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { EnqueueTaskDocument, type EnqueueTaskInput } from '../../schema/generated/graphql.ts';
 import { generatedText } from '../../src/tasks/builtin/generate.ts';
-import { newPage, SCREENSHOTS, startDashboardStack, type DashboardStack } from '../support/browser.ts';
+import { useDashboard } from '../support/browser.ts';
 
-const DIST = join(import.meta.dirname, '../../test-artifacts/dashboard-dist-output');
-let dashboard: DashboardStack;
-let browser: Browser;
+const session = useDashboard('browser_output');
 let page: Page;
-let pageErrors: Error[];
-
-beforeAll(async () => {
-  dashboard = await startDashboardStack('browser_output', DIST);
-  ({ browser } = dashboard);
-}, 120_000);
-afterAll(() => dashboard?.close());
-
-afterEach(async (context) => {
-  if (page && !page.isClosed()) {
-    await page.screenshot({ path: join(SCREENSHOTS, `${context.task.name.replace(/\W+/g, '-')}.png`), fullPage: true });
-    await page.close();
-  }
-  expect(pageErrors).toEqual([]);
-});
 
 async function openTask(input: EnqueueTaskInput): Promise<string> {
-  const { enqueueTask } = await dashboard.stack.client.data(EnqueueTaskDocument, { input });
-  ({ page, pageErrors } = await newPage(browser));
-  await page.addInitScript((value) => localStorage.setItem('taskql.token', value), dashboard.token);
-  await page.goto(`${dashboard.url}#/tasks/${enqueueTask.task.id}`);
-  await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
+  const { enqueueTask } = await session.dashboard.stack.client.data(EnqueueTaskDocument, { input });
+  page = await session.open(`#/tasks/${enqueueTask.task.id}`);
   return enqueueTask.task.id;
 }
 

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startStack, type Stack } from './stack.ts';
 import { jwt, newSecret } from './tokens.ts';
 
@@ -79,4 +80,63 @@ export async function startDashboardStack(name: string, distDir: string): Promis
       await stack.close();
     },
   };
+}
+
+/** One test file's dashboard, from {@link useDashboard}. */
+export interface DashboardSession {
+  /** The running dashboard stack (read it inside tests and hooks, once it has started). */
+  readonly dashboard: DashboardStack;
+  /** Where the dashboard was built. */
+  readonly distDir: string;
+  /** A new page, not signed in; it is screenshotted and closed after the test. */
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  /** A new page signed in with the stack's token (where the sign-in form keeps it), at `hash`, once Live. */
+  open(hash?: string, viewport?: { width: number; height: number }): Promise<Page>;
+}
+
+/**
+ * Give a browser test file its dashboard: built and started before its tests, closed after them.
+ * The page a test opens through the session is screenshotted into {@link SCREENSHOTS} (named after
+ * the test, behind `screenshotPrefix`) and closed after the test, and any uncaught error in it
+ * fails the test. Call at the top level of the file.
+ */
+export function useDashboard(name: string, options: { screenshotPrefix?: string } = {}): DashboardSession {
+  // A build directory per file: files may build at once.
+  const distDir = join(import.meta.dirname, `../../test-artifacts/dashboard-dist-${name}`);
+  let started: DashboardStack | undefined;
+  let current: { page: Page; pageErrors: Error[] } | undefined;
+  beforeAll(async () => {
+    started = await startDashboardStack(name, distDir);
+  }, 120_000);
+  afterAll(() => started?.close());
+  afterEach(async (context) => {
+    if (!current) return;
+    const { page, pageErrors } = current;
+    current = undefined;
+    if (!page.isClosed()) {
+      const file = `${options.screenshotPrefix ?? ''}${context.task.name.replace(/\W+/g, '-')}.png`;
+      await page.screenshot({ path: join(SCREENSHOTS, file), fullPage: true });
+      await page.close();
+    }
+    expect(pageErrors).toEqual([]);
+  });
+  const session: DashboardSession = {
+    get dashboard() {
+      if (!started) throw new Error(`the ${name} dashboard has not started`);
+      return started;
+    },
+    distDir,
+    async newPage(viewport) {
+      current = await newPage(session.dashboard.browser, viewport);
+      return current.page;
+    },
+    async open(hash = '', viewport) {
+      const page = await session.newPage(viewport);
+      await page.addInitScript((value) => localStorage.setItem('taskql.token', value), session.dashboard.token);
+      await page.goto(session.dashboard.url + hash);
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
+      return page;
+    },
+  };
+  return session;
 }

@@ -15,6 +15,7 @@ import { endToEnd } from './end-to-end.ts';
 import { enqueue } from './enqueue.ts';
 import { fanOut } from './fan-out.ts';
 import { flowControl } from './flow-control.ts';
+import { flows } from './flows.ts';
 import { BenchContext } from './lib/context.ts';
 import { machineInfo, markdownTable, type Row } from './lib/report.ts';
 import type { Scenario, ScenarioResult } from './lib/scenario.ts';
@@ -23,7 +24,7 @@ import { outputStream } from './output-stream.ts';
 import { scaling } from './scaling.ts';
 import { worker } from './worker.ts';
 
-const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd, flowControl, outputStream, scaling];
+const SCENARIOS: Scenario[] = [enqueue, worker, notification, fanOut, endToEnd, flowControl, outputStream, scaling, flows];
 
 const METHOD = [
   'Every scenario runs its baseline(s) and taskql in alternation (A B A B …): one warm-up round, then the rounds whose medians are reported.',

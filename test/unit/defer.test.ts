@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createTask, defer, DEFERRAL_LIMIT, startAttempt } from '../../src/model/state-machine.ts';
+import { defer, DEFERRAL_LIMIT, startAttempt } from '../../src/model/state-machine.ts';
 import { waitReasonOf, type Task } from '../../src/model/task.ts';
-
-const t0 = new Date('2026-01-01T00:00:00Z');
-const at = (ms: number) => new Date(t0.getTime() + ms);
+import { at, newTask, ok, t0 } from '../support/task-fixtures.ts';
 
 function running(): Task {
-  const { task } = createTask(
-    { id: 't', type: 'x', queue: 'default', input: {}, maxAttempts: 3, priority: 0, tags: [], idempotencyKey: null, owner: 'o', runAt: null, resultTtlSeconds: 0 },
-    t0,
-  );
-  const started = startAttempt(task, 'w', at(10));
-  if (!started.ok) throw new Error('did not start');
-  return started.task;
+  return ok(startAttempt(newTask({ id: 't', type: 'x', input: {}, maxAttempts: 3 }), 'w', at(10))).task;
 }
 
 describe('deferring an attempt', () => {

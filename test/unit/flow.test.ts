@@ -22,39 +22,12 @@ import {
   skip,
   startAttempt,
   succeed,
-  type Transition,
-  type TransitionResult,
 } from '../../src/model/state-machine.ts';
 import { waitReasonOf, type Task } from '../../src/model/task.ts';
-
-const t0 = new Date('2026-11-23T10:00:00.000Z');
-const at = (ms: number) => new Date(t0.getTime() + ms);
-
-function ok(result: TransitionResult): Transition {
-  if (!result.ok) throw new Error(result.reason);
-  return result;
-}
+import { at, newTask, ok, t0 } from '../support/task-fixtures.ts';
 
 function flowTask(dependsOn: string[], runAt: Date | null = null): Task {
-  return createTask(
-    {
-      id: 'b',
-      type: 'echo',
-      queue: 'default',
-      input: {},
-      maxAttempts: 1,
-      priority: 0,
-      tags: [],
-      idempotencyKey: null,
-      owner: 'o',
-      runAt,
-      resultTtlSeconds: 0,
-      flowId: 'f',
-      ref: 'b',
-      dependsOn,
-    },
-    t0,
-  ).task;
+  return newTask({ id: 'b', input: {}, runAt, flowId: 'f', ref: 'b', dependsOn });
 }
 
 const dep = (state: Task['state'], ref = 'a'): DependencyState => ({ id: `id-${ref}`, ref, state });

@@ -10,26 +10,11 @@ import {
   reportProgress,
   startAttempt,
   succeed,
-  type Transition,
-  type TransitionResult,
 } from '../../src/model/state-machine.ts';
-import { isExpired, visibleState, type Task, type TaskError } from '../../src/model/task.ts';
+import { isExpired, visibleState, type TaskError } from '../../src/model/task.ts';
+import { at, newTask, ok, t0 } from '../support/task-fixtures.ts';
 
-const t0 = new Date('2026-11-23T10:00:00.000Z');
-const at = (ms: number) => new Date(t0.getTime() + ms);
 const boom: TaskError = { name: 'Error', message: 'boom', stack: null, retryable: true };
-
-function newTask(maxAttempts = 1): Task {
-  return createTask(
-    { id: 't1', type: 'echo', queue: 'default', input: { a: 1 }, maxAttempts, priority: 0, tags: [], idempotencyKey: null, owner: 'o', runAt: null, resultTtlSeconds: 0 },
-    t0,
-  ).task;
-}
-
-function ok(result: TransitionResult): Transition {
-  if (!result.ok) throw new Error(result.reason);
-  return result;
-}
 
 describe('state machine', () => {
   it('creates a PENDING task at version 1 with a logged CREATED event', () => {
@@ -55,7 +40,7 @@ describe('state machine', () => {
   });
 
   it('schedules a retry while attempts are left, then fails for good', () => {
-    const first = ok(startAttempt(newTask(2), 'w1', at(0)));
+    const first = ok(startAttempt(newTask({ maxAttempts: 2 }), 'w1', at(0)));
     const retrying = ok(failAttempt(first.task, 1, boom, 500, at(100)));
     expect(retrying.task).toMatchObject({ state: 'RETRYING', error: boom, finishedAt: null });
     expect(retrying.event).toMatchObject({ type: 'RETRY_SCHEDULED', state: 'RETRYING', error: boom, nextRunAt: at(600) });
@@ -69,13 +54,13 @@ describe('state machine', () => {
   });
 
   it('fails at once on a non-retryable error even with attempts left', () => {
-    const running = ok(startAttempt(newTask(5), 'w1', at(0))).task;
+    const running = ok(startAttempt(newTask({ maxAttempts: 5 }), 'w1', at(0))).task;
     const failed = ok(failAttempt(running, 1, { ...boom, retryable: false }, 500, at(1)));
     expect(failed.task.state).toBe('FAILED');
   });
 
   it('clears the error of an earlier attempt when a retry succeeds', () => {
-    const running = ok(startAttempt(newTask(2), 'w1', at(0))).task;
+    const running = ok(startAttempt(newTask({ maxAttempts: 2 }), 'w1', at(0))).task;
     const retrying = ok(failAttempt(running, 1, boom, 0, at(1))).task;
     const again = ok(startAttempt(retrying, 'w1', at(2))).task;
     const done = ok(succeed(again, 2, 1, at(3))).task;
@@ -84,7 +69,7 @@ describe('state machine', () => {
   });
 
   it('closes a stalled attempt when its task is started again', () => {
-    const running = ok(startAttempt(newTask(3), 'w1', at(0))).task;
+    const running = ok(startAttempt(newTask({ maxAttempts: 3 }), 'w1', at(0))).task;
     const restarted = ok(startAttempt(running, 'w2', at(50)));
     expect(restarted.task.attempt).toBe(2);
     expect(restarted.task.attempts.map((a) => a.outcome)).toEqual(['STALLED', 'RUNNING']);
@@ -150,7 +135,7 @@ describe('state machine: scheduling, cancellation, manual retry, retention', () 
   });
 
   it('requeues FAILED or CANCELLED into a fresh series of attempts, numbered on', () => {
-    const running = ok(startAttempt(newTask(2), 'w', at(0))).task;
+    const running = ok(startAttempt(newTask({ maxAttempts: 2 }), 'w', at(0))).task;
     const failed = ok(failAttempt(running, 1, { ...boom, retryable: false }, 0, at(1))).task;
     const requeued = ok(requeue(failed, at(2)));
     expect(requeued.event).toMatchObject({ type: 'REQUEUED', state: 'PENDING' });
@@ -184,7 +169,7 @@ describe('state machine: lost workers', () => {
   });
 
   it('does not count lost attempts against maxAttempts', () => {
-    let task = ok(startAttempt(newTask(2), 'w1', at(0))).task;
+    let task = ok(startAttempt(newTask({ maxAttempts: 2 }), 'w1', at(0))).task;
     task = ok(startAttempt(task, 'w2', at(1))).task; // attempt 1 stalled
     const retrying = ok(failAttempt(task, 2, boom, 0, at(2))).task; // the first real failure
     expect(retrying.state).toBe('RETRYING');

@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { FerretDbIdIndexes } from './ferretdb-id-indexes.ts';
+import { startWatchdog, type Watchdog } from './watchdog.ts';
 
 /** The MongoDB-compatible servers TASKQL_TEST_MONGO can name. */
 export const LOCAL_MONGO_SERVERS = ['ferretdb', 'mongo-java-server'] as const;
@@ -181,7 +182,7 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
   if (mongo.status === 'rejected' || redis.status === 'rejected') {
     const started = [mongo, redis].flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     await Promise.all(started.map((server) => server.stop()));
-    watchdog?.kill('SIGKILL');
+    watchdog?.dismiss();
     const errors = [mongo, redis].flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
     const advice = errors.map((error) => `- ${messageOf(error).replaceAll('\n', '\n  ')}`).join('\n');
     throw new Error(`No servers to run on; what was tried:\n${advice}`, {
@@ -202,7 +203,7 @@ export async function startLocalServers(opts: StartLocalServersOptions = {}): Pr
       (stopping ??= (async () => {
         await Promise.all([mongo.value.stop(), redis.value.stop()]);
         // Not before: should this process die while the servers are stopping, it must kill them.
-        watchdog?.kill('SIGKILL');
+        watchdog?.dismiss();
       })()),
   };
 }
@@ -230,7 +231,7 @@ function redisGiven(env: Record<string, string>): RedisInUse {
 /** How {@link startRedisOf} starts servers. */
 interface RedisStart {
   log: (line: string) => void;
-  watchdog: ChildProcess | undefined;
+  watchdog: Watchdog | undefined;
   persist: boolean;
 }
 
@@ -268,7 +269,7 @@ export async function startLocalRedis(
   try {
     redis = await startRedisOf(topology, { log: opts.log ?? (() => {}), watchdog, persist: opts.persist ?? false });
   } catch (error) {
-    watchdog.kill('SIGKILL');
+    watchdog.dismiss();
     throw error;
   }
   let stopping: Promise<void> | undefined;
@@ -281,7 +282,7 @@ export async function startLocalRedis(
     stop: () =>
       (stopping ??= (async () => {
         await redis.stop();
-        watchdog.kill('SIGKILL');
+        watchdog.dismiss();
       })()),
   };
 }
@@ -419,7 +420,7 @@ function redisServerArgs(port: number, persist: boolean): string[] {
 async function startNodes(
   specs: { port: number; kind: LocalRedisNode['kind']; args: string[]; config?: string }[],
   binary: string,
-  watchdog: ChildProcess | undefined,
+  watchdog: Watchdog | undefined,
 ): Promise<(LocalRedisNode & { stop: () => Promise<void> })[]> {
   const started = await Promise.allSettled(
     specs.map(async ({ port, kind, args, config }) => {
@@ -459,7 +460,7 @@ async function untilTrue(what: string, check: () => Promise<boolean>): Promise<v
   }
 }
 
-async function startRedis(log: (line: string) => void, watchdog: ChildProcess | undefined, persist: boolean): Promise<Server> {
+async function startRedis(log: (line: string) => void, watchdog: Watchdog | undefined, persist: boolean): Promise<Server> {
   const binary = findOnPath('redis-server');
   if (!binary) {
     log('redis-server not found on the PATH; trying Redis through redis-memory-server');
@@ -539,7 +540,7 @@ export async function identifyMongo(url: string): Promise<MongoServerKind> {
 /** How {@link startMongo} starts a server when MONGO_URL is unset. */
 interface MongoStart {
   log: (line: string) => void;
-  watchdog: ChildProcess | undefined;
+  watchdog: Watchdog | undefined;
   /** The server asked for; undefined: FerretDB, or else mongod. */
   server: LocalMongoServer | undefined;
   /** Whether a mongo-java-server keeps its data in a file (H2) rather than in memory. */
@@ -586,7 +587,7 @@ async function startMongoJavaServer({ log, watchdog, persist }: MongoStart): Pro
   };
 }
 
-async function startFerretdb(binary: string, log: (line: string) => void, watchdog: ChildProcess | undefined): Promise<Server> {
+async function startFerretdb(binary: string, log: (line: string) => void, watchdog: Watchdog | undefined): Promise<Server> {
   const version = /^version: (\S+)/m.exec(await outputOf(binary, ['--version']))?.[1] ?? '(unknown version)';
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'taskql-ferretdb-'));
@@ -657,10 +658,10 @@ async function startProcess(
   binary: string,
   args: string[],
   dir: string,
-  watchdog: ChildProcess | undefined,
+  watchdog: Watchdog | undefined,
   ready: () => Promise<void>,
 ): Promise<{ stop: () => Promise<void>; control: RestartableServer }> {
-  watchdog?.stdin?.write(`dir ${dir}\n`);
+  watchdog?.removeOnExit(dir);
   const launchIt = () => launch(name, binary, args, dir, watchdog, ready);
   let halt: () => Promise<void>;
   try {
@@ -694,7 +695,7 @@ async function launch(
   binary: string,
   args: string[],
   dir: string,
-  watchdog: ChildProcess | undefined,
+  watchdog: Watchdog | undefined,
   ready: () => Promise<void>,
 ): Promise<() => Promise<void>> {
   // Detached: its own process group, so a Ctrl-C meant for `npm run dev` does not take the
@@ -715,7 +716,11 @@ async function launch(
   });
   let exitedYet = false;
   void exited.then(() => (exitedYet = true));
-  if (child.pid !== undefined) watchdog?.stdin?.write(`pid ${child.pid}\n`);
+  const pid = child.pid;
+  if (pid !== undefined) {
+    watchdog?.guard(pid);
+    void exited.then(() => watchdog?.release(pid));
+  }
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -746,39 +751,6 @@ async function launch(
     }
     await sleep(100);
   }
-}
-
-/**
- * A detached process that waits for its stdin — a pipe from this process — to close, which
- * happens when this process exits in any way (even SIGKILL), and then SIGKILLs the servers and
- * removes their directories. Lines it reads: `pid <pid>` and `dir <path>`. `stop()` kills it
- * once the servers are stopped.
- */
-function startWatchdog(): ChildProcess {
-  const script = `
-    const { rmSync } = require('node:fs');
-    let input = '';
-    process.stdin.setEncoding('utf8').on('data', (chunk) => (input += chunk));
-    process.stdin.on('end', () => {
-      const lines = input.split('\\n');
-      const pids = lines.filter((l) => l.startsWith('pid ')).map((l) => Number(l.slice(4)));
-      const dirs = lines.filter((l) => l.startsWith('dir ')).map((l) => l.slice(4));
-      for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch {}
-      const alive = () => pids.some((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } });
-      const deadline = Date.now() + 2000;
-      const clean = () => {
-        if (alive() && Date.now() < deadline) return void setTimeout(clean, 50);
-        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-      };
-      clean();
-    });
-  `;
-  // Detached (own process group) so a terminal's Ctrl-C does not end it before it has cleaned up.
-  const watchdog = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-  // Should it fail to start or die early, the servers are merely unguarded: no reason to crash.
-  watchdog.on('error', () => {});
-  watchdog.stdin.on('error', () => {});
-  return watchdog;
 }
 
 async function pingRedis(port: number): Promise<void> {

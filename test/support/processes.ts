@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { startWatchdog, type Watchdog } from '../../scripts/watchdog.ts';
 
 const rootUrl = new URL('../../', import.meta.url);
 const root = fileURLToPath(rootUrl);
@@ -20,6 +21,12 @@ export interface TaskqlProcess {
   /** The last lines it wrote to stdout and stderr, to show when a test fails. */
   tail(): string;
 }
+
+/**
+ * Kills the processes this test process started should it die without stopping them (a test
+ * runner killed by a timeout, say), so that no API or worker outlives its servers and retries them forever.
+ */
+let watchdog: Watchdog | undefined;
 
 /** How many lines of a process's output are kept for error messages. */
 const OUTPUT_TAIL_LINES = 200;
@@ -52,6 +59,12 @@ export function startProcess(kind: 'api' | 'worker', env: Record<string, string>
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid;
+  if (pid !== undefined) {
+    watchdog ??= startWatchdog();
+    watchdog.guard(pid);
+    void exited.then(() => watchdog?.release(pid));
+  }
   // A tail only: a process of a long test logs for minutes.
   const output: string[] = [];
   const keep = (text: string) => {

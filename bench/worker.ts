@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { EventBus } from '../src/events/event-bus.ts';
 import { PubSub } from '../src/redis/pubsub.ts';
-import { bullQueueName } from '../src/queue/task-queues.ts';
+import { bullQueueName } from '../src/queue/queue-names.ts';
 import { isMessage, type AwaitCommand, type WorkerMessage } from './children/protocol.ts';
 import { alternate } from './lib/alternate.ts';
 import { nextMessage, within } from './lib/context.ts';

@@ -5,7 +5,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import type { RedisConnection } from '../src/redis/connections.ts';
-import { bullQueueName } from '../src/queue/task-queues.ts';
+import { bullQueueName } from '../src/queue/queue-names.ts';
 import type { Runtime } from '../src/runtime.ts';
 
 /** The queue of taskql's own housekeeping jobs. */

@@ -13,7 +13,7 @@ import type { Task, WaitReason } from '../model/task.ts';
 import { WAIT_REASONS } from '../model/task.ts';
 import type { RedisConnection } from '../redis/connections.ts';
 import { withLimitScripts, type LimitCommands } from './limit-scripts.ts';
-import { bullQueueName } from './task-queues.ts';
+import { bullQueueName } from './queue-names.ts';
 
 /**
  * How long a parked task's job sleeps in BullMQ's delayed set. A freed slot promotes it long

@@ -13,6 +13,7 @@ import type { Task } from '../model/task.ts';
 import { PRIORITY_RANGE } from '../model/task.ts';
 import { activeTraceCarrier, type TraceCarrier } from '../tracing/task-spans.ts';
 import { PARKED_JOB_DELAY_MS, type FlowLimiter } from './flow-limiter.ts';
+import { bullQueueName } from './queue-names.ts';
 
 /** What a job carries: the task's id and owner, so that the worker reads it by its shard key. */
 export interface TaskJobData {
@@ -28,14 +29,6 @@ export function jobData(task: Task): TaskJobData {
   const trace = activeTraceCarrier();
   const data = { taskId: task.id, owner: task.owner };
   return trace ? { ...data, trace } : data;
-}
-
-/**
- * The BullMQ name of a taskql queue. The braces make it a Redis Cluster hash tag, so all of one
- * queue's keys share a slot (BullMQ's Lua scripts touch several keys at once).
- */
-export function bullQueueName(queue: string): string {
-  return `{${queue}}`;
 }
 
 /**

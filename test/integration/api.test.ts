@@ -14,7 +14,7 @@ import {
   type EnqueueTaskInput,
   type TaskEventsSubscription,
 } from '../../schema/generated/graphql.ts';
-import { bullQueueName } from '../../src/queue/task-queues.ts';
+import { bullQueueName } from '../../src/queue/queue-names.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { builtinHandlers } from '../../worker/handlers/index.ts';
 import { TaskWorker } from '../../worker/task-worker.ts';

@@ -19,7 +19,7 @@ import {
 } from '../../schema/generated/graphql.ts';
 import { startAttempt } from '../../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../../src/model/task.ts';
-import { bullQueueName } from '../../src/queue/task-queues.ts';
+import { bullQueueName } from '../../src/queue/queue-names.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { builtinHandlers } from '../../worker/handlers/index.ts';
 import { MAINTENANCE_QUEUE } from '../../worker/maintenance.ts';

@@ -18,7 +18,7 @@ import {
 import { startAttempt } from '../../src/model/state-machine.ts';
 import type { TaskDocument } from '../../src/store/task-document.ts';
 import { filterQuery, sortOf } from '../../src/store/task-query.ts';
-import { bullQueueName } from '../../src/queue/task-queues.ts';
+import { bullQueueName } from '../../src/queue/queue-names.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { reconcilerChore } from '../../worker/reconciler.ts';
 import { TestClient } from '../support/graphql-client.ts';

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { EnqueueTaskDocument, EnqueueTasksDocument, TaskDocument } from '../../schema/generated/graphql.ts';
 import { schema } from '../../schema/index.ts';
 import { startApiServer, type ApiServer } from '../../src/api/server.ts';
-import { bullQueueName } from '../../src/queue/task-queues.ts';
+import { bullQueueName } from '../../src/queue/queue-names.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { startLocalServers } from '../../scripts/local-servers.ts';
 import { TestClient } from '../support/graphql-client.ts';

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { z } from 'zod';
 import type { Principal } from '../../src/auth/principal.ts';
 import { isFinalState, type Task } from '../../src/model/task.ts';
-import { bullQueueName } from '../../src/queue/task-queues.ts';
+import { bullQueueName } from '../../src/queue/queue-names.ts';
 import { reconcilerChore } from '../../worker/reconciler.ts';
 import { retentionChore } from '../../worker/retention.ts';
 import { startStack, type Stack } from '../support/stack.ts';

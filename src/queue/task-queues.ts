@@ -9,7 +9,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
 import type { QueueLimits } from '../model/limits.ts';
-import type { Task } from '../model/task.ts';
+import type { Task, WaitReason } from '../model/task.ts';
 import { PRIORITY_RANGE } from '../model/task.ts';
 import { activeTraceCarrier, type TraceCarrier } from '../tracing/task-spans.ts';
 import { PARKED_JOB_DELAY_MS, type FlowLimiter } from './flow-limiter.ts';
@@ -137,6 +137,20 @@ export class TaskQueues {
       ]),
       this.#timeoutMs,
     );
+  }
+
+  /**
+   * Whether queue `name` is at its queue-wide limits now: as many jobs active as its concurrency
+   * allows (CONCURRENCY_LIMIT), or its rate window used up (RATE_LIMIT); null when neither holds.
+   */
+  async queueLimitWait(name: string, limits: QueueLimits): Promise<WaitReason | null> {
+    const queue = this.#queue(name);
+    const [active, rateTtl] = await withTimeout(
+      Promise.all([limits.concurrency ? queue.getActiveCount() : 0, limits.rateLimit ? queue.getRateLimitTtl(limits.rateLimit.max) : 0]),
+      this.#timeoutMs,
+    );
+    if (limits.concurrency && active >= limits.concurrency) return 'CONCURRENCY_LIMIT';
+    return rateTtl > 0 ? 'RATE_LIMIT' : null;
   }
 
   /** Where `task`'s job is in BullMQ: `waiting`, `active`, `delayed`, … or `unknown` when there is none. */

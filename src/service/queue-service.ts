@@ -13,7 +13,10 @@ import type { WorkerInfo, WorkerRegistry } from '../queue/worker-registry.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import type { TaskTypeRegistry } from '../tasks/registry.ts';
 
-/** How long the set of paused queues is reused for `Task.waitReason` before Redis is asked again. */
+/**
+ * How long the set of paused queues, and whether a queue is at its queue-wide limits, is reused
+ * for `Task.waitReason` before Redis is asked again.
+ */
 const PAUSED_CACHE_MS = 500;
 
 export class QueueService {
@@ -25,6 +28,7 @@ export class QueueService {
   readonly #queueLimits: ReadonlyMap<string, QueueLimits>;
   readonly #limiter: FlowLimiter;
   #paused: { at: number; names: Promise<ReadonlySet<string>> } | null = null;
+  readonly #atQueueLimits = new Map<string, { at: number; reason: Promise<WaitReason | null> }>();
 
   /**
    * @param configuredQueues the queues WORKER_QUEUES names, beside those of the task types
@@ -75,9 +79,25 @@ export class QueueService {
     return this.#paused.names;
   }
 
-  /** Whether `task` waits for a slot or the rate window of its type's limits (CONCURRENCY_LIMIT, RATE_LIMIT), or null. */
-  limitWaitOf(task: Task): Promise<WaitReason | null> {
-    return this.#limiter.waitReason(task);
+  /**
+   * Whether `task` waits for a slot or the rate window of its type's limits, or of its queue's
+   * queue-wide limits (QUEUE_LIMITS): CONCURRENCY_LIMIT, RATE_LIMIT, or null.
+   */
+  async limitWaitOf(task: Task): Promise<WaitReason | null> {
+    return (await this.#limiter.waitReason(task)) ?? this.#queueLimitWait(task.queue);
+  }
+
+  #queueLimitWait(name: string): Promise<WaitReason | null> {
+    const limits = this.#queueLimits.get(name);
+    if (!limits || (!limits.concurrency && !limits.rateLimit)) return Promise.resolve(null);
+    let cached = this.#atQueueLimits.get(name);
+    if (!cached || Date.now() - cached.at > PAUSED_CACHE_MS) {
+      const reason = this.#queues.queueLimitWait(name, limits);
+      reason.catch(() => this.#atQueueLimits.delete(name));
+      cached = { at: Date.now(), reason };
+      this.#atQueueLimits.set(name, cached);
+    }
+    return cached.reason;
   }
 
   #knownQueues(): string[] {

@@ -198,13 +198,34 @@ export type DependencyVerdict =
   | { kind: 'skip'; dependency: DependencyState };
 
 /**
+ * All a release decision needs of a task's dependencies, however many there are: one that ended
+ * without succeeding (FAILED or CANCELLED), if any, and whether any is unfinished.
+ */
+export interface DependencySummary {
+  unsuccessful: DependencyState | null;
+  unfinished: boolean;
+}
+
+/** The summary of `dependencies`. */
+function summarizeDependencies(dependencies: readonly DependencyState[]): DependencySummary {
+  return {
+    unsuccessful: dependencies.find((d) => isFinalState(d.state) && d.state !== 'SUCCEEDED') ?? null,
+    unfinished: dependencies.some((d) => !isFinalState(d.state)),
+  };
+}
+
+/**
  * The decision for a WAITING task with policy `policy`: run once all `dependencies` SUCCEEDED;
  * as soon as one FAILED or was CANCELLED, fail or skip (FAIL, SKIP), or run once all are final
  * (RUN); otherwise wait.
  */
 export function dependencyVerdict(policy: DependencyFailure, dependencies: readonly DependencyState[]): DependencyVerdict {
-  const unsuccessful = dependencies.find((d) => isFinalState(d.state) && d.state !== 'SUCCEEDED');
+  return verdictOn(policy, summarizeDependencies(dependencies));
+}
+
+/** {@link dependencyVerdict} from the summary of the dependencies. */
+export function verdictOn(policy: DependencyFailure, { unsuccessful, unfinished }: DependencySummary): DependencyVerdict {
   if (unsuccessful && policy === 'FAIL') return { kind: 'fail', dependency: unsuccessful };
   if (unsuccessful && policy === 'SKIP') return { kind: 'skip', dependency: unsuccessful };
-  return dependencies.every((d) => isFinalState(d.state)) ? { kind: 'run' } : { kind: 'wait' };
+  return unfinished ? { kind: 'wait' } : { kind: 'run' };
 }

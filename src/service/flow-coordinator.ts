@@ -12,7 +12,7 @@
 import type { FlowChanges } from '../events/flow-changes.ts';
 import type { TaskChange } from '../events/event-bus.ts';
 import type { Logger } from '../logger.ts';
-import { dependencyVerdict, nextFlowChange, type DependencyState } from '../model/flow.ts';
+import { nextFlowChange, verdictOn } from '../model/flow.ts';
 import { failForDependency, rearm, release, skip } from '../model/state-machine.ts';
 import { isFinalState, type Task } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
@@ -62,10 +62,8 @@ export class FlowCoordinator {
    */
   async evaluate(task: Task): Promise<void> {
     if (task.state !== 'WAITING') return;
-    const found = new Map((await this.#flows.tasks(task.owner, task.dependsOn)).map((d) => [d.id, d]));
-    // A dependency that no longer exists (expired) cannot succeed any more.
-    const dependencies: DependencyState[] = task.dependsOn.map((id) => found.get(id) ?? { id, ref: null, state: 'CANCELLED' });
-    const verdict = dependencyVerdict(task.onDependencyFailure, dependencies);
+    // Only what decides it is read: not every dependency of a large fan-in at each release.
+    const verdict = verdictOn(task.onDependencyFailure, await this.#flows.dependencySummary(task.owner, task.dependsOn));
     if (verdict.kind === 'wait') return;
     if (verdict.kind === 'fail') {
       await this.#recorder.record(task, (t, now) => failForDependency(t, verdict.dependency, now));

@@ -13,8 +13,8 @@
  * a flow by id alone does not.
  */
 import type { Collection, Db, Filter } from 'mongodb';
-import { firstFlowChange, flowAt, type Flow, type FlowChange, type FlowRecord, type FlowState } from '../model/flow.ts';
-import { isExpired, type Task, type TaskState } from '../model/task.ts';
+import { firstFlowChange, flowAt, type DependencySummary, type Flow, type FlowChange, type FlowRecord, type FlowState } from '../model/flow.ts';
+import { FINAL_STATES, isExpired, type Task, type TaskState } from '../model/task.ts';
 import { guard, isDuplicateKey } from './mongo-errors.ts';
 import { createIndexesOneByOne } from './server-quirks.ts';
 import { decodeTask, type TaskDocument } from './task-document.ts';
@@ -67,7 +67,11 @@ export class FlowStore {
       { key: { state: 1, updatedAt: 1 }, name: 'state_updatedAt' },
     ]);
     await createIndexesOneByOne(this.#changes, [{ key: { owner: 1, flowId: 1, version: 1 }, name: 'owner_flowId_version' }]);
-    await createIndexesOneByOne(this.#tasks, [{ key: { owner: 1, flowId: 1 }, name: 'owner_flowId' }]);
+    await createIndexesOneByOne(this.#tasks, [
+      { key: { owner: 1, flowId: 1 }, name: 'owner_flowId' },
+      // A finished task's dependents, found without reading the rest of its flow.
+      { key: { owner: 1, flowId: 1, dependsOn: 1 }, name: 'owner_flowId_dependsOn' },
+    ]);
   }
 
   /**
@@ -152,11 +156,39 @@ export class FlowStore {
     return true;
   }
 
-  /** The states of flow `flowId`'s tasks (of those not expired). */
+  /**
+   * The states of flow `flowId`'s tasks (of those not expired), counted by the server — one row
+   * per state comes back, not a document per task, however large the flow.
+   */
   async taskStates(owner: string, flowId: string): Promise<TaskState[]> {
+    const rows = await guard(() =>
+      this.#tasks
+        .aggregate<{ _id: TaskState; n: number }>([{ $match: { owner, flowId, ...this.#unexpired() } }, { $group: { _id: '$state', n: { $sum: 1 } } }])
+        .toArray(),
+    );
+    return rows.flatMap((row) => Array.from({ length: row.n }, () => row._id));
+  }
+
+  /**
+   * What decides a task waiting for the tasks `ids` of `owner`: one of them that ended without
+   * succeeding (FAILED, CANCELLED, expired or gone; as CANCELLED for the last two), and whether
+   * any is unfinished. Each question is a query that returns one task at most, so a release reads
+   * no more of a 1,000-task fan-in than of a chain; the ids are listed only once nothing else
+   * blocks (to find one that is gone).
+   */
+  async dependencySummary(owner: string, ids: readonly string[]): Promise<DependencySummary> {
     const now = this.#now();
-    const docs = await guard(() => this.#tasks.find({ owner, flowId }, { projection: { state: 1, expiresAt: 1 } }).toArray());
-    return docs.filter((d) => !isExpired(d, now)).map((d) => d.state);
+    const among = { owner, _id: { $in: [...ids] } };
+    const projection = { _id: 1, ref: 1, state: 1, expiresAt: 1 };
+    const [failed, unfinished] = await Promise.all([
+      guard(() => this.#tasks.findOne({ ...among, $or: [{ state: { $in: ['FAILED', 'CANCELLED'] } }, { expiresAt: { $lte: now } }] }, { projection })),
+      guard(() => this.#tasks.findOne({ ...among, state: { $nin: [...FINAL_STATES] } }, { projection: { _id: 1 } })),
+    ]);
+    if (failed) return { unsuccessful: { id: failed._id, ref: failed.ref ?? null, state: isExpired(failed, now) ? 'CANCELLED' : failed.state }, unfinished: unfinished !== null };
+    if (unfinished) return { unsuccessful: null, unfinished: true };
+    const stored = new Set((await guard(() => this.#tasks.find(among, { projection: { _id: 1 } }).toArray())).map((d) => d._id));
+    const gone = ids.find((id) => !stored.has(id));
+    return { unsuccessful: gone === undefined ? null : { id: gone, ref: null, state: 'CANCELLED' }, unfinished: false };
   }
 
   /** The tasks of `owner` with the given ids that exist and have not expired, without their logs. */
@@ -196,6 +228,11 @@ export class FlowStore {
   async #withLatest(doc: FlowDocument): Promise<Flow> {
     const change = (await this.latest(doc.owner, doc._id)) ?? firstFlowChange(doc._id, doc.taskIds.length, doc.createdAt);
     return flowAt(toRecord(doc), change);
+  }
+
+  /** The filter of tasks not expired now. */
+  #unexpired(): Filter<TaskDocument> {
+    return { $or: [{ expiresAt: null }, { expiresAt: { $gt: this.#now() } }] };
   }
 
   #live(docs: TaskDocument[]): Task[] {

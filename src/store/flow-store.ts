@@ -108,10 +108,25 @@ export class FlowStore {
     await guard(() => this.#flows.updateOne({ owner: flow.owner, _id: flow.id }, { $set: { submitted: true } }));
   }
 
-  /** Delete a flow and its log outright: only to undo a submission that failed. */
+  /** Delete a flow and its log outright: to undo a submission that failed, or once its tasks are gone. */
   async remove(flow: Pick<FlowRecord, 'id' | 'owner'>): Promise<void> {
     await guard(() => this.#changes.deleteMany({ owner: flow.owner, flowId: flow.id }));
     await guard(() => this.#flows.deleteOne({ owner: flow.owner, _id: flow.id }));
+  }
+
+  /**
+   * Delete each of `flows` of which no task is stored any more (the retention deleted the last),
+   * with its change log; resolves with how many went. A flow with a task left is kept.
+   */
+  async removeEmptied(flows: readonly Pick<FlowRecord, 'id' | 'owner'>[]): Promise<number> {
+    const distinct = new Map(flows.map((f) => [`${f.owner}\u0000${f.id}`, f]));
+    let removed = 0;
+    for (const flow of distinct.values()) {
+      if (await guard(() => this.#tasks.findOne({ owner: flow.owner, flowId: flow.id }, { projection: { _id: 1 } }))) continue;
+      await this.remove(flow);
+      removed++;
+    }
+    return removed;
   }
 
   /** The flow as of its newest change; null when unknown or not `ref.owner`'s. */

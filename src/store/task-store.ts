@@ -35,6 +35,13 @@ export interface TaskPage {
   hasNextPage: boolean;
 }
 
+/** A task the retention deleted: which it was, and its flow's id (null outside flows). */
+export interface DeletedTask {
+  id: string;
+  owner: string;
+  flowId: string | null;
+}
+
 /** How many retained tasks of one queue are in each state (as clients see states). */
 export type StateCounts = Record<TaskState, number>;
 
@@ -255,24 +262,25 @@ export class TaskStore {
   }
 
   /**
-   * Delete up to `limit` expired tasks; resolves with the ids of those deleted. Finding them scans
-   * every owner's (on a sharded cluster, every shard); the delete names them by owner and id.
+   * Delete up to `limit` expired tasks; resolves with those deleted (their flow too, so that a
+   * flow goes with its last task). Finding them scans every owner's (on a sharded cluster, every
+   * shard); the delete names them by owner and id.
    */
-  async deleteExpired(limit: number): Promise<string[]> {
+  async deleteExpired(limit: number): Promise<DeletedTask[]> {
     const now = this.#now();
     const expired = await guard(() =>
-      this.#tasks.find({ expiresAt: { $lte: now } }, { projection: { _id: 1, owner: 1 } }).limit(limit).toArray(),
+      this.#tasks.find({ expiresAt: { $lte: now } }, { projection: { _id: 1, owner: 1, flowId: 1 } }).limit(limit).toArray(),
     );
     if (expired.length === 0) return [];
     const refs = expired.map((d) => ({ id: d._id, owner: d.owner }));
     // Re-check expiry in the delete: a `retryTask` may have revived one in between.
     const result = await guard(() => this.#tasks.deleteMany({ $and: [taskRefsFilter(refs), { expiresAt: { $lte: now } }] }));
     await (await this.#serverForms()).writes.afterDelete(refs);
-    const ids = refs.map((ref) => ref.id);
-    if (result.deletedCount === ids.length) return ids;
+    const deleted = expired.map((d) => ({ id: d._id, owner: d.owner, flowId: d.flowId ?? null }));
+    if (result.deletedCount === deleted.length) return deleted;
     const kept = await guard(() => this.#tasks.find(taskRefsFilter(refs), { projection: { _id: 1 } }).toArray());
     const keptIds = new Set(kept.map((d) => d._id));
-    return ids.filter((id) => !keptIds.has(id));
+    return deleted.filter((d) => !keptIds.has(d.id));
   }
 
   /** A read of tasks, in its turn (see `#readLimit`). */

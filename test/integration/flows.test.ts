@@ -10,7 +10,9 @@ import type { Principal } from '../../src/auth/principal.ts';
 import { FlowNotFoundError } from '../../src/errors.ts';
 import { startAttempt, succeed } from '../../src/model/state-machine.ts';
 import { flowReconcilerChore } from '../../worker/flow-reconciler.ts';
+import { retentionChore } from '../../worker/retention.ts';
 import { builtinHandlers } from '../../worker/handlers/index.ts';
+import { TestClock } from '../support/clock.ts';
 import { errorCode, startStack, type Stack } from '../support/stack.ts';
 import { testTaskType } from '../support/task-types.ts';
 
@@ -209,12 +211,14 @@ async function stored(): Promise<{ tasks: number; flows: number }> {
 
 describe('flows left behind by a process that died', () => {
   let quiet: Stack;
+  const clock = new TestClock();
   beforeAll(async () => {
-    // No worker, and a reconciler that runs only when the test says so.
+    // No worker, and a reconciler (and retention) that runs only when the test says so.
     quiet = await startStack('flows-stranded', {
       handlers: [...builtinHandlers, step, gatedStep, flaky, report],
       worker: false,
-      env: { RECONCILE_GRACE_MS: '0', RECONCILE_INTERVAL_MS: '3600000' },
+      env: { RECONCILE_GRACE_MS: '0', RECONCILE_INTERVAL_MS: '3600000', RESULT_TTL_SECONDS: '60' },
+      now: clock.now,
     });
   });
   afterAll(() => quiet?.close());
@@ -226,11 +230,7 @@ describe('flows left behind by a process that died', () => {
     })).enqueueFlow;
     const [a, b] = flow.tasks.map((t) => t.id) as [string, string];
     // What a worker writes for a, straight to the store: the recorder's follow-up never runs.
-    const pending = (await runtime.store.get({ id: a, owner: 'anonymous' }))!;
-    const started = startAttempt(pending, 'dead-worker', new Date());
-    if (!started.ok || !(await runtime.store.commit(pending, started))) throw new Error('could not start a');
-    const done = succeed(started.task, 1, { value: 1 }, new Date());
-    if (!done.ok || !(await runtime.store.commit(started.task, done))) throw new Error('could not finish a');
+    await succeedInStore(runtime, a, clock.now());
     expect((await runtime.store.get({ id: b, owner: 'anonymous' }))?.state).toBe('WAITING');
 
     expect(await flowReconcilerChore(runtime).run()).toEqual([b]);
@@ -257,4 +257,44 @@ describe('flows left behind by a process that died', () => {
     expect(await runtime.db.collection('flow_changes').countDocuments({ flowId: 'half-written' })).toBe(0);
     expect((await quiet.client.data(FlowDocument, { id: whole.id })).flow).toMatchObject({ state: 'RUNNING', version: 1 });
   });
+
+  it('deletes a flow and its change log with its last task, by the tasks’ retention', async () => {
+    const { runtime } = quiet;
+    const flow = (await quiet.client.data(EnqueueFlowDocument, {
+      input: { tasks: [{ ref: 'a', type: 'step', input: { add: 1 } }, { ref: 'b', type: 'step', input: { add: 1 }, dependsOn: ['a'] }] },
+    })).enqueueFlow;
+    const [a, b] = flow.tasks.map((t) => t.id) as [string, string];
+    const owner = 'anonymous';
+    await succeedInStore(runtime, a, clock.now());
+    // b ends a second later, so it expires a second after a.
+    clock.advance(1000);
+    await runtime.flows.cancel({ owner, scopes: new Set(['tasks:read', 'tasks:write']), taskIds: null, expiresAt: null }, flow.id, null);
+    const stored = async () => ({
+      flows: await runtime.db.collection('flows').countDocuments({ _id: flow.id as never }),
+      changes: await runtime.db.collection('flow_changes').countDocuments({ flowId: flow.id }),
+    });
+    expect((await stored()).changes).toBeGreaterThan(1);
+
+    // a expires first: b is kept, and so is the flow.
+    const aExpires = (await runtime.store.get({ id: a, owner }))!.expiresAt!;
+    const bExpires = (await runtime.store.get({ id: b, owner }))!.expiresAt!;
+    expect(bExpires.getTime()).toBeGreaterThan(aExpires.getTime());
+    clock.passTo(aExpires);
+    await retentionChore(runtime).run();
+    expect(await stored()).toMatchObject({ flows: 1 });
+    expect((await quiet.client.data(FlowDocument, { id: flow.id })).flow?.tasks.map((t) => t.ref)).toEqual(['b']);
+    clock.passTo(bExpires);
+    await retentionChore(runtime).run();
+    expect(await stored()).toEqual({ flows: 0, changes: 0 });
+    expect((await quiet.client.data(FlowDocument, { id: flow.id })).flow).toBeNull();
+  });
 });
+
+/** Start and succeed task `id` with the writes a worker makes, straight to the store: nothing follows from them. */
+async function succeedInStore(runtime: Stack['runtime'], id: string, now: Date): Promise<void> {
+  const pending = (await runtime.store.get({ id, owner: 'anonymous' }))!;
+  const started = startAttempt(pending, 'dead-worker', now);
+  if (!started.ok || !(await runtime.store.commit(pending, started))) throw new Error(`could not start ${id}`);
+  const done = succeed(started.task, 1, { value: 1 }, now);
+  if (!done.ok || !(await runtime.store.commit(started.task, done))) throw new Error(`could not finish ${id}`);
+}

@@ -65,11 +65,12 @@ export class RateLimitedError extends Error {
 /** MongoDB or Redis could not be reached in time; whatever was asked was not half-done. */
 export class DependencyUnavailableError extends Error {
   override name = 'DependencyUnavailableError';
+  /** @param detail what became of the request, when there is more to say than that it failed */
   constructor(
     readonly dependency: 'MongoDB' | 'Redis',
-    options?: ErrorOptions,
+    options?: ErrorOptions & { detail?: string },
   ) {
-    super(`${dependency} is unavailable`, options);
+    super(`${dependency} is unavailable${options?.detail ? `: ${options.detail}` : ''}`, options);
   }
 }
 

@@ -5,9 +5,8 @@
  * would leave a task WAITING for ever and the flow RUNNING. So every `RECONCILE_INTERVAL_MS` the
  * flows that have been RUNNING without a change for `RECONCILE_GRACE_MS` are looked at — all of
  * them, a page at a time — and each WAITING task whose dependencies decide it is decided, and
- * the flow's state recorded if its tasks have moved it on. Submissions that died half way are
- * completed when all their tasks were stored (the task reconciler queues any without a job), or
- * else deleted.
+ * the flow's state recorded if its tasks have moved it on. Submissions that stopped half way
+ * (unsubmitted) are deleted with whatever of their tasks was stored.
  *
  * Every repair is a version-guarded transition or an insert of the flow's next version, so it
  * loses to anything that happens meanwhile and doing it twice changes nothing.
@@ -44,16 +43,13 @@ export function flowReconcilerChore({ flowStore, flowCoordinator, store, logger,
         if (page.length < PAGE) break;
         after = page.at(-1)!.id;
       }
+      // A submission that failed (its client was told so) or whose process died: undone, never
+      // completed. It was marked submitted before any job was queued, so none of it has run.
       for (const flow of await flowStore.unsubmittedSince(before, PAGE)) {
         const stored = await flowStore.tasksOfFlow(flow.owner, flow.id);
-        if (stored.length === flow.taskIds.length) {
-          await flowStore.markSubmitted(flow);
-          logger.warn({ flowId: flow.id }, 'flow reconciler completed a submission that stopped after storing its tasks');
-        } else {
-          await store.removeMany(stored);
-          await flowStore.remove(flow);
-          logger.warn({ flowId: flow.id, stored: stored.length, of: flow.taskIds.length }, 'flow reconciler deleted a submission that stopped half way');
-        }
+        await store.removeMany(stored);
+        await flowStore.remove(flow);
+        logger.warn({ flowId: flow.id, stored: stored.length, of: flow.taskIds.length }, 'flow reconciler deleted a submission that stopped half way');
       }
       return decided;
     },

@@ -63,7 +63,7 @@ export class FlowCoordinator {
   async evaluate(task: Task): Promise<void> {
     if (task.state !== 'WAITING') return;
     // Only what decides it is read: not every dependency of a large fan-in at each release.
-    const verdict = verdictOn(task.onDependencyFailure, await this.#flows.dependencySummary(task.owner, task.dependsOn));
+    const verdict = verdictOn(task.onDependencyFailure, await this.#flows.dependencySummary(task));
     if (verdict.kind === 'wait') return;
     if (verdict.kind === 'fail') {
       await this.#recorder.record(task, (t, now) => failForDependency(t, verdict.dependency, now));

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { Repeater } from 'graphql-yoga';
 import { z } from 'zod';
 import { ownerSeenBy, type Principal } from '../auth/principal.ts';
-import { FlowNotFoundError, InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
+import { DependencyUnavailableError, FlowNotFoundError, InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
 import type { FlowChanges } from '../events/flow-changes.ts';
 import type { Transition } from '../model/state-machine.ts';
 import { firstFlowChange, flowAt, isFinalFlowState, planFlow, type Flow, type FlowRecord } from '../model/flow.ts';
@@ -56,6 +56,9 @@ export interface EnqueuedFlow {
   deduplicated: boolean;
 }
 
+/** Whether a submission got as far as marking its flow submitted: not yet, perhaps (the write was sent), or yes. */
+type Marked = 'no' | 'maybe' | 'yes';
+
 /** How long a flow's watcher goes without an announcement before it reads the change log anyway. */
 export const FLOW_POLL_MS = 2_500;
 
@@ -80,8 +83,10 @@ export class FlowService {
    * Validate a flow — its graph, and each task as `enqueueTask` would — then store the flow and
    * all its tasks (those with dependencies WAITING) and queue the runnable ones. Nothing is stored
    * when anything is invalid: the error names each bad task by its ref. When a write fails, what
-   * was written is deleted again; should that fail too, the flow stays unsubmitted (invisible)
-   * until the reconciler completes or deletes it. An idempotency key returns the owner's earlier flow.
+   * was written is deleted again (SERVICE_UNAVAILABLE says so); should that fail too, the flow
+   * stays unsubmitted (invisible) until the reconciler deletes it. The flow is marked submitted
+   * before any job is queued, so no task of a flow that is undone ever ran. An idempotency key
+   * returns the owner's earlier flow.
    */
   async enqueue(principal: Principal, request: EnqueueFlowRequest): Promise<EnqueuedFlow> {
     requireScope(principal, 'tasks:write');
@@ -129,18 +134,44 @@ export class FlowService {
     const inserted = await this.#flows.insert(record);
     if (!inserted.inserted) return { flow: inserted.existing, deduplicated: true };
     const tasks = created.map((c) => c.task);
+    let marked: Marked = 'no';
     try {
       await this.#store.insertMany(created);
-      await this.#queues.addMany(tasks.filter((t) => t.state !== 'WAITING'));
+      // The commit point, before any job exists: no task of an unsubmitted flow can run.
+      marked = 'maybe';
       await this.#flows.markSubmitted(record);
+      marked = 'yes';
+      await this.#queues.addMany(tasks.filter((t) => t.state !== 'WAITING'));
     } catch (error) {
-      // Undo, so no part of the flow stays; jobs already queued find no task and end.
-      await this.#store.removeMany(tasks).catch(() => {});
-      await this.#flows.remove(record).catch(() => {});
-      throw error;
+      throw await this.#undo(record, tasks, marked, error);
     }
     await Promise.all(created.map((c) => this.#recorder.announce(c)));
     return { flow: flowAt(record, firstFlowChange(flowId, tasks.length, record.createdAt)), deduplicated: false };
+  }
+
+  /**
+   * Undo a submission that failed with `error`: unsubmitted again first if it was marked (so it is
+   * invisible, and the reconciler's to delete should the rest fail), then its tasks — jobs already
+   * queued find none and end — then the flow. Resolves with the error to answer, saying what was left.
+   */
+  async #undo(record: FlowRecord, tasks: Task[], marked: Marked, error: unknown): Promise<unknown> {
+    let left = 'nothing of it is stored';
+    try {
+      if (marked !== 'no') await this.#flows.markUnsubmitted(record);
+      try {
+        await this.#store.removeMany(tasks);
+        await this.#flows.remove(record);
+      } catch {
+        left = 'what was stored of it is deleted by the reconciler';
+      }
+    } catch {
+      left =
+        marked === 'yes'
+          ? `yet it is stored whole as flow ${record.id}, and the reconciler queues its tasks`
+          : `unless it was stored whole as flow ${record.id} (flow(id) tells), what was stored of it is deleted by the reconciler`;
+    }
+    if (!(error instanceof DependencyUnavailableError)) return error;
+    return new DependencyUnavailableError(error.dependency, { cause: error, detail: `the flow was not submitted; ${left}` });
   }
 
   /** The flow, or null when unknown or not the caller's to see. */

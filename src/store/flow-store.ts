@@ -15,6 +15,7 @@
 import type { Collection, Db, Filter } from 'mongodb';
 import { firstFlowChange, flowAt, type DependencySummary, type Flow, type FlowChange, type FlowRecord, type FlowState } from '../model/flow.ts';
 import { FINAL_STATES, isExpired, type Task, type TaskState } from '../model/task.ts';
+import { TaskConflictError } from '../errors.ts';
 import { guard, isDuplicateKey } from './mongo-errors.ts';
 import { createIndexesOneByOne } from './server-quirks.ts';
 import { decodeTask, type TaskDocument } from './task-document.ts';
@@ -95,8 +96,9 @@ export class FlowStore {
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
       const existing = await guard(() => this.#flows.findOne({ owner: record.owner, dedupeKey: doc.dedupeKey }));
-      // An unsubmitted holder is a submission that failed half way: it is being undone.
       if (!existing) throw error;
+      // An unsubmitted holder is a submission under way, or one that failed and is being undone.
+      if (!existing.submitted) throw new TaskConflictError(`an earlier enqueueFlow with idempotencyKey "${record.idempotencyKey}" has not completed (it is under way, or failed and is being undone); try again shortly`);
       return { inserted: false, existing: await this.#withLatest(existing) };
     }
     await guard(() => this.#changes.insertOne({ _id: changeId(id, 1), owner: record.owner, ...first }));
@@ -106,6 +108,11 @@ export class FlowStore {
   /** Mark a flow submitted: all its tasks are stored and the runnable ones queued. */
   async markSubmitted(flow: Pick<FlowRecord, 'id' | 'owner'>): Promise<void> {
     await guard(() => this.#flows.updateOne({ owner: flow.owner, _id: flow.id }, { $set: { submitted: true } }));
+  }
+
+  /** Mark a flow unsubmitted again: the first step of undoing a submission that failed. */
+  async markUnsubmitted(flow: Pick<FlowRecord, 'id' | 'owner'>): Promise<void> {
+    await guard(() => this.#flows.updateOne({ owner: flow.owner, _id: flow.id }, { $set: { submitted: false } }));
   }
 
   /** Delete a flow and its log outright: to undo a submission that failed, or once its tasks are gone. */
@@ -185,24 +192,34 @@ export class FlowStore {
   }
 
   /**
-   * What decides a task waiting for the tasks `ids` of `owner`: one of them that ended without
-   * succeeding (FAILED, CANCELLED, expired or gone; as CANCELLED for the last two), and whether
-   * any is unfinished. Each question is a query that returns one task at most, so a release reads
-   * no more of a 1,000-task fan-in than of a chain; the ids are listed only once nothing else
-   * blocks (to find one that is gone).
+   * What decides `task`, waiting for its dependencies: one of them that ended without succeeding
+   * (FAILED, CANCELLED, expired or gone; as CANCELLED for the last two), and whether any is
+   * unfinished. Each question is first asked of the whole flow, with a query that returns one
+   * task at most: in a fan-in nearly every other task is a dependency, so the answer is one of
+   * them, and a release reads no more of a 1,000-task fan-in than of a chain. Only when the task
+   * found is not a dependency is the question asked of the dependencies by id (an `$in` over all of
+   * them, which costs each id's lookup); the ids are listed only once nothing blocks, to find one
+   * that is gone.
    */
-  async dependencySummary(owner: string, ids: readonly string[]): Promise<DependencySummary> {
+  async dependencySummary(task: Pick<Task, 'id' | 'owner' | 'flowId' | 'dependsOn'>): Promise<DependencySummary> {
     const now = this.#now();
-    const among = { owner, _id: { $in: [...ids] } };
+    const dependencies = new Set(task.dependsOn);
+    const ofFlow: Filter<TaskDocument> = { owner: task.owner, flowId: task.flowId, _id: { $ne: task.id } };
+    const ofDependencies: Filter<TaskDocument> = { owner: task.owner, _id: { $in: [...task.dependsOn] } };
+    const unsuccessful: Filter<TaskDocument> = { $or: [{ state: { $in: ['FAILED', 'CANCELLED'] } }, { expiresAt: { $lte: now } }] };
+    const unfinished: Filter<TaskDocument> = { state: { $nin: [...FINAL_STATES] } };
     const projection = { _id: 1, ref: 1, state: 1, expiresAt: 1 };
-    const [failed, unfinished] = await Promise.all([
-      guard(() => this.#tasks.findOne({ ...among, $or: [{ state: { $in: ['FAILED', 'CANCELLED'] } }, { expiresAt: { $lte: now } }] }, { projection })),
-      guard(() => this.#tasks.findOne({ ...among, state: { $nin: [...FINAL_STATES] } }, { projection: { _id: 1 } })),
-    ]);
-    if (failed) return { unsuccessful: { id: failed._id, ref: failed.ref ?? null, state: isExpired(failed, now) ? 'CANCELLED' : failed.state }, unfinished: unfinished !== null };
-    if (unfinished) return { unsuccessful: null, unfinished: true };
-    const stored = new Set((await guard(() => this.#tasks.find(among, { projection: { _id: 1 } }).toArray())).map((d) => d._id));
-    const gone = ids.find((id) => !stored.has(id));
+    /** A dependency `filter` selects, asked of the flow first and of the dependencies by id if need be. */
+    const dependencyWhere = async (filter: Filter<TaskDocument>) => {
+      const inFlow = await guard(() => this.#tasks.findOne({ $and: [ofFlow, filter] }, { projection }));
+      if (!inFlow || dependencies.has(inFlow._id)) return inFlow;
+      return guard(() => this.#tasks.findOne({ $and: [ofDependencies, filter] }, { projection }));
+    };
+    const [failed, waiting] = await Promise.all([dependencyWhere(unsuccessful), dependencyWhere(unfinished)]);
+    if (failed) return { unsuccessful: { id: failed._id, ref: failed.ref ?? null, state: isExpired(failed, now) ? 'CANCELLED' : failed.state }, unfinished: waiting !== null };
+    if (waiting) return { unsuccessful: null, unfinished: true };
+    const stored = new Set((await guard(() => this.#tasks.find(ofDependencies, { projection: { _id: 1 } }).toArray())).map((d) => d._id));
+    const gone = task.dependsOn.find((id) => !stored.has(id));
     return { unsuccessful: gone === undefined ? null : { id: gone, ref: null, state: 'CANCELLED' }, unfinished: false };
   }
 

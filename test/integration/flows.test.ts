@@ -243,7 +243,7 @@ describe('flows left behind by a process that died', () => {
     expect((await runtime.store.get({ id: b, owner: 'anonymous' }))?.version).toBe(released.version);
   });
 
-  it('deletes a submission that died before storing all its tasks, and completes one that stored them', async () => {
+  it('deletes a submission that stopped before storing all its tasks, and one that stored them before it was marked submitted', async () => {
     const { runtime } = quiet;
     const record = (id: string, taskIds: string[]) => ({ id, owner: 'anonymous', name: null, tags: [], idempotencyKey: null, taskIds, createdAt: new Date(Date.now() - 1000) });
     await runtime.flowStore.insert(record('half-written', ['never-stored']));
@@ -253,9 +253,21 @@ describe('flows left behind by a process that died', () => {
     expect((await quiet.client.data(FlowDocument, { id: whole.id })).flow).toBeNull();
 
     await flowReconcilerChore(runtime).run();
-    expect(await runtime.db.collection('flows').countDocuments({ _id: 'half-written' as never })).toBe(0);
-    expect(await runtime.db.collection('flow_changes').countDocuments({ flowId: 'half-written' })).toBe(0);
-    expect((await quiet.client.data(FlowDocument, { id: whole.id })).flow).toMatchObject({ state: 'RUNNING', version: 1 });
+    for (const id of ['half-written', whole.id]) {
+      expect(await runtime.db.collection('flows').countDocuments({ _id: id as never })).toBe(0);
+      expect(await runtime.db.collection('flow_changes').countDocuments({ flowId: id })).toBe(0);
+      expect(await runtime.db.collection('tasks').countDocuments({ flowId: id })).toBe(0);
+    }
+  });
+
+  it('answers CONFLICT to a repeated idempotency key while the earlier submission is unfinished', async () => {
+    const { runtime } = quiet;
+    const input = { idempotencyKey: 'under-way', tasks: [{ ref: 'x', type: 'step', input: { add: 1 } }] };
+    const first = (await quiet.client.data(EnqueueFlowDocument, { input })).enqueueFlow;
+    await runtime.db.collection('flows').updateOne({ _id: first.id as never }, { $set: { submitted: false } });
+    const again = await quiet.client.request(EnqueueFlowDocument, { input });
+    expect(errorCode(again)).toBe('CONFLICT');
+    expect(again.errors?.[0]?.message).toMatch(/idempotencyKey "under-way" has not completed/);
   });
 
   it('deletes a flow and its change log with its last task, by the tasks’ retention', async () => {

@@ -48,7 +48,7 @@ export class FlowCoordinator {
     if (finalNow || revived) {
       const dependents = await this.#flows.dependents(task.owner, task.flowId, task.id);
       for (const dependent of dependents) {
-        if (finalNow) await this.evaluate(dependent);
+        if (finalNow) await this.evaluate(dependent, event.state === 'SUCCEEDED');
         else await this.#recorder.record(dependent, (t, now) => rearm(t, now));
       }
     }
@@ -59,9 +59,14 @@ export class FlowCoordinator {
   /**
    * Decide a WAITING task on its dependencies as they are now: release it (READY, and queue its
    * job), fail or skip it, or leave it waiting. Anything but a WAITING task is left alone.
+   *
+   * @param afterSuccess the call follows a dependency's success: then, while another dependency is
+   *   unfinished, nothing can have changed the decision — a failed one decides on its own end (or
+   *   the reconciler, should that be lost) — and one cheap question settles it
    */
-  async evaluate(task: Task): Promise<void> {
+  async evaluate(task: Task, afterSuccess = false): Promise<void> {
     if (task.state !== 'WAITING') return;
+    if (afterSuccess && (await this.#flows.hasUnfinishedDependency(task))) return;
     // Only what decides it is read: not every dependency of a large fan-in at each release.
     const verdict = verdictOn(task.onDependencyFailure, await this.#flows.dependencySummary(task));
     if (verdict.kind === 'wait') return;

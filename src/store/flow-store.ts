@@ -201,26 +201,29 @@ export class FlowStore {
    * them, which costs each id's lookup); the ids are listed only once nothing blocks, to find one
    * that is gone.
    */
-  async dependencySummary(task: Pick<Task, 'id' | 'owner' | 'flowId' | 'dependsOn'>): Promise<DependencySummary> {
+  async dependencySummary(task: DependentTask): Promise<DependencySummary> {
     const now = this.#now();
-    const dependencies = new Set(task.dependsOn);
-    const ofFlow: Filter<TaskDocument> = { owner: task.owner, flowId: task.flowId, _id: { $ne: task.id } };
-    const ofDependencies: Filter<TaskDocument> = { owner: task.owner, _id: { $in: [...task.dependsOn] } };
     const unsuccessful: Filter<TaskDocument> = { $or: [{ state: { $in: ['FAILED', 'CANCELLED'] } }, { expiresAt: { $lte: now } }] };
-    const unfinished: Filter<TaskDocument> = { state: { $nin: [...FINAL_STATES] } };
-    const projection = { _id: 1, ref: 1, state: 1, expiresAt: 1 };
-    /** A dependency `filter` selects, asked of the flow first and of the dependencies by id if need be. */
-    const dependencyWhere = async (filter: Filter<TaskDocument>) => {
-      const inFlow = await guard(() => this.#tasks.findOne({ $and: [ofFlow, filter] }, { projection }));
-      if (!inFlow || dependencies.has(inFlow._id)) return inFlow;
-      return guard(() => this.#tasks.findOne({ $and: [ofDependencies, filter] }, { projection }));
-    };
-    const [failed, waiting] = await Promise.all([dependencyWhere(unsuccessful), dependencyWhere(unfinished)]);
-    if (failed) return { unsuccessful: { id: failed._id, ref: failed.ref ?? null, state: isExpired(failed, now) ? 'CANCELLED' : failed.state }, unfinished: waiting !== null };
+    const [failed, waiting] = await Promise.all([this.#dependencyWhere(task, unsuccessful), this.hasUnfinishedDependency(task)]);
+    if (failed) return { unsuccessful: { id: failed._id, ref: failed.ref ?? null, state: isExpired(failed, now) ? 'CANCELLED' : failed.state }, unfinished: waiting };
     if (waiting) return { unsuccessful: null, unfinished: true };
-    const stored = new Set((await guard(() => this.#tasks.find(ofDependencies, { projection: { _id: 1 } }).toArray())).map((d) => d._id));
+    const stored = new Set((await guard(() => this.#tasks.find(ofDependencies(task), { projection: { _id: 1 } }).toArray())).map((d) => d._id));
     const gone = task.dependsOn.find((id) => !stored.has(id));
     return { unsuccessful: gone === undefined ? null : { id: gone, ref: null, state: 'CANCELLED' }, unfinished: false };
+  }
+
+  /** Whether any of `task`'s dependencies is unfinished (asked as {@link dependencySummary} asks). */
+  async hasUnfinishedDependency(task: DependentTask): Promise<boolean> {
+    return (await this.#dependencyWhere(task, { state: { $nin: [...FINAL_STATES] } })) !== null;
+  }
+
+  /** A dependency of `task` that `filter` selects, asked of the flow first and of the dependencies by id if need be. */
+  async #dependencyWhere(task: DependentTask, filter: Filter<TaskDocument>): Promise<Pick<TaskDocument, '_id' | 'ref' | 'state' | 'expiresAt'> | null> {
+    const projection = { _id: 1, ref: 1, state: 1, expiresAt: 1 };
+    const ofFlow: Filter<TaskDocument> = { owner: task.owner, flowId: task.flowId, _id: { $ne: task.id } };
+    const inFlow = await guard(() => this.#tasks.findOne({ $and: [ofFlow, filter] }, { projection }));
+    if (!inFlow || task.dependsOn.includes(inFlow._id)) return inFlow;
+    return guard(() => this.#tasks.findOne({ $and: [ofDependencies(task), filter] }, { projection }));
   }
 
   /** The tasks of `owner` with the given ids that exist and have not expired, without their logs. */
@@ -271,6 +274,14 @@ export class FlowStore {
     const now = this.#now();
     return docs.map(decodeTask).filter((t) => !isExpired(t, now));
   }
+}
+
+/** What the questions about a waiting task's dependencies need of it. */
+type DependentTask = Pick<Task, 'id' | 'owner' | 'flowId' | 'dependsOn'>;
+
+/** The filter of `task`'s dependencies, by id. */
+function ofDependencies(task: DependentTask): Filter<TaskDocument> {
+  return { owner: task.owner, _id: { $in: [...task.dependsOn] } };
 }
 
 function changeId(flowId: string, version: number): string {

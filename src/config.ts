@@ -105,6 +105,12 @@ export const variables = z.object({
   OUTPUT_CHUNK_MAX_BYTES: int(1)
     .default(64 * 1024)
     .describe('largest output chunk (`ctx.output.write`) and log line (`ctx.log`: message and data as JSON), in UTF-8 bytes; larger throws to the handler'),
+  TASK_OUTPUT_MAX_BYTES: int(1)
+    .default(16 * 1024 * 1024)
+    .describe("output one task keeps, in UTF-8 bytes of chunk data (all its streams and attempts together); a write past it throws to the handler and writes nothing"),
+  OUTPUT_BUFFER_MAX_BYTES: int(1)
+    .default(1024 * 1024)
+    .describe("output and log bytes a worker holds for one attempt before they are written; past it `ctx.output.write`'s promise waits for room, and a write or log line while it is full throws to the handler"),
   TASK_LOG_MAX_LINES: int(1)
     .default(10_000)
     .describe("log lines one task keeps (all attempts together); past it the oldest are dropped and one `LOG_TRUNCATED` event says so"),
@@ -244,7 +250,13 @@ function configFrom(e: z.output<typeof variables>) {
     /** null: every queue a registered type uses. */
     workerQueues: list(e.WORKER_QUEUES),
     progressIntervalMs: e.PROGRESS_INTERVAL_MS,
-    output: { flushIntervalMs: e.OUTPUT_FLUSH_INTERVAL_MS, chunkMaxBytes: e.OUTPUT_CHUNK_MAX_BYTES, logMaxLines: e.TASK_LOG_MAX_LINES },
+    output: {
+      flushIntervalMs: e.OUTPUT_FLUSH_INTERVAL_MS,
+      chunkMaxBytes: e.OUTPUT_CHUNK_MAX_BYTES,
+      logMaxLines: e.TASK_LOG_MAX_LINES,
+      taskMaxBytes: e.TASK_OUTPUT_MAX_BYTES,
+      bufferMaxBytes: e.OUTPUT_BUFFER_MAX_BYTES,
+    },
     resultTtlSeconds: e.RESULT_TTL_SECONDS,
     discardResultsFor,
     cancelGraceMs: e.CANCEL_GRACE_MS,

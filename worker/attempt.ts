@@ -46,8 +46,11 @@ export interface AttemptOptions {
 
 /** Where an attempt's log lines and output chunks go (the worker batches them: `task-output-writer.ts`). */
 export interface AttemptOutputSink {
-  log(level: LogLevel, message: string, data: unknown): void;
-  write(stream: string, chunk: string): void;
+  /** Why `bytes` more bytes of log or output cannot be taken now (a limit, a full buffer), or null. */
+  refusal(bytes: number, kind: 'log' | 'output'): string | null;
+  log(level: LogLevel, message: string, data: unknown, bytes: number): void;
+  /** Resolves when the handler may write on: at once, or once the buffer has room again. */
+  write(stream: string, chunk: string, bytes: number): Promise<void>;
 }
 
 /**
@@ -133,13 +136,15 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
         }
         const bytes = Buffer.byteLength(message) + Buffer.byteLength(JSON.stringify(json));
         if (bytes > options.chunkMaxBytes) throw new RangeError(`${what}: ${bytes} bytes, more than the ${options.chunkMaxBytes} a line may have`);
-        options.output.log(level, message, json);
+        const refused = options.output.refusal(bytes, 'log');
+        if (refused) throw new RangeError(`${what}: ${refused}`);
+        options.output.log(level, message, json, bytes);
       };
       return [level.toLowerCase(), write];
     }),
   ) as TaskLog;
   const output = {
-    write: (chunk: string, writeOptions?: { stream?: string }) => {
+    write: (chunk: string, writeOptions?: { stream?: string }): Promise<void> => {
       notEnded('output.write');
       if (typeof chunk !== 'string') throw new TypeError(`output.write: the chunk must be a string, got ${chunk === null ? 'null' : typeof chunk}`);
       const stream = writeOptions?.stream ?? DEFAULT_STREAM;
@@ -147,7 +152,9 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
       if (problem) throw new TypeError(`output.write: ${problem}`);
       const bytes = Buffer.byteLength(chunk);
       if (bytes > options.chunkMaxBytes) throw new RangeError(`output.write: a chunk of ${bytes} bytes, more than the ${options.chunkMaxBytes} allowed`);
-      options.output.write(stream, chunk);
+      const refused = options.output.refusal(bytes, 'output');
+      if (refused) throw new RangeError(`output.write: ${refused}`);
+      return options.output.write(stream, chunk, bytes);
     },
   };
   const ran = (async (): Promise<AttemptResult> => {

@@ -12,7 +12,8 @@ import type { TaskType } from '../src/tasks/task-type.ts';
 /**
  * Writes one line of the task's log (`Task.logs`, `taskLogs`): a message and, optionally, JSON
  * data. Throws when the message is not a string, the data is not JSON, the line is larger than
- * OUTPUT_CHUNK_MAX_BYTES, or the attempt has ended.
+ * OUTPUT_CHUNK_MAX_BYTES, the worker's buffer of unwritten output and log is full
+ * (OUTPUT_BUFFER_MAX_BYTES; `await ctx.output.write` waits for room), or the attempt has ended.
  */
 export type TaskLogWriter = (message: string, data?: unknown) => void;
 
@@ -23,11 +24,15 @@ export type TaskLog = Record<Lowercase<LogLevel>, TaskLogWriter>;
 export interface TaskOutput {
   /**
    * Append `chunk` to stream `stream` (default "default"). Cheap to call often: chunks are
-   * batched on their way to MongoDB and Redis. Throws when the chunk is not a string or is
-   * larger than OUTPUT_CHUNK_MAX_BYTES, the stream's name is not letters, digits, `_`, `.` and
-   * `-` (1 to 64), or the attempt has ended.
+   * batched on their way to MongoDB and Redis. The promise resolves at once while the worker
+   * holds less than OUTPUT_BUFFER_MAX_BYTES of this attempt's output and log not yet written, and
+   * once it has room again otherwise: a handler that writes fast awaits it (one that writes a
+   * little need not). Throws, writing nothing, when the chunk is not a string or is larger than
+   * OUTPUT_CHUNK_MAX_BYTES, the stream's name is not letters, digits, `_`, `.` and `-` (1 to
+   * 64), the task's output would grow past TASK_OUTPUT_MAX_BYTES, the buffer is full (an earlier
+   * promise was not awaited), or the attempt has ended.
    */
-  write: (chunk: string, options?: { stream?: string }) => void;
+  write: (chunk: string, options?: { stream?: string }) => Promise<void>;
 }
 
 /** How a dependency of a flow task ended, as its handler reads it (`ctx.dependencies[ref]`). */

@@ -9,10 +9,17 @@
  * retried task's numbering goes on from its first attempt. Only one attempt of a task runs at a
  * time; should a stalled worker still write while the next attempt runs, batches with the same
  * first number collide on their `_id` and the later one is not stored.
+ *
+ * Two bounds hold. The task's output may not grow past TASK_OUTPUT_MAX_BYTES (counting what
+ * earlier starts of the task stored, read before the attempt begins when there may be some), so a
+ * chunk past it is refused before it is taken. And the writer holds at most about
+ * OUTPUT_BUFFER_MAX_BYTES not yet written (log and streams together, the batch in flight
+ * included): `write` answers a promise that waits while the buffer is at its bound, and what is
+ * written while it is full — by a handler that did not wait — is refused.
  */
 import type { TaskOutputBus } from '../src/events/task-output-bus.ts';
 import type { Logger } from '../src/logger.ts';
-import type { LogLevel, TaskLogLine, TaskOutputChunk } from '../src/model/task-output.ts';
+import { outputLimitProblem, type LogLevel, type TaskLogLine, type TaskOutputChunk } from '../src/model/task-output.ts';
 import type { TaskOutputStore } from '../src/store/task-output-store.ts';
 import type { AttemptOutputSink } from './attempt.ts';
 import { ProgressCoalescer } from './progress-coalescer.ts';
@@ -28,6 +35,12 @@ export interface TaskOutputWriterOptions {
   bus: TaskOutputBus;
   /** Least time between two writes of the log, or of one stream. */
   flushIntervalMs: number;
+  /** The most bytes of chunk data the task may hold (TASK_OUTPUT_MAX_BYTES). */
+  taskMaxBytes: number;
+  /** What the task held before this attempt (earlier starts' output), counted against `taskMaxBytes`. */
+  heldBytes: number;
+  /** The most bytes taken and not yet written the writer holds (OUTPUT_BUFFER_MAX_BYTES). */
+  bufferMaxBytes: number;
   /** Records LOG_TRUNCATED; called once, when the log first grows past the kept number of lines. */
   onLogTruncated: () => Promise<void>;
   logger: Logger;
@@ -42,7 +55,11 @@ interface Sequence<T> {
   batches: ProgressCoalescer<Unnumbered<T>[]>;
   /** The last number written; null until the first batch has read it from the store. */
   last: number | null;
+  /** Bytes taken since the last batch began: what the next batch carries. */
+  pendingBytes: number;
 }
+
+const ROOM = Promise.resolve();
 
 /** Appends the entries of a batch to the one before (the coalescer's merge: nothing is dropped). */
 function append<T>(older: T[], newer: T[]): T[] {
@@ -55,23 +72,43 @@ export class TaskOutputWriter implements AttemptOutputSink {
   readonly #now: () => Date;
   readonly #log: Sequence<TaskLogLine>;
   readonly #streams = new Map<string, Sequence<TaskOutputChunk>>();
+  /** Bytes of chunk data the task holds with what this attempt has taken. */
+  #outputBytes: number;
+  /** Bytes taken and not yet written, the batches in flight included. */
+  #buffered = 0;
+  /** Writers waiting for the buffer to fall below its bound. */
+  #waiting: (() => void)[] = [];
 
   constructor(options: TaskOutputWriterOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    this.#outputBytes = options.heldBytes;
     this.#log = this.#sequence<TaskLogLine>(
       () => options.store.lastLogSeq(options.taskId),
       (lines) => this.#writeLog(lines),
     );
   }
 
-  /** Take a log line; it is written with the next batch. */
-  log(level: LogLevel, message: string, data: unknown): void {
+  refusal(bytes: number, kind: 'log' | 'output'): string | null {
+    const { bufferMaxBytes, taskMaxBytes } = this.#options;
+    if (kind === 'output') {
+      const problem = outputLimitProblem(this.#outputBytes, bytes, taskMaxBytes);
+      if (problem) return problem;
+    }
+    if (this.#buffered >= bufferMaxBytes) {
+      return `${this.#buffered} bytes of this attempt's output and log wait to be written, the most the worker holds (OUTPUT_BUFFER_MAX_BYTES: ${bufferMaxBytes}); await output.write() to wait for room; nothing was written`;
+    }
+    return null;
+  }
+
+  /** Take a log line of `bytes` bytes (checked by `refusal`); it is written with the next batch. */
+  log(level: LogLevel, message: string, data: unknown, bytes: number): void {
+    this.#take(this.#log, bytes);
     this.#log.batches.report([{ at: this.#now(), attempt: this.#options.attempt, level, message, data }]);
   }
 
-  /** Take a chunk of stream `stream`; it is written with the stream's next batch. */
-  write(stream: string, chunk: string): void {
+  /** Take a chunk of stream `stream` (checked by `refusal`); it is written with the stream's next batch. */
+  write(stream: string, chunk: string, bytes: number): Promise<void> {
     let sequence = this.#streams.get(stream);
     if (!sequence) {
       const { store, bus, taskId } = this.#options;
@@ -86,7 +123,10 @@ export class TaskOutputWriter implements AttemptOutputSink {
       );
       this.#streams.set(stream, sequence);
     }
+    this.#outputBytes += bytes;
+    this.#take(sequence, bytes);
     sequence.batches.report([{ at: this.#now(), stream, data: chunk }]);
+    return this.#buffered < this.#options.bufferMaxBytes ? ROOM : new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   /** Write everything taken so far and wait until it is written (before the attempt's end is recorded). */
@@ -102,9 +142,13 @@ export class TaskOutputWriter implements AttemptOutputSink {
   #sequence<T extends { seq: number }>(readLast: () => Promise<number>, write: (entries: T[]) => Promise<void>): Sequence<T> {
     const sequence: Sequence<T> = {
       last: null,
+      pendingBytes: 0,
       batches: new ProgressCoalescer<Unnumbered<T>[]>(
         this.#options.flushIntervalMs,
         async (entries) => {
+          // The coalescer hands over everything taken since the last batch: these bytes.
+          const bytes = sequence.pendingBytes;
+          sequence.pendingBytes = 0;
           try {
             sequence.last ??= await readLast();
             const first = sequence.last + 1;
@@ -112,12 +156,28 @@ export class TaskOutputWriter implements AttemptOutputSink {
             await write(entries.map((entry, i) => ({ ...entry, seq: first + i }) as T));
           } catch (err) {
             this.#options.logger.warn({ err, taskId: this.#options.taskId, lost: entries.length }, 'could not write task output');
+          } finally {
+            this.#written(bytes);
           }
         },
         append,
       ),
     };
     return sequence;
+  }
+
+  #take(sequence: { pendingBytes: number }, bytes: number): void {
+    sequence.pendingBytes += bytes;
+    this.#buffered += bytes;
+  }
+
+  /** A batch of `bytes` is written (or given up): room for the writers waiting, once below the bound. */
+  #written(bytes: number): void {
+    this.#buffered -= bytes;
+    if (this.#buffered >= this.#options.bufferMaxBytes) return;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   async #writeLog(lines: TaskLogLine[]): Promise<void> {

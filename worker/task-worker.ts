@@ -18,6 +18,7 @@ import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { retryDelayMs } from '../src/model/backoff.ts';
 import { cancel, defer, failAttempt, handBack, logTruncated, reportProgress, startAttempt, succeed, type ProgressReport } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
+import { mayHoldEarlierOutput } from '../src/model/task-output.ts';
 import type { TaskJobData } from '../src/queue/task-queues.ts';
 import { bullQueueName } from '../src/queue/queue-names.ts';
 import { createRedisConnection, type RedisConnection } from '../src/redis/connections.ts';
@@ -271,26 +272,33 @@ export class TaskWorker {
       (older, newer) => ({ ...older, ...newer }),
     );
 
-    // Log lines and output chunks: batched apart from progress, on their own collections and channel.
-    const output = new TaskOutputWriter({
-      taskId: current.id,
-      attempt,
-      store: this.#runtime.outputStore,
-      bus: this.#runtime.outputBus,
-      flushIntervalMs: config.output.flushIntervalMs,
-      onLogTruncated: async () => {
-        const recorded = await recorder.record(current, (t, now) => logTruncated(t, attempt, config.output.logMaxLines, now));
-        advanceTo(recorded.task);
-      },
-      logger,
-    });
-
     // Taken just as the drain period ended: hand it back at once.
     if (this.#handingBack) this.#handBack(current.id);
     let outcome: AttemptResult;
     try {
       const handler = this.#handlers.get(current.type);
-      const dependencies = handler ? await dependenciesOf(this.#runtime.flowStore, current) : {};
+      const { outputStore } = this.#runtime;
+      const [dependencies, heldBytes] = await Promise.all([
+        handler ? dependenciesOf(this.#runtime.flowStore, current) : {},
+        // Only a task started before may hold output already: a first start reads nothing.
+        mayHoldEarlierOutput(current) ? outputStore.outputBytes(current.id) : 0,
+      ]);
+      // Log lines and output chunks: batched apart from progress, on their own collections and channel.
+      const output = new TaskOutputWriter({
+        taskId: current.id,
+        attempt,
+        store: outputStore,
+        bus: this.#runtime.outputBus,
+        flushIntervalMs: config.output.flushIntervalMs,
+        taskMaxBytes: config.output.taskMaxBytes,
+        heldBytes,
+        bufferMaxBytes: config.output.bufferMaxBytes,
+        onLogTruncated: async () => {
+          const recorded = await recorder.record(current, (t, now) => logTruncated(t, attempt, config.output.logMaxLines, now));
+          advanceTo(recorded.task);
+        },
+        logger,
+      });
       outcome = handler
         ? await attemptTrace.run(() => runAttempt(handler, current, {
             dependencies,

@@ -4,6 +4,7 @@
  * from 1 per stream of a task, each attempt continuing where the one before stopped. Plain data
  * and pure checks, shared by the worker that writes them, the store and the API that serves them.
  */
+import type { Task } from './task.ts';
 
 /** The levels of `ctx.log`, lowest first. */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -27,6 +28,23 @@ export interface TaskOutputChunk {
   at: Date;
   stream: string;
   data: string;
+}
+
+/**
+ * Whether `task`, at the start of an attempt, may already hold output of an earlier start (a
+ * retry, a stalled or handed-back attempt, a deferral): only then is there something to count
+ * against TASK_OUTPUT_MAX_BYTES before the attempt writes.
+ */
+export function mayHoldEarlierOutput(task: Pick<Task, 'attempts' | 'deferrals'>): boolean {
+  return task.attempts.length > 1 || task.deferrals > 0;
+}
+
+/**
+ * Why `bytes` more bytes of output cannot be added to a task that holds `held` of at most `max`,
+ * or null when they can.
+ */
+export function outputLimitProblem(held: number, bytes: number, max: number): string | null {
+  return held + bytes > max ? `${bytes} more bytes would make this task's output ${held + bytes} bytes, more than the ${max} it may have (TASK_OUTPUT_MAX_BYTES); nothing was written` : null;
 }
 
 /** The stream `ctx.output.write` and `Task.output` use when none is named. */

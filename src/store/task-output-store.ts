@@ -23,6 +23,8 @@ interface BatchDocument<E> {
   firstSeq: number;
   lastSeq: number;
   entries: E[];
+  /** Output batches: the UTF-8 bytes of their chunks' data (what TASK_OUTPUT_MAX_BYTES counts). */
+  bytes?: number;
 }
 
 /** A stored log line: the line with its data as JSON text. */
@@ -83,7 +85,17 @@ export class TaskOutputStore {
 
   /** Append consecutive chunks of one stream of `taskId` (one insert). */
   async appendOutput(taskId: string, stream: string, chunks: readonly TaskOutputChunk[]): Promise<void> {
-    await insertBatch(this.#output, taskId, stream, chunks.map(({ seq, at, data }) => ({ seq, at, data })));
+    let bytes = 0;
+    for (const chunk of chunks) bytes += Buffer.byteLength(chunk.data);
+    await insertBatch(this.#output, taskId, stream, chunks.map(({ seq, at, data }) => ({ seq, at, data })), { bytes });
+  }
+
+  /** The bytes of chunk data `taskId` holds, over all its streams. */
+  async outputBytes(taskId: string): Promise<number> {
+    const [total] = await guard(() =>
+      this.#output.aggregate<{ bytes: number }>([{ $match: { taskId } }, { $group: { _id: null, bytes: { $sum: '$bytes' } } }]).toArray(),
+    );
+    return total?.bytes ?? 0;
   }
 
   /** The newest log line's seq of `taskId`; 0 before the first. */
@@ -132,12 +144,18 @@ export class TaskOutputStore {
 }
 
 /** Insert one batch; a batch already there (a retried insert that had gone through) is fine. */
-async function insertBatch<E extends { seq: number }>(collection: Collection<BatchDocument<E>>, taskId: string, stream: string, entries: E[]): Promise<void> {
+async function insertBatch<E extends { seq: number }>(
+  collection: Collection<BatchDocument<E>>,
+  taskId: string,
+  stream: string,
+  entries: E[],
+  extra: Pick<BatchDocument<E>, 'bytes'> = {},
+): Promise<void> {
   const first = entries[0];
   const last = entries.at(-1);
   if (!first || !last) return;
   // JSON: no task id or stream name can make another batch's _id by containing a separator.
-  const doc = { _id: JSON.stringify([taskId, stream, first.seq]), taskId, stream, firstSeq: first.seq, lastSeq: last.seq, entries };
+  const doc = { _id: JSON.stringify([taskId, stream, first.seq]), taskId, stream, firstSeq: first.seq, lastSeq: last.seq, entries, ...extra };
   try {
     // The driver's OptionalUnlessRequiredId does not see through the generic E.
     await guard(() => collection.insertOne(doc as OptionalUnlessRequiredId<BatchDocument<E>>));

@@ -33,8 +33,8 @@ const chatty = testTaskType({
     const refused: string[] = [];
     for (let i = 1; i <= lines; i++) {
       ctx.log.info(`line ${i}`, { i });
-      ctx.output.write(`out ${i};`);
-      ctx.output.write(`err ${i};`, { stream: 'stderr' });
+      await ctx.output.write(`out ${i};`);
+      await ctx.output.write(`err ${i};`, { stream: 'stderr' });
       if (i % 20 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     for (const bad of [() => ctx.output.write({} as string), () => ctx.log.warn('x', { n: 1n })]) {
@@ -58,7 +58,7 @@ const held = testTaskType({
   name: 'held',
   input: z.object({}),
   handler: async (_, ctx) => {
-    ctx.output.write('first');
+    await ctx.output.write('first');
     await released;
     return null;
   },

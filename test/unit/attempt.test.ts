@@ -15,18 +15,22 @@ const task = (input: unknown) =>
     ).task,
     attempt: 1,
   });
-const ignoreOutput = { log: () => {}, write: () => {} };
+const ignoreOutput: AttemptOutputSink = { refusal: () => null, log: () => {}, write: () => Promise.resolve() };
 const run = (type: AnyTaskHandler, input: unknown = {}, cancelled = new AbortController().signal, output: AttemptOutputSink = ignoreOutput) =>
   runAttempt(type, task(input), { progress: () => {}, metadata: () => {}, logger, output, chunkMaxBytes: 1000, cancelled, cancelGraceMs: 100 });
 const typeWith = (handler: AnyTaskHandler['run'], extra: { timeoutMs?: number; result?: z.ZodType } = {}) =>
   testTaskType({ name: 'x', input: z.record(z.string(), z.unknown()), handler, ...extra });
 
 describe('running an attempt', () => {
-  it('hands checked log lines and output chunks on, and throws to the handler on bad ones', async () => {
+  it('hands checked log lines and output chunks on, and throws to the handler on bad ones or what the sink refuses', async () => {
     const written: unknown[] = [];
-    const sink: AttemptOutputSink = { log: (...line) => written.push(['log', ...line]), write: (...chunk) => written.push(['write', ...chunk]) };
+    const sink: AttemptOutputSink = {
+      refusal: (bytes, kind) => (kind === 'output' && bytes === 4 ? 'no room' : null),
+      log: (...line) => void written.push(['log', ...line]),
+      write: (...chunk) => Promise.resolve(void written.push(['write', ...chunk])),
+    };
     const problems: string[] = [];
-    const attempt = (what: () => void) => {
+    const attempt = (what: () => unknown) => {
       try {
         what();
       } catch (error) {
@@ -36,33 +40,35 @@ describe('running an attempt', () => {
     const type = typeWith((_input, ctx) => {
       ctx.log.info('hello', { n: 1 });
       ctx.log.error('plain');
-      ctx.output.write('tok');
-      ctx.output.write('err', { stream: 'stderr' });
+      void ctx.output.write('tok');
+      void ctx.output.write('err', { stream: 'stderr' });
       attempt(() => ctx.output.write(42 as unknown as string));
       attempt(() => ctx.output.write('x'.repeat(1001)));
       attempt(() => ctx.output.write('x', { stream: 'no spaces' }));
+      attempt(() => ctx.output.write('four'));
       attempt(() => ctx.log.warn('bad data', { f: () => 1 }));
       attempt(() => ctx.log.debug('x'.repeat(1001)));
       return 'done';
     });
     expect(await run(type, {}, undefined, sink)).toEqual({ ok: true, result: 'done' });
     expect(written).toEqual([
-      ['log', 'INFO', 'hello', { n: 1 }],
-      ['log', 'ERROR', 'plain', null],
-      ['write', 'default', 'tok'],
-      ['write', 'stderr', 'err'],
+      ['log', 'INFO', 'hello', { n: 1 }, 12],
+      ['log', 'ERROR', 'plain', null, 9],
+      ['write', 'default', 'tok', 3],
+      ['write', 'stderr', 'err', 3],
     ]);
     expect(problems).toEqual([
       'output.write: the chunk must be a string, got number',
       'output.write: a chunk of 1001 bytes, more than the 1000 allowed',
       'output.write: stream: letters, digits, _, . and - only, 1 to 64, got "no spaces"',
+      'output.write: no room',
       'log.warn: data is not JSON: a function cannot be JSON',
       'log.debug: 1005 bytes, more than the 1000 a line may have',
     ]);
   });
 
   it('refuses output written after the attempt ended', async () => {
-    let late: (() => void) | undefined;
+    let late: (() => unknown) | undefined;
     await run(typeWith((_input, ctx) => {
       late = () => ctx.output.write('too late');
       return null;

@@ -24,7 +24,8 @@ export const generateHandler = defineHandler(generate, async ({ words, rate, see
       await delay(0, undefined, { signal: ctx.signal });
     }
     const token = generatedToken(seed, i);
-    ctx.output.write(token);
+    // Waits only while the worker's buffer is full (a store that falls behind).
+    await ctx.output.write(token);
     text += token;
     if ((i + 1) % step === 0) {
       ctx.progress({ percent: (100 * (i + 1)) / words, message: `${i + 1}/${words} words` });

@@ -29,6 +29,8 @@ export class FlowCoordinator {
   readonly #changes: FlowChanges;
   readonly #logger: Logger;
   readonly #now: () => Date;
+  /** The refresh running for each flow in this process, and whether it is to make another pass. */
+  readonly #refreshing = new Map<string, { again: boolean; done: Promise<void> }>();
 
   constructor(deps: { flows: FlowStore; recorder: TaskRecorder; queues: TaskQueues; changes: FlowChanges; logger: Logger; now?: () => Date }) {
     this.#flows = deps.flows;
@@ -87,10 +89,37 @@ export class FlowCoordinator {
 
   /**
    * Record the flow's next version if its tasks' states have moved its state or progress on, and
-   * announce it. Deciding from the newest version and inserting the next one makes concurrent
-   * refreshes agree: the loser decides again from what the winner recorded.
+   * announce it. In one process one refresh of a flow runs at a time: a call meanwhile asks it for
+   * one more pass, which starts after the caller's change and so sees it, and resolves with that
+   * pass — so 50 tasks of a flow ending at once on a worker make a few passes, not 50 racing ones.
    */
   async refresh(owner: string, flowId: string): Promise<void> {
+    const key = `${owner}\u0000${flowId}`;
+    const running = this.#refreshing.get(key);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const pass = { again: false, done: Promise.resolve() };
+    pass.done = (async () => {
+      try {
+        do {
+          pass.again = false;
+          await this.#record(owner, flowId);
+        } while (pass.again);
+      } finally {
+        this.#refreshing.delete(key);
+      }
+    })();
+    this.#refreshing.set(key, pass);
+    return pass.done;
+  }
+
+  /**
+   * One pass of `refresh`. Deciding from the newest version and inserting the next one makes
+   * refreshes in several processes agree: the loser decides again from what the winner recorded.
+   */
+  async #record(owner: string, flowId: string): Promise<void> {
     for (let race = 0; race < MAX_RACES; race++) {
       const latest = await this.#flows.latest(owner, flowId);
       if (!latest) return; // undone meanwhile

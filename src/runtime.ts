@@ -112,7 +112,7 @@ export async function startRuntime(
   const pubsub = new PubSub(commands, subscriber);
   const bus = new EventBus(pubsub, config.redisPrefix);
   await bus.start();
-  const outputBus = new TaskOutputBus(commands, subscriber, config.redisPrefix);
+  const outputBus = new TaskOutputBus(pubsub, config.redisPrefix);
   const cancels = new CancelRequests(commands, pubsub, config.redisPrefix);
   const recorder = new TaskRecorder(store, bus, logger, now);
   const registry = new TaskTypeRegistry(types);

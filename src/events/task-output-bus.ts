@@ -1,13 +1,14 @@
 /**
  * Log and output batches over Redis pub/sub, one channel per task (`taskOutputChannel`), so a
- * process hears only the tasks it serves and a Redis Cluster can spread the channels over its
- * shards. As with the event bus (`event-bus.ts`), Redis is only the doorbell: a batch is
+ * process hears only the tasks it serves. On a Redis Cluster the channels are sharded
+ * (SPUBLISH/SSUBSCRIBE through `PubSub`), each in its task's slot, so the cluster's masters share
+ * the traffic instead of every node copying every batch. As with the event bus (`event-bus.ts`), Redis is only the doorbell: a batch is
  * published after it is in MongoDB, and a watcher that may have missed one (a gap in the
  * sequence, or the connection came back) reads the rest from there (`task-output-stream.ts`).
  */
 import { redisCall } from '../errors.ts';
 import type { TaskLogLine, TaskOutputChunk } from '../model/task-output.ts';
-import type { RedisConnection } from '../redis/connections.ts';
+import type { PubSub } from '../redis/pubsub.ts';
 
 /** One flushed batch: consecutive log lines of a task, or consecutive chunks of one of its streams. */
 export type OutputBatch =
@@ -38,27 +39,24 @@ interface TaskChannel {
 }
 
 export class TaskOutputBus {
-  readonly #publisher: RedisConnection;
-  readonly #subscriber: RedisConnection;
+  readonly #pubsub: PubSub;
   readonly #prefix: string;
   readonly #channels = new Map<string, TaskChannel>();
   #listening = false;
 
   /**
-   * @param publisher a connection for PUBLISH (may be shared with other commands)
-   * @param subscriber the process's subscriber connection (shared with the event bus)
+   * @param pubsub the process's pub/sub (its subscriber connection is shared with the event bus)
    * @param prefix the deployment's Redis prefix
    */
-  constructor(publisher: RedisConnection, subscriber: RedisConnection, prefix: string) {
-    this.#publisher = publisher;
-    this.#subscriber = subscriber;
+  constructor(pubsub: PubSub, prefix: string) {
+    this.#pubsub = pubsub;
     this.#prefix = prefix;
   }
 
   /** Publish a batch that is already in MongoDB. */
   async publish(batch: OutputBatch): Promise<void> {
     const wire = { ...batch, entries: batch.entries.map((entry) => ({ ...entry, at: entry.at.getTime() })) };
-    await redisCall(this.#publisher.publish(taskOutputChannel(this.#prefix, batch.taskId), JSON.stringify(wire)));
+    await redisCall(this.#pubsub.publish(taskOutputChannel(this.#prefix, batch.taskId), JSON.stringify(wire)));
   }
 
   /**
@@ -69,8 +67,7 @@ export class TaskOutputBus {
     this.#listen();
     let channel = this.#channels.get(taskId);
     if (!channel) {
-      const name = taskOutputChannel(this.#prefix, taskId);
-      channel = { watchers: new Set(), subscribed: this.#subscriber.subscribe(name) };
+      channel = { watchers: new Set(), subscribed: this.#pubsub.join(taskOutputChannel(this.#prefix, taskId)) };
       this.#channels.set(taskId, channel);
     }
     const entry = channel;
@@ -78,8 +75,8 @@ export class TaskOutputBus {
     const unwatch = () => {
       if (!entry.watchers.delete(watcher) || entry.watchers.size > 0) return;
       if (this.#channels.get(taskId) === entry) this.#channels.delete(taskId);
-      // Commands on one connection run in order: a later watch's SUBSCRIBE follows this.
-      this.#subscriber.unsubscribe(taskOutputChannel(this.#prefix, taskId)).catch(() => {});
+      // Commands on one connection run in order: a later watch's subscription follows this.
+      this.#pubsub.leave(taskOutputChannel(this.#prefix, taskId)).catch(() => {});
     };
     try {
       await redisCall(entry.subscribed);
@@ -98,17 +95,16 @@ export class TaskOutputBus {
   #listen(): void {
     if (this.#listening) return;
     this.#listening = true;
-    const marker = `${this.#prefix}:task-output:{`;
-    this.#subscriber.on('message', (channel: string, message: string) => {
-      if (!channel.startsWith(marker)) return;
-      const wire = JSON.parse(message) as WireBatch;
+    this.#pubsub.onMessages(`${this.#prefix}:task-output:{`, (_channel, message) => {
+      const wire = JSON.parse(message.toString()) as WireBatch;
       const watchers = this.#channels.get(wire.taskId)?.watchers;
       if (!watchers) return;
       const batch = { ...wire, entries: wire.entries.map((entry) => ({ ...entry, at: new Date(entry.at) })) } as OutputBatch;
       for (const watcher of watchers) watcher.onBatch(batch);
     });
-    // ioredis resubscribes by itself after a reconnect; what was published meanwhile is lost.
-    this.#subscriber.on('ready', () => {
+    // Subscriptions come back by themselves after a reconnect or a failover (`PubSub`); what was
+    // published meanwhile is lost, so every watcher reads what it may have missed.
+    this.#pubsub.onResubscribed(() => {
       for (const channel of this.#channels.values()) for (const watcher of channel.watchers) watcher.onResync();
     });
   }

@@ -55,6 +55,39 @@ export class PubSub {
   }
 
   /**
+   * Hand every message on a channel whose name starts with `prefix` to `listener`: for channels
+   * joined and left one by one (`join`, `leave`), such as one per watched task.
+   */
+  onMessages(prefix: string, listener: MessageListener): void {
+    this.#listen();
+    this.#subscriber.on(this.sharded ? 'smessageBuffer' : 'messageBuffer', (channel: Buffer, message: Buffer) => {
+      const name = channel.toString();
+      if (name.startsWith(prefix)) listener(name, message);
+    });
+  }
+
+  /**
+   * Subscribe to `channel` (its messages go to the `onMessages` listener of its prefix); resolves
+   * once Redis has confirmed, and the subscription comes back after a reconnect or failover.
+   */
+  async join(channel: string): Promise<void> {
+    this.#listen();
+    this.#channels.add(channel);
+    try {
+      await this.#confirm([channel]);
+    } catch (error) {
+      this.#channels.delete(channel);
+      throw error;
+    }
+  }
+
+  /** Unsubscribe from `channel`. Commands on one connection run in order: a later `join` follows this. */
+  async leave(channel: string): Promise<void> {
+    this.#channels.delete(channel);
+    await (this.sharded ? this.#subscriber.sunsubscribe(channel) : this.#subscriber.unsubscribe(channel));
+  }
+
+  /**
    * Call `listener` each time the subscriptions are back after a reconnect or a failover, once
    * Redis has confirmed them: whatever was published while they were away is lost, and listeners
    * re-read what they may have missed.

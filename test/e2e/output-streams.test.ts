@@ -10,6 +10,7 @@ import { EnqueueTaskDocument, TaskDocument, TaskOutputStreamDocument, type TaskO
 import { loadConfig } from '../../src/config.ts';
 import { taskOutputChannel } from '../../src/events/task-output-bus.ts';
 import { createRedisConnection, type RedisConnection } from '../../src/redis/connections.ts';
+import { PubSub } from '../../src/redis/pubsub.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { generatedToken } from '../../src/tasks/builtin/generate.ts';
 import { TestClient } from '../support/graphql-client.ts';
@@ -25,7 +26,12 @@ let api1: TestClient;
 let api2: TestClient;
 /** The servers as the processes use them, to count what reached them. */
 let servers: Runtime;
-let publishes: RedisConnection;
+/**
+ * A pub/sub of the test's own, as taskql's processes have, to count publishes. On a cluster it
+ * subscribes with SSUBSCRIBE, which hears only SPUBLISH: the count shows the batches were sharded.
+ */
+let publishes: PubSub;
+let connections: RedisConnection[] = [];
 const published = new Map<string, number>();
 
 beforeAll(async () => {
@@ -37,15 +43,15 @@ beforeAll(async () => {
   api1 = new TestClient(processes[0]!.port);
   api2 = new TestClient(processes[1]!.port);
   servers = await startTestRuntime(loadConfig(env));
-  publishes = createRedisConnection(loadConfig(env).redis, 'subscriber', 5000);
-  await publishes.connect();
-  publishes.on('pmessage', (_pattern: string, channel: string) => published.set(channel, (published.get(channel) ?? 0) + 1));
-  await publishes.psubscribe(taskOutputChannel(env['REDIS_PREFIX']!, '*'));
+  connections = (['commands', 'subscriber'] as const).map((purpose) => createRedisConnection(loadConfig(env).redis, purpose, 5000));
+  await Promise.all(connections.map((c) => c.connect()));
+  publishes = new PubSub(connections[0]!, connections[1]!);
+  publishes.onMessages(`${env['REDIS_PREFIX']!}:task-output:`, (channel) => published.set(channel, (published.get(channel) ?? 0) + 1));
   await Promise.all([api1.connected, api2.connected]);
 });
 
 afterAll(async () => {
-  publishes?.disconnect();
+  for (const connection of connections) connection.disconnect();
   await Promise.all([api1?.close(), api2?.close()]);
   await Promise.all(processes.map((p) => p.stop()));
   await servers?.close();
@@ -60,6 +66,7 @@ describe('5,000 chunks written as fast as the handler can', () => {
     // A moment's delay, so the subscribers are there while it runs (replay would cover them anyway).
     const { enqueueTask } = await api1.data(EnqueueTaskDocument, { input: { type: 'generate', input: { words: CHUNKS, rate: 0, seed: 7 }, delayMs: 1000 } });
     const id = enqueueTask.task.id;
+    await publishes.join(taskOutputChannel(servers.config.redisPrefix, id));
 
     const throughout = api2.watch(TaskOutputStreamDocument, { id });
     const leaving = api2.watch(TaskOutputStreamDocument, { id });

@@ -111,9 +111,9 @@ async function workerScaling(ctx: BenchContext, counts: readonly number[], tasks
       const bus = new EventBus(new PubSub(ctx.redis(), ctx.redis()), ns.prefix);
       await bus.start();
       const setting = { k, ns, enqueuer: new DirectEnqueuer(ctx, ns), succeeded: 0, waiter: null as { target: number; resolve: () => void } | null };
-      bus.watchAll({
-        onChange: ({ event }) => {
-          if (event.type !== 'SUCCEEDED') return;
+      bus.watchSummaries({
+        onSummary: ({ event }) => {
+          if (event !== 'SUCCEEDED') return;
           setting.succeeded++;
           if (setting.waiter && setting.succeeded >= setting.waiter.target) setting.waiter.resolve();
         },

@@ -58,9 +58,9 @@ export const worker: Scenario = {
     await bus.start();
     let succeeded = 0;
     let waiter: { target: number; resolve: () => void } | null = null;
-    bus.watchAll({
-      onChange: ({ event }) => {
-        if (event.type !== 'SUCCEEDED') return;
+    bus.watchSummaries({
+      onSummary: ({ event }) => {
+        if (event !== 'SUCCEEDED') return;
         succeeded++;
         if (waiter && succeeded >= waiter.target) waiter.resolve();
       },

@@ -1,5 +1,5 @@
 /** The Task type and what it is made of, the `task` query and the `taskUpdated` subscription. */
-import { ATTEMPT_OUTCOMES, TASK_STATES, visibleState, type Task, type TaskAttempt, type TaskError, type TaskProgress } from '../src/model/task.ts';
+import { ATTEMPT_OUTCOMES, TASK_STATES, visibleState, withTask, type Task, type TaskAttempt, type TaskError, type TaskProgress } from '../src/model/task.ts';
 import { builder } from './builder.ts';
 import { TaskEventRef } from './refs.ts';
 
@@ -72,7 +72,7 @@ export const TaskRef = builder.objectRef<Task>('Task').implement({
       description: 'Recorded events after `afterVersion`, in order (superseded PROGRESS events may be left out).',
       args: { afterVersion: t.arg.int({ defaultValue: 0 }) },
       resolve: async (task, { afterVersion }, { tasks, principal }) =>
-        ((await tasks.events(principal, task.id, afterVersion ?? 0)) ?? []).map((event) => ({ ...event, task })),
+        ((await tasks.events(principal, task.id, afterVersion ?? 0)) ?? []).map((event) => withTask(event, task)),
     }),
   }),
 });

@@ -4,7 +4,7 @@
  * over one instance, or use `max by (...)`, not a sum over instances.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { TaskChange } from '../events/event-bus.ts';
+import type { ChangeSummary } from '../events/change-message.ts';
 import { isFinalState } from '../model/task.ts';
 
 export class ApiMetrics {
@@ -66,10 +66,10 @@ export class ApiMetrics {
   }
 
   /** Count an event heard on the bus. */
-  observe({ task, event }: TaskChange): void {
-    this.events.inc({ type: task.type, event: event.type });
-    if (isFinalState(event.state) && task.startedAt && task.finishedAt) {
-      this.durations.observe({ type: task.type, state: event.state }, (task.finishedAt.getTime() - task.startedAt.getTime()) / 1000);
+  observe({ type, event, state, startedAt, finishedAt }: ChangeSummary): void {
+    this.events.inc({ type, event });
+    if (isFinalState(state) && startedAt !== null && finishedAt !== null) {
+      this.durations.observe({ type, state }, (finishedAt - startedAt) / 1000);
     }
   }
 }

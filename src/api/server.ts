@@ -58,7 +58,7 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
     async () => (await runtime.queueService.count(null, null)).map(({ name, workers: _w, paused: _p, concurrencyLimit: _c, rateLimit: _r, ...counts }) => ({ name, counts })),
     () => load(),
   );
-  const unwatch = runtime.bus.watchAll({ onChange: (change) => metrics.observe(change), onResync: () => {} });
+  const unwatch = runtime.bus.watchSummaries({ onSummary: (summary) => metrics.observe(summary), onResync: () => {} });
   const services = {
     tasks: runtime.tasks,
     output: runtime.output,

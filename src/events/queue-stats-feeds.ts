@@ -8,7 +8,8 @@
  */
 import { Repeater } from 'graphql-yoga';
 import type { RateLimit } from '../model/limits.ts';
-import type { EventBus, TaskChange } from './event-bus.ts';
+import type { ChangeSummary } from './change-message.ts';
+import type { EventBus } from './event-bus.ts';
 
 /** The counts of one queue, as `QueueStats` serves them. */
 export interface QueueStats {
@@ -100,7 +101,7 @@ export class QueueStatsFeeds {
       };
       this.#channels.set(key, channel);
     }
-    if (!this.#unwatch) this.#unwatch = this.#bus.watchAll({ onChange: (c) => this.#changed(c), onResync: () => this.#dirtyAll() });
+    if (!this.#unwatch) this.#unwatch = this.#bus.watchSummaries({ onSummary: (s) => this.#changed(s), onResync: () => this.#dirtyAll() });
     return channel;
   }
 
@@ -114,10 +115,10 @@ export class QueueStatsFeeds {
     }
   }
 
-  #changed({ event, task }: TaskChange): void {
-    if (event.type === 'PROGRESS') return; // progress never changes a count
+  #changed({ event, owner, queue }: ChangeSummary): void {
+    if (event === 'PROGRESS') return; // progress never changes a count
     for (const [key, channel] of this.#channels) {
-      if ((channel.owner === null || channel.owner === task.owner) && (channel.queue === null || channel.queue === task.queue)) {
+      if ((channel.owner === null || channel.owner === owner) && (channel.queue === null || channel.queue === queue)) {
         this.#dirty(key);
       }
     }

@@ -54,8 +54,20 @@ export interface NewTask {
 export function createTask(spec: NewTask, now: Date): Transition {
   const dependsOn = spec.dependsOn ?? [];
   const state = dependsOn.length > 0 ? 'WAITING' : runnableState(spec, now);
+  // Every field named, none spread: V8 (Node 20) takes a slow path for each property added to an
+  // object made by a spread, which made this the costliest line of an enqueue.
   const base: Task = {
-    ...spec,
+    id: spec.id,
+    type: spec.type,
+    queue: spec.queue,
+    input: spec.input,
+    maxAttempts: spec.maxAttempts,
+    priority: spec.priority,
+    tags: spec.tags,
+    idempotencyKey: spec.idempotencyKey,
+    owner: spec.owner,
+    runAt: spec.runAt,
+    resultTtlSeconds: spec.resultTtlSeconds,
     scheduleId: spec.scheduleId ?? null,
     concurrencyKey: spec.concurrencyKey ?? null,
     rateLimitKey: spec.rateLimitKey ?? null,

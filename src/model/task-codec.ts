@@ -72,24 +72,53 @@ export function encodeTask(task: Task): EncodedTask {
   return encoded as unknown as EncodedTask;
 }
 
-/** A task, decoded. */
-export function decodeTask(encoded: EncodedTask): Task {
-  const { input, result, metadata, progress, pendingProgressEvent, ...rest } = encoded;
+/**
+ * A task, decoded. Every field is named rather than spread: V8 (Node 20) takes a slow path for
+ * each property added to an object made by a spread, and every read and every bus message a
+ * process watches decodes a task. Fields of `encoded` that a task has not are left out.
+ *
+ * @param id the task's id, when `encoded` keeps it under another name (a document's `_id`)
+ */
+export function decodeTask(encoded: Omit<EncodedTask, 'id'>, id: string = (encoded as EncodedTask).id): Task {
+  const e = encoded;
   return {
-    ...rest,
-    // Tasks stored before flow control existed have no keys.
-    concurrencyKey: rest.concurrencyKey ?? null,
-    rateLimitKey: rest.rateLimitKey ?? null,
-    input: decodeJson(input),
-    result: decodeJson(result),
+    id,
+    type: e.type,
+    queue: e.queue,
+    state: e.state,
+    input: decodeJson(e.input),
+    result: decodeJson(e.result),
+    error: e.error,
+    progress: decodeProgress(e.progress),
+    attempt: e.attempt,
+    maxAttempts: e.maxAttempts,
+    seriesStart: e.seriesStart,
+    attempts: e.attempts,
+    priority: e.priority,
+    tags: e.tags,
+    idempotencyKey: e.idempotencyKey,
+    owner: e.owner,
+    version: e.version,
+    createdAt: e.createdAt,
+    runAt: e.runAt,
+    startedAt: e.startedAt,
+    finishedAt: e.finishedAt,
+    updatedAt: e.updatedAt,
+    expiresAt: e.expiresAt,
+    resultTtlSeconds: e.resultTtlSeconds,
+    scheduleId: e.scheduleId,
     // Tasks stored before metadata existed have none.
-    metadata: metadata === undefined ? {} : (decodeJson(metadata) as Record<string, unknown>),
-    progress: decodeProgress(progress),
-    pendingProgressEvent: pendingProgressEvent && decodeEvent(pendingProgressEvent),
+    metadata: e.metadata === undefined ? {} : (decodeJson(e.metadata) as Record<string, unknown>),
+    deferrals: e.deferrals,
+    deferredUntil: e.deferredUntil,
+    // Tasks stored before flow control existed have no keys.
+    concurrencyKey: e.concurrencyKey ?? null,
+    rateLimitKey: e.rateLimitKey ?? null,
+    pendingProgressEvent: e.pendingProgressEvent && decodeEvent(e.pendingProgressEvent),
     // Tasks stored before flows existed belong to none.
-    flowId: rest.flowId ?? null,
-    ref: rest.ref ?? null,
-    dependsOn: rest.dependsOn ?? [],
-    onDependencyFailure: rest.onDependencyFailure ?? 'FAIL',
+    flowId: e.flowId ?? null,
+    ref: e.ref ?? null,
+    dependsOn: e.dependsOn ?? [],
+    onDependencyFailure: e.onDependencyFailure ?? 'FAIL',
   };
 }

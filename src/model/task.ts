@@ -112,6 +112,15 @@ export interface TaskEventWithTask extends TaskEvent {
   task: Task;
 }
 
+/**
+ * `event` with `task`. Every field is named rather than spread: V8 (Node 20) takes a slow path
+ * for a property added to an object made by a spread, and this runs for every event sent.
+ */
+export function withTask(event: TaskEvent, task: Task): TaskEventWithTask {
+  const { taskId, version, type, state, at, attempt, progress, error, nextRunAt, reason } = event;
+  return { taskId, version, type, state, at, attempt, progress, error, nextRunAt, reason, task };
+}
+
 /** A task as stored and served, without its event log. */
 export interface Task {
   id: string;

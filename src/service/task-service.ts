@@ -14,7 +14,7 @@ import type { TaskStreams } from '../events/task-stream.ts';
 import { MAX_CONCURRENCY_KEY_LENGTH } from '../model/limits.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
 import { cancel, createTask, requeue, type Transition } from '../model/state-machine.ts';
-import { isFinalState, PRIORITY_RANGE, type DependencyFailure, type Task, type TaskEvent, type TaskEventWithTask, type TaskRef } from '../model/task.ts';
+import { isFinalState, PRIORITY_RANGE, withTask, type DependencyFailure, type Task, type TaskEvent, type TaskEventWithTask, type TaskRef } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import { decodeCursor, encodeCursor, type TaskOrder } from '../store/task-query.ts';
 import type { TaskStore } from '../store/task-store.ts';
@@ -336,7 +336,7 @@ export class TaskService {
       events: true,
       fromRecord: ({ task, events }, after) =>
         canSee(principal, task)
-          ? { items: events.filter((event) => event.version > after).map((event) => ({ ...event, task })), final: isFinalState(task.state) }
+          ? { items: events.filter((event) => event.version > after).map((event) => withTask(event, task)), final: isFinalState(task.state) }
           : null,
       fromChange: eventWithTask,
       version: (event) => event.version,

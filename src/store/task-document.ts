@@ -37,8 +37,7 @@ export function encodeTask(task: Task, events: TaskEvent[]): TaskDocument {
 
 /** A task read back (its event log, when it was read too, is left out). */
 export function decodeTask(doc: Omit<TaskDocument, 'events' | 'dedupeKey'> & { events?: unknown; dedupeKey?: unknown }): Task {
-  const { _id, events: _events, dedupeKey: _key, ...fields } = doc;
-  return decodeFields({ ...fields, id: _id });
+  return decodeFields(doc, doc._id);
 }
 
 /**

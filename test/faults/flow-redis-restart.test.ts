@@ -8,25 +8,28 @@
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, inject, it } from 'vitest';
+import { startLocalServers } from '../../scripts/local-servers.ts';
 import { EnqueueFlowDocument, FlowUpdatedDocument, type FlowTaskInput } from '../../schema/generated/graphql.ts';
 import { testEnv } from '../support/runtime.ts';
 import { waitUntil, within } from '../support/wait.ts';
 import { assertFlowStories, receivedFlows, StoredFlows } from './support/flow-stories.ts';
 import { Fleet } from './support/fleet.ts';
 import { HELD_TYPE, heldFiles } from './support/held-type.ts';
-import { startOwnRedis } from './support/own-redis.ts';
 import { receivedEvents, StoredTasks } from './support/stories.ts';
 
 const fleet = new Fleet('flow Redis restart');
 afterAll(() => fleet.close());
 
 it('releases a dependent whose last dependency finished while Redis was down, once Redis is back', async () => {
-  const { redisUrl, redis } = await startOwnRedis(fleet);
+  const servers = await startLocalServers({ env: { MONGO_URL: inject('mongoUrl') }, persistRedis: true });
+  fleet.onClose(() => servers.stop());
+  const redis = servers.redis;
+  if (!redis) throw new Error('the fault suite needs a redis-server it starts itself');
   const dir = await mkdtemp(join(tmpdir(), 'taskql-held-'));
   fleet.onClose(() => rm(dir, { recursive: true, force: true }));
   const env = testEnv('fault_flow_redis', {
-    REDIS_URL: redisUrl,
+    REDIS_URL: servers.redisUrl,
     WORKER_LOCK_MS: '2000',
     DEPENDENCY_TIMEOUT_MS: '1000',
     RECONCILE_INTERVAL_MS: '1000',

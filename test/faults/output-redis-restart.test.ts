@@ -5,13 +5,13 @@
  * what it missed over Redis it reads from MongoDB once the subscription is back.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, inject, it } from 'vitest';
+import { startLocalServers } from '../../scripts/local-servers.ts';
 import { EnqueueTaskDocument, TaskDocument, TaskOutputStreamDocument } from '../../schema/generated/graphql.ts';
 import { generatedToken } from '../../src/tasks/builtin/generate.ts';
 import { testEnv } from '../support/runtime.ts';
 import { within } from '../support/wait.ts';
 import { Fleet } from './support/fleet.ts';
-import { startOwnRedis } from './support/own-redis.ts';
 
 const WORDS = 2_000;
 const RATE = 250;
@@ -20,9 +20,12 @@ const fleet = new Fleet('output Redis restart');
 afterAll(() => fleet.close());
 
 it('gives a subscriber on another API process every chunk once, in order, across a Redis restart', async () => {
-  const { redisUrl, redis } = await startOwnRedis(fleet);
+  const servers = await startLocalServers({ env: { MONGO_URL: inject('mongoUrl') }, persistRedis: true });
+  fleet.onClose(() => servers.stop());
+  const redis = servers.redis;
+  if (!redis) throw new Error('the fault suite needs a redis-server it starts itself');
   // The default lock period outlasts the outage, so the attempt is not taken for stalled.
-  const env = testEnv('fault_output_redis', { REDIS_URL: redisUrl, DEPENDENCY_TIMEOUT_MS: '1000' });
+  const env = testEnv('fault_output_redis', { REDIS_URL: servers.redisUrl, DEPENDENCY_TIMEOUT_MS: '1000' });
   const [api1, api2] = await Promise.all([fleet.start('api', env), fleet.start('api', env), fleet.start('worker', env)]);
   const enqueuer = await fleet.client(api1.port);
   const watcher = await fleet.client(api2.port);

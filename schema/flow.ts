@@ -1,11 +1,11 @@
 /**
  * Flows of dependent tasks: `enqueueFlow`, `cancelFlow`, `flow`, `flowUpdated`, the Flow type and
- * what a task says about its place in a flow (`flowId`, `ref`, `dependsOn`, `parent`, `children`).
+ * what a task says about its place in a flow (`flowId`, `ref`, `dependsOn`).
  */
 import { ENQUEUE_LIMITS } from '../src/service/task-service.ts';
 import { FLOW_STATES, flowProgress, MAX_FLOW_TASKS, type Flow } from '../src/model/flow.ts';
 import { MAX_CONCURRENCY_KEY_LENGTH } from '../src/model/limits.ts';
-import { DEPENDENCY_FAILURES, type Task } from '../src/model/task.ts';
+import { DEPENDENCY_FAILURES } from '../src/model/task.ts';
 import { builder } from './builder.ts';
 import { TaskRef } from './task.ts';
 
@@ -73,17 +73,6 @@ builder.objectFields(TaskRef, (t) => ({
     type: [TaskRef],
     description: 'The tasks this one waits for.',
     resolve: (task, _, { flows }) => flows.dependenciesOf(task),
-  }),
-  parent: t.field({
-    type: TaskRef,
-    nullable: true,
-    description: 'The task whose handler spawned this one. Handlers cannot spawn tasks in this version: null.',
-    resolve: () => null,
-  }),
-  children: t.field({
-    type: [TaskRef],
-    description: 'The tasks its handler spawned. Handlers cannot spawn tasks in this version: empty.',
-    resolve: (): Task[] => [],
   }),
 }));
 

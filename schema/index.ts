@@ -13,5 +13,6 @@ import './flow-control.ts';
 import './task-output.ts';
 import './task-log.ts';
 import './flow.ts';
+import './children.ts';
 
 export const schema = builder.toSchema();

@@ -17,6 +17,8 @@ import { TaskQueues } from './queue/task-queues.ts';
 import { WorkerRegistry } from './queue/worker-registry.ts';
 import { createRedisConnection, type RedisConnection } from './redis/connections.ts';
 import { PubSub } from './redis/pubsub.ts';
+import { ChildCoordinator } from './service/child-coordinator.ts';
+import { ChildService } from './service/child-service.ts';
 import { FlowCoordinator } from './service/flow-coordinator.ts';
 import { FlowService } from './service/flow-service.ts';
 import { QueueService } from './service/queue-service.ts';
@@ -25,6 +27,7 @@ import { Scheduler } from './service/scheduler.ts';
 import { TaskOutputService } from './service/task-output-service.ts';
 import { TaskRecorder } from './service/task-recorder.ts';
 import { TaskService } from './service/task-service.ts';
+import { ChildStore } from './store/child-store.ts';
 import { FlowStore } from './store/flow-store.ts';
 import { ScheduleStore } from './store/schedule-store.ts';
 import { TaskOutputStore } from './store/task-output-store.ts';
@@ -67,6 +70,10 @@ export interface Runtime {
   flowStore: FlowStore;
   flowChanges: FlowChanges;
   flowCoordinator: FlowCoordinator;
+  /** Children spawned by handlers: stored here, settled and cancelled by `childCoordinator`. */
+  children: ChildService;
+  childStore: ChildStore;
+  childCoordinator: ChildCoordinator;
   feeds: TaskFeeds;
   streams: TaskStreams;
   queueStatsFeeds: QueueStatsFeeds;
@@ -170,6 +177,12 @@ export async function startRuntime(
   // Whatever process records a flow task's change carries out what follows from it.
   recorder.observe((change) => flowCoordinator.afterChange(change));
   const flows = new FlowService({ flows: flowStore, store, queues, recorder, tasks, changes: flowChanges });
+  const childStore = new ChildStore(db, now);
+  await childStore.ensureIndexes();
+  const childCoordinator = new ChildCoordinator({ children: childStore, store, recorder, tasks });
+  // Likewise for what a parent's or a child's change sets off.
+  recorder.observe((change) => childCoordinator.afterChange(change));
+  const children = new ChildService({ tasks, store, children: childStore });
 
   return {
     config,
@@ -195,6 +208,9 @@ export async function startRuntime(
     flowStore,
     flowChanges,
     flowCoordinator,
+    children,
+    childStore,
+    childCoordinator,
     feeds,
     streams,
     queueStatsFeeds,

@@ -9,14 +9,16 @@ import { MAX_METADATA_BYTES, type Task, type TaskError } from '../src/model/task
 import { DEFAULT_STREAM, LOG_LEVELS, streamNameProblem, type LogLevel } from '../src/model/task-output.ts';
 import { parseWith } from '../src/tasks/registry.ts';
 import type { AnyTaskType } from '../src/tasks/task-type.ts';
-import type { AnyTaskHandler, DependencyOutcome, TaskLog } from './handler.ts';
+import { attemptChildren, type ChildSpawner } from './children.ts';
+import { WaitForChildren, type AnyTaskHandler, type DependencyOutcome, type TaskLog } from './handler.ts';
 
-/** How an attempt ended: a result, an error, or stopped because the task was cancelled. */
+/** How an attempt ended: a result, an error, stopped because the task was cancelled, deferred, or waiting for its children. */
 export type AttemptResult =
   | { ok: true; result: unknown }
   | { ok: false; error: TaskError }
   | { ok: 'cancelled' }
-  | { ok: 'deferred'; delayMs: number; reason: string };
+  | { ok: 'deferred'; delayMs: number; reason: string }
+  | { ok: 'waiting' };
 
 /** The longest `ctx.deferFor`. */
 export const MAX_DEFER_MS = 24 * 3600 * 1000;
@@ -42,6 +44,8 @@ export interface AttemptOptions {
   cancelGraceMs: number;
   /** How the task's dependencies ended, by ref (`ctx.dependencies`); none when not given. */
   dependencies?: Readonly<Record<string, DependencyOutcome>>;
+  /** Where `ctx.spawn` stores the task's children; without it, every spawn is refused. */
+  spawn?: ChildSpawner;
 }
 
 /** Where an attempt's log lines and output chunks go (the worker batches them: `task-output-writer.ts`). */
@@ -143,6 +147,10 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
       return [level.toLowerCase(), write];
     }),
   ) as TaskLog;
+  const children = attemptChildren(options.spawn, (what) => {
+    notEnded(what);
+    if (controller.signal.aborted) throw new Error(`${what}: attempt ${task.attempt} was stopped`);
+  });
   const output = {
     write: (chunk: string, writeOptions?: { stream?: string }): Promise<void> => {
       notEnded('output.write');
@@ -171,10 +179,18 @@ export async function runAttempt(handler: AnyTaskHandler, task: Task, options: A
         setMetadata: (m) => changeMetadata('setMetadata', m),
         mergeMetadata: (m) => changeMetadata('mergeMetadata', m),
         dependencies: options.dependencies ?? {},
+        spawn: children.spawn,
+        waitForChildren: children.waitForChildren,
       });
+      // Every child asked for is stored (or refused) before the attempt's end is recorded.
+      const spawnError = await children.settled();
       // A handler that caught the deferral's throw has still deferred.
-      return deferral.asked ? { ok: 'deferred', ...deferral.asked } : checkResult(type, value);
+      if (deferral.asked) return { ok: 'deferred', ...deferral.asked };
+      if (!(value instanceof WaitForChildren)) return checkResult(type, value);
+      // Waiting for children of which one could not be spawned would wait for what does not exist.
+      return spawnError === null ? { ok: 'waiting' } : { ok: false, error: toTaskError(spawnError) };
     } catch (error) {
+      await children.settled();
       return deferral.asked ? { ok: 'deferred', ...deferral.asked } : { ok: false, error: toTaskError(error) };
     }
   })();

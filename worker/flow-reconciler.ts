@@ -31,7 +31,7 @@ export function flowReconcilerChore({ flowStore, flowCoordinator, store, logger,
           const tasks = await flowStore.tasksOfFlow(flow.owner, flow.id);
           const byId = new Map(tasks.map((t) => [t.id, t]));
           for (const task of tasks) {
-            if (task.state !== 'WAITING') continue;
+            if (task.state !== 'WAITING' || task.waitingForChildren) continue;
             const dependencies = task.dependsOn.map((id) => byId.get(id) ?? { id, ref: null, state: 'CANCELLED' as const });
             if (dependencyVerdict(task.onDependencyFailure, dependencies).kind === 'wait') continue;
             await flowCoordinator.evaluate(task);

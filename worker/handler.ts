@@ -43,6 +43,34 @@ export interface DependencyOutcome {
   error: TaskError | null;
 }
 
+/** Options of `ctx.spawn`: `enqueueTask`'s that make sense for a child, and how its failure counts for its parent. */
+export interface SpawnOptions {
+  queue?: string;
+  priority?: number;
+  maxAttempts?: number;
+  tags?: string[];
+  concurrencyKey?: string;
+  delayMs?: number;
+  /**
+   * Default: one made of the parent's id and the spawn call's index in this attempt, so that a
+   * retried attempt making the same calls gets the same children back. A key given here must not
+   * be held by a task other than this one's child.
+   */
+  idempotencyKey?: string;
+  /** The parent FAILED when this child FAILED or was CANCELLED (default false: its result only shows how the child ended). */
+  failParentOnChildFailure?: boolean;
+}
+
+/** A spawned child. */
+export interface SpawnedChild {
+  id: string;
+}
+
+/** What `ctx.waitForChildren()` returns, for the handler to return (see `TaskContext.waitForChildren`). */
+export class WaitForChildren {
+  readonly waitForChildren = true;
+}
+
 /** What a handler gets besides its input. */
 export interface TaskContext {
   taskId: string;
@@ -82,10 +110,26 @@ export interface TaskContext {
    * task runs anyway after a failure (`onDependencyFailure: RUN`). Empty outside flows.
    */
   dependencies: Readonly<Record<string, DependencyOutcome>>;
+  /**
+   * Store and queue a child task of this one, validated as `enqueueTask` validates: it throws a
+   * `SpawnRefusedError` (not retried) naming `spawn(<index>)` for an unknown type or invalid
+   * input. Resolves once the child is stored and queued. The child has this task's owner and flow.
+   */
+  spawn: (type: string, input?: unknown, options?: SpawnOptions) => Promise<SpawnedChild>;
+  /**
+   * Return this (`return ctx.waitForChildren()`) to end the attempt and wait for the children:
+   * the task is WAITING (`waitReason: CHILDREN`) with no job and no worker slot, and once every
+   * child is final it is SUCCEEDED with `{ children: [{ id, type, state, result, error }] }` in
+   * spawn order — or FAILED when a child spawned with `failParentOnChildFailure` did not succeed.
+   */
+  waitForChildren: () => WaitForChildren;
 }
 
-/** A handler: a plain async function whose return value is the task's result. */
-export type TaskHandler<I, R> = (input: I, context: TaskContext) => Promise<R> | R;
+/**
+ * A handler: a plain async function whose return value is the task's result (or
+ * `ctx.waitForChildren()`, to wait for its children).
+ */
+export type TaskHandler<I, R> = (input: I, context: TaskContext) => Promise<R> | R | WaitForChildren;
 
 /** A handler bound to the type it runs. */
 export interface TaskHandlerDefinition<I = unknown, R = unknown> {

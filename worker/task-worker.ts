@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DelayedError, WaitingError, Worker, type Job } from 'bullmq';
 import { retryDelayMs } from '../src/model/backoff.ts';
-import { cancel, defer, failAttempt, handBack, logTruncated, reportProgress, startAttempt, succeed, type ProgressReport } from '../src/model/state-machine.ts';
+import { awaitChildren, cancel, defer, failAttempt, handBack, logTruncated, reportProgress, startAttempt, succeed, type ProgressReport } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
 import { mayHoldEarlierOutput } from '../src/model/task-output.ts';
 import type { TaskJobData } from '../src/queue/task-queues.ts';
@@ -31,6 +31,7 @@ import { TaskOutputWriter } from './task-output-writer.ts';
 import { Maintenance } from './maintenance.ts';
 import { LimitGate } from './limit-gate.ts';
 import { limitSweepChore } from './limit-sweep.ts';
+import { childReconcilerChore } from './child-reconciler.ts';
 import { dependenciesOf } from './dependencies.ts';
 import { flowReconcilerChore } from './flow-reconciler.ts';
 import { reconcilerChore } from './reconciler.ts';
@@ -95,6 +96,7 @@ export class TaskWorker {
       retentionChore(runtime),
       reconcilerChore(runtime),
       flowReconcilerChore(runtime),
+      childReconcilerChore(runtime),
       schedulerChore(runtime),
       limitSweepChore(runtime),
     ]);
@@ -302,6 +304,7 @@ export class TaskWorker {
       outcome = handler
         ? await attemptTrace.run(() => runAttempt(handler, current, {
             dependencies,
+            spawn: async (index, request) => (await this.#runtime.children.spawn(current, index, request)).id,
             progress: (r) => progress.report({ progress: r }),
             metadata: (m) => progress.report({ metadata: m }),
             logger,
@@ -343,6 +346,12 @@ export class TaskWorker {
         await job.moveToDelayed(deferred.task.deferredUntil.getTime(), token);
         throw new DelayedError();
       }
+      return;
+    }
+    if (outcome.ok === 'waiting') {
+      // The job ends here, holding no slot or lock: the children settle the task (child-coordinator.ts).
+      await recorder.record(current, (t, now) => awaitChildren(t, attempt, now));
+      attemptTrace.ended('waiting_for_children');
       return;
     }
     if (outcome.ok) {

@@ -6,6 +6,7 @@
 import type { Authenticator } from '../auth/authenticator.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { QueueStatsFeeds } from '../events/queue-stats-feeds.ts';
+import type { ChildService } from '../service/child-service.ts';
 import type { FlowService } from '../service/flow-service.ts';
 import type { QueueService } from '../service/queue-service.ts';
 import type { ScheduleService } from '../service/schedule-service.ts';
@@ -27,4 +28,6 @@ export interface RequestContext {
   queueStats: QueueStatsFeeds;
   schedules: ScheduleService;
   flows: FlowService;
+  /** Children spawned by handlers (`Task.parent`, `Task.children`). */
+  children: ChildService;
 }

@@ -67,6 +67,7 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
     queueStats: runtime.queueStatsFeeds,
     schedules: runtime.schedules,
     flows: runtime.flows,
+    children: runtime.children,
     auth,
     delivered: (recordedAt: Date) => metrics.delivered(recordedAt),
   };

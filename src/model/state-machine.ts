@@ -6,6 +6,7 @@
  * A transition leaves every field it does not change as the very same value (same reference), so
  * the store can write only what changed.
  */
+import type { ChildrenVerdict } from './children.ts';
 import { isFinalState, type DependencyFailure, type Task, type TaskError, type TaskEvent, type TaskEventType, type TaskProgress, type TaskState } from './task.ts';
 
 /** The result of a permitted transition. */
@@ -45,6 +46,10 @@ export interface NewTask {
   ref?: string | null;
   dependsOn?: string[];
   onDependencyFailure?: DependencyFailure;
+  /** The task whose handler spawned it, its place among that task's children, and whether its failure fails that task (see `Task`). */
+  parentId?: string | null;
+  childIndex?: number | null;
+  failParentOnChildFailure?: boolean;
 }
 
 /**
@@ -75,6 +80,10 @@ export function createTask(spec: NewTask, now: Date): Transition {
     ref: spec.ref ?? null,
     dependsOn,
     onDependencyFailure: spec.onDependencyFailure ?? 'FAIL',
+    parentId: spec.parentId ?? null,
+    childIndex: spec.childIndex ?? null,
+    failParentOnChildFailure: spec.failParentOnChildFailure ?? false,
+    waitingForChildren: false,
     metadata: {},
     deferrals: 0,
     deferredUntil: null,
@@ -262,7 +271,7 @@ export function cancel(task: Task, reason: string | null, now: Date, attempt?: n
       'CANCELLED',
       'CANCELLED',
       now,
-      { attempts: closeRunningAttempt(task, 'CANCELLED', null, now), ...finish(task, now) },
+      { attempts: closeRunningAttempt(task, 'CANCELLED', null, now), waitingForChildren: false, ...finish(task, now) },
       { reason },
     ),
   );
@@ -283,6 +292,7 @@ export function requeue(task: Task, now: Date): TransitionResult {
       runAt: null,
       finishedAt: null,
       expiresAt: null,
+      waitingForChildren: false,
     }),
   );
 }
@@ -307,7 +317,7 @@ export function handBack(task: Task, attempt: number, reason: string, now: Date)
  * STALLED — and a REQUEUED event says why. The caller then queues a new job.
  */
 export function recover(task: Task, reason: string, now: Date): TransitionResult {
-  // A WAITING task has no job to lose: its dependencies release it (see `release`).
+  // A WAITING task has no job to lose: its dependencies release it (`release`), its children settle it (`settleChildren`).
   if (isFinalState(task.state) || task.state === 'WAITING') return refuse(task, 'recover');
   // Only a task that never started still waits for its runAt.
   const state = task.state === 'SCHEDULED' && task.runAt && task.runAt > now ? 'SCHEDULED' : 'PENDING';
@@ -324,7 +334,7 @@ export const DEPENDENCY_FAILED = 'DependencyFailedError';
  * `runAt` is ahead, else PENDING; the caller then queues its job.
  */
 export function release(task: Task, now: Date): TransitionResult {
-  if (task.state !== 'WAITING') return refuse(task, 'release');
+  if (!waitsForDependencies(task)) return refuse(task, 'release');
   return permit(advance(task, 'READY', runnableState(task, now), now, {}));
 }
 
@@ -333,7 +343,7 @@ export function release(task: Task, now: Date): TransitionResult {
  * `ref`) did not succeed (`onDependencyFailure: FAIL`); the error says which and how it ended.
  */
 export function failForDependency(task: Task, dependency: Pick<Task, 'id' | 'ref' | 'state'>, now: Date): TransitionResult {
-  if (task.state !== 'WAITING') return refuse(task, 'fail for a dependency');
+  if (!waitsForDependencies(task)) return refuse(task, 'fail for a dependency');
   const error: TaskError = {
     name: DEPENDENCY_FAILED,
     message: `dependency "${dependency.ref ?? dependency.id}" (task ${dependency.id}) is ${dependency.state}`,
@@ -348,7 +358,7 @@ export function failForDependency(task: Task, dependency: Pick<Task, 'id' | 'ref
  * (`onDependencyFailure: SKIP`): CANCELLED, recorded as a SKIPPED event with `reason`.
  */
 export function skip(task: Task, reason: string, now: Date): TransitionResult {
-  if (task.state !== 'WAITING') return refuse(task, 'skip');
+  if (!waitsForDependencies(task)) return refuse(task, 'skip');
   return permit(advance(task, 'SKIPPED', 'CANCELLED', now, finish(task, now), { reason }));
 }
 
@@ -362,6 +372,36 @@ export function rearm(task: Task, now: Date): TransitionResult {
   return permit(
     advance(task, 'WAITING', 'WAITING', now, { result: null, error: null, finishedAt: null, expiresAt: null }),
   );
+}
+
+/**
+ * The running attempt `attempt` returned `ctx.waitForChildren()`: the attempt is over (SUCCEEDED:
+ * its handler returned) and the task is WAITING for its children (a WAITING event), with no job.
+ * `settleChildren` ends it once they are all final.
+ */
+export function awaitChildren(task: Task, attempt: number, now: Date): TransitionResult {
+  if (!isRunning(task, attempt)) return refuse(task, `wait for the children of attempt ${attempt}`);
+  return permit(
+    advance(task, 'WAITING', 'WAITING', now, { attempts: closeRunningAttempt(task, 'SUCCEEDED', null, now), waitingForChildren: true }),
+  );
+}
+
+/**
+ * A task WAITING for its children ends as `verdict` (`childrenVerdict`) says, once they are all
+ * final: SUCCEEDED with their outcomes as its result, or FAILED with the error naming the child.
+ */
+export function settleChildren(task: Task, verdict: Exclude<ChildrenVerdict, { kind: 'wait' }>, now: Date): TransitionResult {
+  if (task.state !== 'WAITING' || !task.waitingForChildren) return refuse(task, 'settle its children');
+  if (verdict.kind === 'fail') {
+    const { error } = verdict;
+    return permit(advance(task, 'FAILED', 'FAILED', now, { error, waitingForChildren: false, ...finish(task, now) }, { error }));
+  }
+  return permit(advance(task, 'SUCCEEDED', 'SUCCEEDED', now, { result: verdict.result, error: null, waitingForChildren: false, ...finish(task, now) }));
+}
+
+/** Whether `task` is WAITING for its flow dependencies (not for its children). */
+function waitsForDependencies(task: Task): boolean {
+  return task.state === 'WAITING' && !task.waitingForChildren;
 }
 
 /** The state a task that may run starts in: SCHEDULED while `runAt` is ahead, else PENDING. */

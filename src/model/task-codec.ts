@@ -120,5 +120,10 @@ export function decodeTask(encoded: Omit<EncodedTask, 'id'>, id: string = (encod
     ref: e.ref ?? null,
     dependsOn: e.dependsOn ?? [],
     onDependencyFailure: e.onDependencyFailure ?? 'FAIL',
+    // Tasks stored before children existed have no parent and wait for no children.
+    parentId: e.parentId ?? null,
+    childIndex: e.childIndex ?? null,
+    failParentOnChildFailure: e.failParentOnChildFailure ?? false,
+    waitingForChildren: e.waitingForChildren ?? false,
   };
 }

@@ -16,7 +16,11 @@ export const TASK_STATES = [
   'SUCCEEDED',
   'FAILED',
   'CANCELLED',
-  /** In a flow, waiting for the tasks it depends on (`waitReason: DEPENDENCIES`); no job is queued. */
+  /**
+   * Waiting with no job queued: in a flow, for the tasks it depends on (`waitReason:
+   * DEPENDENCIES`); or, once its handler returned `ctx.waitForChildren()`, for its children
+   * (`waitReason: CHILDREN`).
+   */
   'WAITING',
 ] as const;
 export type TaskState = (typeof TASK_STATES)[number];
@@ -40,7 +44,10 @@ export const TASK_EVENT_TYPES = [
   'FAILED',
   'CANCELLED',
   'DEFERRED',
-  /** A flow task went back to waiting for its dependencies (one of them was retried). */
+  /**
+   * A flow task went back to waiting for its dependencies (one of them was retried), or a
+   * handler's attempt ended with `ctx.waitForChildren()` and the task waits for its children.
+   */
   'WAITING',
   /** A waiting flow task's dependencies allow it to run: it is PENDING and queued. */
   'READY',
@@ -181,6 +188,14 @@ export interface Task {
   dependsOn: string[];
   /** What it does when one of `dependsOn` FAILED or was CANCELLED. */
   onDependencyFailure: DependencyFailure;
+  /** The task whose handler spawned it (`ctx.spawn`), or null. */
+  parentId: string | null;
+  /** Its place among its parent's children: the index of the `ctx.spawn` call in the handler; null when not a child. */
+  childIndex: number | null;
+  /** Whether its parent FAILED when it FAILED or was CANCELLED (else the parent only shows how it ended). */
+  failParentOnChildFailure: boolean;
+  /** True while it is WAITING for its children (`ctx.waitForChildren()`), false otherwise. */
+  waitingForChildren: boolean;
 }
 
 /**
@@ -217,17 +232,17 @@ export type WaitReason = (typeof WAIT_REASONS)[number];
 
 /**
  * Why `task` is not running at `now`, or null when nothing holds it: a WAITING task waits for its
- * dependencies; a PENDING task whose handler deferred it waits for its time (RATE_LIMIT), one in a
+ * children or its dependencies; a PENDING task whose handler deferred it waits for its time (RATE_LIMIT), one in a
  * paused queue for the queue, one its type's limits hold back for what `limitWait` says
  * (CONCURRENCY_LIMIT or RATE_LIMIT).
  */
 export function waitReasonOf(
-  task: Pick<Task, 'state' | 'runAt' | 'deferredUntil'>,
+  task: Pick<Task, 'state' | 'runAt' | 'deferredUntil'> & Partial<Pick<Task, 'waitingForChildren'>>,
   now: Date,
   queuePaused: boolean,
   limitWait: WaitReason | null = null,
 ): WaitReason | null {
-  if (task.state === 'WAITING') return 'DEPENDENCIES';
+  if (task.state === 'WAITING') return task.waitingForChildren ? 'CHILDREN' : 'DEPENDENCIES';
   if (visibleState(task, now) !== 'PENDING') return null;
   if (task.deferredUntil && task.deferredUntil > now) return 'RATE_LIMIT';
   return queuePaused ? 'QUEUE_PAUSED' : limitWait;

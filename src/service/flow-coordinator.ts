@@ -41,12 +41,16 @@ export class FlowCoordinator {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  /** Carry out what `change` of a flow task sets off; a change of a task outside flows sets off nothing. */
+  /**
+   * Carry out what `change` of a flow task sets off; a change of a task outside flows sets off
+   * nothing, nor does one of a child a flow task spawned (no task depends on it, and its parent
+   * waits until it is final: `child-coordinator.ts`).
+   */
   async afterChange({ task, event }: TaskChange): Promise<void> {
-    if (task.flowId === null) return;
+    if (task.flowId === null || task.parentId !== null) return;
     const finalNow = isFinalState(event.state);
     // A task back from a final state (retryTask) or re-armed: what ended because of it waits again.
-    const revived = event.type === 'REQUEUED' || event.type === 'WAITING';
+    const revived = event.type === 'REQUEUED' || (event.type === 'WAITING' && !task.waitingForChildren);
     if (finalNow || revived) {
       const dependents = await this.#flows.dependents(task.owner, task.flowId, task.id);
       for (const dependent of dependents) {
@@ -60,14 +64,15 @@ export class FlowCoordinator {
 
   /**
    * Decide a WAITING task on its dependencies as they are now: release it (READY, and queue its
-   * job), fail or skip it, or leave it waiting. Anything but a WAITING task is left alone.
+   * job), fail or skip it, or leave it waiting. Anything but a task WAITING for its dependencies is left alone.
    *
    * @param afterSuccess the call follows a dependency's success: then, while another dependency is
    *   unfinished, nothing can have changed the decision — a failed one decides on its own end (or
    *   the reconciler, should that be lost) — and one cheap question settles it
    */
   async evaluate(task: Task, afterSuccess = false): Promise<void> {
-    if (task.state !== 'WAITING') return;
+    // A parent waiting for its children ran already: its children, not its dependencies, end it.
+    if (task.state !== 'WAITING' || task.waitingForChildren) return;
     if (afterSuccess && (await this.#flows.hasUnfinishedDependency(task))) return;
     // Only what decides it is read: not every dependency of a large fan-in at each release.
     const verdict = verdictOn(task.onDependencyFailure, await this.#flows.dependencySummary(task));

@@ -255,15 +255,16 @@ export class FlowService {
   }
 
   /**
-   * Cancel every unfinished task of the flow through `cancelTask`'s path (a running one through
-   * its worker). The waiting ones go first, so that none of them is released by a dependency
-   * cancelled before it. Resolves with the flow as it then is.
+   * Cancel every unfinished task of the flow, and every unfinished child its tasks spawned, through
+   * `cancelTask`'s path (a running one through its worker). The waiting ones go first, so that
+   * none of them is released by a dependency cancelled before it. Resolves with the flow as it then is.
    */
   async cancel(principal: Principal, id: string, reason: string | null): Promise<Flow> {
     requireScope(principal, 'tasks:write');
     const flow = await this.get(principal, id);
     if (!flow) throw new FlowNotFoundError(id);
-    const unfinished = (await this.tasks(flow)).filter((t) => !isFinalState(t.state));
+    // The children its tasks spawned too (they have the flow's id); a parent's cancel cancels its own anyway.
+    const unfinished = (await this.#flows.tasksOfFlow(flow.owner, flow.id)).filter((t) => !isFinalState(t.state));
     const cancelEach = (tasks: Task[]) =>
       Promise.all(
         tasks.map((t) =>

@@ -75,9 +75,11 @@ export interface TaskConnection {
 /** What a client asks to enqueue. */
 export type EnqueueRequest = z.input<typeof enqueueOptions>;
 
-/** Where a task comes from besides its request: the schedule or the flow that made it, if one did. */
+/** Where a task comes from besides its request: the schedule, the flow or the parent that made it, if one did. */
 export interface TaskOrigin {
   scheduleId?: string;
+  /** The running task whose handler spawned it (`ctx.spawn`): its id, the spawn call's index, its flow. */
+  parent?: { id: string; index: number; flowId: string | null; failParentOnChildFailure: boolean };
   /** Its place in a flow; its id is chosen beforehand, so that the flow's tasks can name each other. */
   flow?: { taskId: string; flowId: string; ref: string; dependsOn: string[]; onDependencyFailure: DependencyFailure };
 }
@@ -137,18 +139,18 @@ export class TaskService {
    * Validate, store, queue and announce a task. Nothing is stored when the request is invalid;
    * when the job cannot be queued, the stored task is deleted again and the error thrown. A live
    * task of the same type and idempotency key is returned instead of a new one. Traced as an
-   * `enqueue` span, whose context the job carries.
+   * `enqueue` span, whose context the job carries. Problems are named from `path`.
    */
-  enqueue(principal: Principal, request: EnqueueRequest, origin: TaskOrigin = {}): Promise<Enqueued> {
-    return traceEnqueue(() => this.#enqueue(principal, request, origin));
+  enqueue(principal: Principal, request: EnqueueRequest, origin: TaskOrigin = {}, path = 'input'): Promise<Enqueued> {
+    return traceEnqueue(() => this.#enqueue(principal, request, origin, path));
   }
 
-  async #enqueue(principal: Principal, request: EnqueueRequest, origin: TaskOrigin): Promise<Enqueued> {
+  async #enqueue(principal: Principal, request: EnqueueRequest, origin: TaskOrigin, path: string): Promise<Enqueued> {
     requireScope(principal, 'tasks:write');
-    const created = this.#create(principal, request, 'input', new Date(), origin);
+    const created = this.#create(principal, request, path, new Date(), origin);
     const stored = await this.#store.insert(created);
     if (!stored.inserted) {
-      checkSameInput(request, stored.existing, created.task, 'input');
+      checkSameInput(request, stored.existing, created.task, path);
       return { task: stored.existing, deduplicated: true };
     }
     try {
@@ -427,6 +429,12 @@ export class TaskService {
           ref: origin.flow.ref,
           dependsOn: origin.flow.dependsOn,
           onDependencyFailure: origin.flow.onDependencyFailure,
+        }),
+        ...(origin.parent && {
+          flowId: origin.parent.flowId,
+          parentId: origin.parent.id,
+          childIndex: origin.parent.index,
+          failParentOnChildFailure: origin.parent.failParentOnChildFailure,
         }),
         ...keys,
       },

@@ -179,13 +179,14 @@ export class FlowStore {
   }
 
   /**
-   * The states of flow `flowId`'s tasks (of those not expired), counted by the server — one row
-   * per state comes back, not a document per task, however large the flow.
+   * The states of flow `flowId`'s tasks (of those not expired; children its tasks spawned are not
+   * the flow's tasks), counted by the server — one row per state comes back, not a document per
+   * task, however large the flow.
    */
   async taskStates(owner: string, flowId: string): Promise<TaskState[]> {
     const rows = await guard(() =>
       this.#tasks
-        .aggregate<{ _id: TaskState; n: number }>([{ $match: { owner, flowId, ...this.#unexpired() } }, { $group: { _id: '$state', n: { $sum: 1 } } }])
+        .aggregate<{ _id: TaskState; n: number }>([{ $match: { owner, flowId, parentId: null, ...this.#unexpired() } }, { $group: { _id: '$state', n: { $sum: 1 } } }])
         .toArray(),
     );
     return rows.flatMap((row) => Array.from({ length: row.n }, () => row._id));
@@ -239,7 +240,7 @@ export class FlowStore {
     return this.#live(docs);
   }
 
-  /** Every task of flow `flowId` that has not expired, without their logs. */
+  /** Every task of flow `flowId` that has not expired, the children its tasks spawned included, without their logs. */
   async tasksOfFlow(owner: string, flowId: string): Promise<Task[]> {
     return this.#live(await guard(() => this.#tasks.find({ owner, flowId }, { projection: { events: 0 } }).toArray()));
   }

@@ -26,7 +26,7 @@ export const TASK_ATTRIBUTES = {
 } as const;
 
 /** How an attempt ended, as its span says. */
-export type AttemptSpanOutcome = 'succeeded' | 'failed' | 'retrying' | 'cancelled' | 'deferred' | 'handed_back';
+export type AttemptSpanOutcome = 'succeeded' | 'failed' | 'retrying' | 'cancelled' | 'deferred' | 'handed_back' | 'waiting_for_children';
 
 /**
  * A trace context as text headers (`traceparent`, `tracestate`, `baggage`), the way a job keeps

@@ -3,8 +3,8 @@
  * recorded with the driver's command monitoring while tasks and schedules go through their
  * flows on the real servers: enqueue (one, many, a repeated idempotency key), the worker's start,
  * progress and success, a retry after a failed attempt, retryTask, cancelling a waiting and a
- * running task, subscriptions, the reconciler's repair, retention, and schedules (create, update,
- * pause, resume, trigger, a scheduler tick, delete).
+ * running task, a parent spawning children that settle it, subscriptions, the reconciler's
+ * repair, retention, and schedules (create, update, pause, resume, trigger, a scheduler tick, delete).
  *
  * The exceptions are named: the chores' scans across owners (and nothing else), and lookups by id
  * alone where the owner is not known — an admin's, and a job queued without its owner. On FerretDB,
@@ -66,6 +66,15 @@ const handlers = [
     },
   }),
   testTaskType({ name: 'fails', input: z.object({}), handler: () => Promise.reject(new Error('always')) }),
+  testTaskType({
+    name: 'parent',
+    input: z.object({}),
+    handler: async (_input, ctx) => {
+      await ctx.spawn('steps', { steps: 1 });
+      await ctx.spawn('steps', { steps: 1 });
+      return ctx.waitForChildren();
+    },
+  }),
   testTaskType({
     name: 'waits',
     input: z.object({}),
@@ -170,13 +179,19 @@ describe('the shard key in every command', () => {
     await tasks.retry(alice, failed.task.id);
     expect(await settled(alice, failed.task.id)).toMatchObject({ state: 'FAILED', attempt: 2 });
 
+    // A parent spawning two children and settled by them; its family read back.
+    const parent = await tasks.enqueue(alice, { type: 'parent', input: {} });
+    expect(await settled(alice, parent.task.id)).toMatchObject({ state: 'SUCCEEDED', result: { children: [{ state: 'SUCCEEDED' }, { state: 'SUCCEEDED' }] } });
+    const [child] = await stack.runtime.children.childrenOf(alice, (await tasks.get(alice, parent.task.id))!);
+    expect(await stack.runtime.children.parentOf(alice, child!)).toMatchObject({ id: parent.task.id });
+
     // Cancelling a waiting task and a running one.
     const waiting = await tasks.enqueue(alice, { type: 'steps', input: { steps: 1 }, delayMs: 60_000 });
     expect(await tasks.cancel(alice, waiting.task.id, 'not needed')).toMatchObject({ state: 'CANCELLED' });
     const running = await tasks.enqueue(alice, { type: 'waits', input: {} });
     await waitUntil('the task runs', async () => (await tasks.get(alice, running.task.id))?.state === 'RUNNING');
     expect(await tasks.cancel(alice, running.task.id, 'stop')).toMatchObject({ state: 'CANCELLED' });
-    expect((await tasks.list(alice, {}, 50, null, 'CREATED_AT_DESC')).totalCount).toBe(7);
+    expect((await tasks.list(alice, {}, 50, null, 'CREATED_AT_DESC')).totalCount).toBe(10);
 
     // The reconciler: a waiting task whose job is gone is queued again.
     const orphan = await tasks.enqueue(alice, { type: 'steps', input: { steps: 1 }, delayMs: 60_000 });
@@ -244,8 +259,10 @@ function problemOf(s: SentFilter): string | null {
     if (!names(filter, 'owner')) return 'no owner';
     return s.single && !('_id' in filter) && !('name' in filter) ? 'one schedule, named by neither id nor name' : null;
   }
-  // The chores' scans across owners (the worker here runs them on its own too): expired tasks, unfinished tasks.
-  if (!s.single && s.command === 'find' && (hasExactly(filter, 'expiresAt') || hasExactly(filter, 'state', 'updatedAt'))) return null;
+  // The chores' scans across owners (the worker here runs them on its own too): expired tasks,
+  // unfinished tasks, parents waiting for their children (a page after an id, or the first).
+  const waitingParents = hasExactly(filter, 'waitingForChildren', 'state', 'updatedAt') || hasExactly(filter, 'waitingForChildren', 'state', 'updatedAt', '_id');
+  if (!s.single && s.command === 'find' && (hasExactly(filter, 'expiresAt') || hasExactly(filter, 'state', 'updatedAt') || waitingParents)) return null;
   const pointById = typeof filter['_id'] === 'string';
   if (ferretdb && pointById && (hasExactly(filter, '_id') || hasExactly(filter, '_id', 'version'))) return null; // FerretDB's form
   if ((s.phase === 'admin' || s.phase === 'job without owner') && hasExactly(filter, '_id')) return null; // the owner is not known yet

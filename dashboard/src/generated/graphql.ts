@@ -198,6 +198,13 @@ export const WaitReason = {
 } as const;
 
 export type WaitReason = typeof WaitReason[keyof typeof WaitReason];
+export type TaskFamilyQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type TaskFamilyQuery = { task: { id: string, type: string, state: TaskState, waitReason: WaitReason | null, result: unknown, idempotencyKey: string | null, flowId: string | null, error: { name: string, message: string, retryable: boolean } | null, attempts: Array<{ number: number, outcome: AttemptOutcome }>, parent: { id: string, type: string, state: TaskState } | null, children: Array<{ id: string, type: string, state: TaskState, result: unknown, failParentOnChildFailure: boolean, error: { name: string, message: string } | null, children: Array<{ id: string, state: TaskState }> }> } | null };
+
 export type PauseQueueMutationVariables = Exact<{
   name: string;
 }>;
@@ -722,6 +729,48 @@ export const TaskEventFieldsFragmentDoc = new TypedDocumentString(`
   reason
 }
     `, {"fragmentName":"TaskEventFields"}) as unknown as TypedDocumentString<TaskEventFieldsFragment, unknown>;
+export const TaskFamilyDocument = new TypedDocumentString(`
+    query TaskFamily($id: ID!) {
+  task(id: $id) {
+    id
+    type
+    state
+    waitReason
+    result
+    error {
+      name
+      message
+      retryable
+    }
+    attempts {
+      number
+      outcome
+    }
+    idempotencyKey
+    flowId
+    parent {
+      id
+      type
+      state
+    }
+    children {
+      id
+      type
+      state
+      result
+      error {
+        name
+        message
+      }
+      failParentOnChildFailure
+      children {
+        id
+        state
+      }
+    }
+  }
+}
+    `) as unknown as TypedDocumentString<TaskFamilyQuery, TaskFamilyQueryVariables>;
 export const PauseQueueDocument = new TypedDocumentString(`
     mutation PauseQueue($name: String!) {
   pauseQueue(name: $name) {

@@ -8,8 +8,7 @@
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, inject, it } from 'vitest';
-import { startLocalServers } from '../../scripts/local-servers.ts';
+import { afterAll, expect, it } from 'vitest';
 import { EnqueueFlowDocument, FlowUpdatedDocument, type FlowTaskInput } from '../../schema/generated/graphql.ts';
 import { testEnv } from '../support/runtime.ts';
 import { waitUntil, within } from '../support/wait.ts';
@@ -22,10 +21,8 @@ const fleet = new Fleet('flow Redis restart');
 afterAll(() => fleet.close());
 
 it('releases a dependent whose last dependency finished while Redis was down, once Redis is back', async () => {
-  const servers = await startLocalServers({ env: { MONGO_URL: inject('mongoUrl') }, persistRedis: true });
-  fleet.onClose(() => servers.stop());
-  const redis = servers.redis;
-  if (!redis) throw new Error('the fault suite needs a redis-server it starts itself');
+  const servers = await fleet.restartableRedis();
+  const { redis } = servers;
   const dir = await mkdtemp(join(tmpdir(), 'taskql-held-'));
   fleet.onClose(() => rm(dir, { recursive: true, force: true }));
   const env = testEnv('fault_flow_redis', {

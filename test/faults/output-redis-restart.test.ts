@@ -5,8 +5,7 @@
  * what it missed over Redis it reads from MongoDB once the subscription is back.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, expect, inject, it } from 'vitest';
-import { startLocalServers } from '../../scripts/local-servers.ts';
+import { afterAll, expect, it } from 'vitest';
 import { EnqueueTaskDocument, TaskDocument, TaskOutputStreamDocument } from '../../schema/generated/graphql.ts';
 import { generatedToken } from '../../src/tasks/builtin/generate.ts';
 import { testEnv } from '../support/runtime.ts';
@@ -20,10 +19,8 @@ const fleet = new Fleet('output Redis restart');
 afterAll(() => fleet.close());
 
 it('gives a subscriber on another API process every chunk once, in order, across a Redis restart', async () => {
-  const servers = await startLocalServers({ env: { MONGO_URL: inject('mongoUrl') }, persistRedis: true });
-  fleet.onClose(() => servers.stop());
-  const redis = servers.redis;
-  if (!redis) throw new Error('the fault suite needs a redis-server it starts itself');
+  const servers = await fleet.restartableRedis();
+  const { redis } = servers;
   // The default lock period outlasts the outage, so the attempt is not taken for stalled.
   const env = testEnv('fault_output_redis', { REDIS_URL: servers.redisUrl, DEPENDENCY_TIMEOUT_MS: '1000' });
   const [api1, api2] = await Promise.all([fleet.start('api', env), fleet.start('api', env), fleet.start('worker', env)]);

@@ -5,8 +5,7 @@
  * throughout and one that reconnects with afterVersion end with every event of its task.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, expect, inject, it } from 'vitest';
-import { startLocalServers } from '../../scripts/local-servers.ts';
+import { afterAll, expect, it } from 'vitest';
 import type { TaskEventsSubscription } from '../../schema/generated/graphql.ts';
 import type { Watched } from '../support/graphql-client.ts';
 import { testEnv } from '../support/runtime.ts';
@@ -19,10 +18,8 @@ const fleet = new Fleet('Redis restart');
 afterAll(() => fleet.close());
 
 it('reconnects API and workers after a Redis restart; every accepted task finishes and every subscriber has every event', async () => {
-  const servers = await startLocalServers({ env: { MONGO_URL: inject('mongoUrl') }, persistRedis: true });
-  fleet.onClose(() => servers.stop());
-  const redis = servers.redis;
-  if (!redis) throw new Error('the fault suite needs a redis-server it starts itself');
+  const servers = await fleet.restartableRedis();
+  const { redis } = servers;
   const env = testEnv('fault_redis', { REDIS_URL: servers.redisUrl, WORKER_LOCK_MS: '2000', DEPENDENCY_TIMEOUT_MS: '1000' });
   const stored = new StoredTasks(env);
   fleet.onClose(() => stored.close());

@@ -5,7 +5,8 @@
  * process the fleet started (killed ones too) is printed: the cause of a failure seen by a client
  * is usually in a server's log.
  */
-import { beforeEach } from 'vitest';
+import { beforeEach, inject } from 'vitest';
+import { startLocalServers } from '../../../scripts/local-servers.ts';
 import { TestClient, type TestClientOptions } from '../../support/graphql-client.ts';
 import { startProcess, type StartProcessOptions, type TaskqlProcess } from '../../support/processes.ts';
 import { within } from '../../support/wait.ts';
@@ -53,6 +54,18 @@ export class Fleet {
     this.#clients.add(client);
     await within(`a WebSocket to port ${port} is acknowledged`, 10_000, client.connected);
     return client;
+  }
+
+  /**
+   * A redis-server of the test's own (with its append-only file, as production runs it, so it can
+   * be halted and resumed with its data) beside the suite's MongoDB; stopped by `close`.
+   */
+  async restartableRedis() {
+    const servers = await startLocalServers({ env: { MONGO_URL: inject('mongoUrl') }, persistRedis: true });
+    this.onClose(() => servers.stop());
+    const redis = servers.redis;
+    if (!redis) throw new Error('the fault suite needs a redis-server it starts itself');
+    return { redis, redisUrl: servers.redisUrl };
   }
 
   /** Something else to undo at `close` (after clients and processes), e.g. stopping servers. */

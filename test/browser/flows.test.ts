@@ -2,14 +2,17 @@
  * A flow's dashboard page, in a real browser against a real API, worker, MongoDB and Redis: the
  * tasks of a chain in dependency order, their chips moving from WAITING (dependencies) to
  * SUCCEEDED and the flow's progress to 100 %; the task page links back to its flow; Cancel
- * cancels a running flow.
+ * cancels a running flow. A parent's task page lists its children (spawned by its handler) with
+ * their chips, live until they are SUCCEEDED, and each child's page links its parent.
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { EnqueueFlowDocument, type EnqueueFlowInput } from '../../schema/generated/graphql.ts';
+import { EnqueueFlowDocument, EnqueueTaskDocument, type EnqueueFlowInput } from '../../schema/generated/graphql.ts';
+import { builtinHandlers } from '../../worker/handlers/index.ts';
+import { childHandlers } from '../e2e/support/child-types.ts';
 import { useDashboard } from '../support/browser.ts';
 
-const session = useDashboard('browser_flows');
+const session = useDashboard('browser_flows', { handlers: [...builtinHandlers, ...childHandlers] });
 let page: Page;
 
 /** Submit a chain a → b of `sleep` tasks and open its page. */
@@ -67,4 +70,22 @@ describe('flow page', () => {
     expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
     expect(await page.getByRole('alert').count()).toBe(0);
   });
+});
+
+describe('task page of a parent', () => {
+  it('lists the children its handler spawned with their chips, and a child links its parent', async () => {
+    const children = [{ type: 'sleep', input: { ms: 3000, steps: 3 } }, { type: 'echo', input: { n: 2 } }];
+    const { enqueueTask } = await session.dashboard.stack.client.data(EnqueueTaskDocument, { input: { type: 'spawner', input: { children } } });
+    page = await session.open(`#/tasks/${enqueueTask.task.id}`);
+    const list = page.getByRole('list', { name: 'Children' });
+    await list.getByRole('listitem').nth(1).waitFor();
+    expect(await list.locator('li > a').allTextContents()).toEqual(['sleep', 'echo']);
+    await page.locator('.task-head').getByText('waiting: children').waitFor();
+    await expect.poll(() => list.locator('.chip').allTextContents(), { timeout: 20_000 }).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    await page.locator('.task-head').getByText('SUCCEEDED').waitFor();
+    await list.getByRole('link', { name: 'echo' }).click();
+    await page.getByText('Spawned by').getByRole('link', { name: 'spawner' }).waitFor();
+    await page.getByText('Spawned by').getByRole('link', { name: 'spawner' }).click();
+    await page.getByRole('heading', { name: 'Children (2)' }).waitFor();
+  }, 60_000);
 });

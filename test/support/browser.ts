@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
+import type { AnyTaskHandler } from '../../worker/handler.ts';
 import { startStack, type Stack } from './stack.ts';
 import { jwt, newSecret } from './tokens.ts';
 
@@ -61,11 +62,11 @@ export interface DashboardStack {
  * Build the dashboard into `distDir` (one directory per test file: files may build at once),
  * serve it from a stack that needs a token, and launch Chromium.
  */
-export async function startDashboardStack(name: string, distDir: string): Promise<DashboardStack> {
+export async function startDashboardStack(name: string, distDir: string, handlers?: readonly AnyTaskHandler[]): Promise<DashboardStack> {
   await buildDashboard(distDir);
   const secret = newSecret();
   const token = await jwt(secret, `${name}-user`, ['tasks:read', 'tasks:write']);
-  const stack = await startStack(name, { env: { AUTH_DISABLED: 'false', AUTH_JWT_SECRET: secret, DASHBOARD_DIR: distDir }, token });
+  const stack = await startStack(name, { env: { AUTH_DISABLED: 'false', AUTH_JWT_SECRET: secret, DASHBOARD_DIR: distDir }, token, ...(handlers && { handlers }) });
   const browser = await launchBrowser().catch(async (error: unknown) => {
     await stack.close();
     throw error;
@@ -98,15 +99,15 @@ export interface DashboardSession {
  * Give a browser test file its dashboard: built and started before its tests, closed after them.
  * The page a test opens through the session is screenshotted into {@link SCREENSHOTS} (named after
  * the test, behind `screenshotPrefix`) and closed after the test, and any uncaught error in it
- * fails the test. Call at the top level of the file.
+ * fails the test. Call at the top level of the file. `handlers`: the stack's task types, instead of the built-ins.
  */
-export function useDashboard(name: string, options: { screenshotPrefix?: string } = {}): DashboardSession {
+export function useDashboard(name: string, options: { screenshotPrefix?: string; handlers?: readonly AnyTaskHandler[] } = {}): DashboardSession {
   // A build directory per file: files may build at once.
   const distDir = join(import.meta.dirname, `../../test-artifacts/dashboard-dist-${name}`);
   let started: DashboardStack | undefined;
   let current: { page: Page; pageErrors: Error[] } | undefined;
   beforeAll(async () => {
-    started = await startDashboardStack(name, distDir);
+    started = await startDashboardStack(name, distDir, options.handlers);
   }, 120_000);
   afterAll(() => started?.close());
   afterEach(async (context) => {

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.ts';
 import { JsonView } from '../components/json-view.tsx';
 import { StateChip } from '../components/state-chip.tsx';
+import { TaskFamily } from '../components/task-family.tsx';
 import { TaskLog } from '../components/task-log.tsx';
 import { TaskOutput } from '../components/task-output.tsx';
 import { WaitReasonChip } from '../components/wait-reason.tsx';
@@ -128,6 +129,7 @@ export function TaskPage({ id }: { id: string }) {
         <Fact name="Duration" value={durationText(task, now)} />
         {task.idempotencyKey && <Fact name="Idempotency key" value={task.idempotencyKey} />}
       </dl>
+      <TaskFamily id={task.id} version={task.version} />
       <div class="columns">
         <section aria-labelledby="input-title">
           <h2 id="input-title">Input</h2>

@@ -3,7 +3,7 @@
  * that runs one attempt at a time (WORKER_CONCURRENCY=1), so a parent that held its slot while it
  * waited would never see its children run. 50 children and their results; a child's failure
  * failing its parent or only shown in its result; grandchildren; cancelling a parent; a spawn the
- * API refuses; a retried parent that spawns its children again.
+ * API refuses; a parent without children; a retried parent that spawns its children again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelTaskDocument, EnqueueTaskDocument, TaskFamilyDocument, TaskUpdatedDocument } from '../../schema/generated/graphql.ts';
@@ -58,6 +58,13 @@ describe('children across processes', () => {
     });
     const child = await family(parent.children[0]!.id);
     expect(child).toMatchObject({ parent: { id, type: 'spawner', state: 'SUCCEEDED' }, children: [] });
+  });
+
+  it('SUCCEEDS a parent that spawned no children at once, WAITING first', async () => {
+    const { id, updates } = await spawnerOf([]);
+    const seen = (await updates.completed).map((r) => r.data!.taskUpdated.state);
+    expect(seen.slice(-2)).toEqual(['WAITING', 'SUCCEEDED']);
+    expect(await family(id)).toMatchObject({ state: 'SUCCEEDED', result: { children: [] }, children: [] });
   });
 
   it('FAILS the parent, naming the child, when a child spawned with failParentOnChildFailure failed', async () => {

@@ -221,7 +221,8 @@ export class FlowStore {
   /** A dependency of `task` that `filter` selects, asked of the flow first and of the dependencies by id if need be. */
   async #dependencyWhere(task: DependentTask, filter: Filter<TaskDocument>): Promise<Pick<TaskDocument, '_id' | 'ref' | 'state' | 'expiresAt'> | null> {
     const projection = { _id: 1, ref: 1, state: 1, expiresAt: 1 };
-    const ofFlow: Filter<TaskDocument> = { owner: task.owner, flowId: task.flowId, _id: { $ne: task.id } };
+    // Children carry their flow's id but are no task's dependency: leaving them out keeps this first, cheap question decisive.
+    const ofFlow: Filter<TaskDocument> = { owner: task.owner, flowId: task.flowId, parentId: null, _id: { $ne: task.id } };
     const inFlow = await guard(() => this.#tasks.findOne({ $and: [ofFlow, filter] }, { projection }));
     if (!inFlow || task.dependsOn.includes(inFlow._id)) return inFlow;
     return guard(() => this.#tasks.findOne({ $and: [ofDependencies(task), filter] }, { projection }));

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelTaskDocument, EnqueueTaskDocument, TaskFamilyDocument, TaskUpdatedDocument } from '../../schema/generated/graphql.ts';
 import { TestClient } from '../support/graphql-client.ts';
-import { startProcess, type TaskqlProcess } from '../support/processes.ts';
+import { startProcess, startTogether, type TaskqlProcess } from '../support/processes.ts';
 import { testEnv } from '../support/runtime.ts';
 import { CHILD_TYPES } from './support/child-types.ts';
 
@@ -17,10 +17,7 @@ let api: TestClient;
 
 beforeAll(async () => {
   const env = testEnv('e2e-children', { WORKER_CONCURRENCY: '1' });
-  const started = await Promise.allSettled([startProcess('api', env, { imports: [CHILD_TYPES] }), startProcess('worker', env, { imports: [CHILD_TYPES] })]);
-  processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason; // afterAll still stops those that did start
+  processes = await startTogether([startProcess('api', env, { imports: [CHILD_TYPES] }), startProcess('worker', env, { imports: [CHILD_TYPES] })]);
   api = new TestClient(processes[0]!.port);
   await api.connected;
 });

@@ -6,16 +6,13 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { TestClient } from '../support/graphql-client.ts';
-import { startProcess, type TaskqlProcess } from '../support/processes.ts';
+import { startProcess, startTogether, type TaskqlProcess } from '../support/processes.ts';
 import { testEnv } from '../support/runtime.ts';
 
 let apis: TaskqlProcess[] = [];
 
 beforeAll(async () => {
-  const started = await Promise.allSettled([startProcess('api', testEnv('dev_a', { DASHBOARD: 'dev' })), startProcess('api', testEnv('dev_b', { DASHBOARD: 'dev' }))]);
-  apis = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  apis = await startTogether([startProcess('api', testEnv('dev_a', { DASHBOARD: 'dev' })), startProcess('api', testEnv('dev_b', { DASHBOARD: 'dev' }))]);
 }, 120_000);
 
 afterAll(async () => {

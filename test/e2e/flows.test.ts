@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EnqueueFlowDocument, FlowDocument, FlowUpdatedDocument, TaskDocument, TaskUpdatedDocument, type FlowTaskInput } from '../../schema/generated/graphql.ts';
 import { TestClient } from '../support/graphql-client.ts';
-import { startProcess, type TaskqlProcess } from '../support/processes.ts';
+import { startProcess, startTogether, type TaskqlProcess } from '../support/processes.ts';
 import { testEnv } from '../support/runtime.ts';
 
 let processes: TaskqlProcess[] = [];
@@ -15,10 +15,7 @@ let api: TestClient;
 beforeAll(async () => {
   // Short heartbeats and locks, so that a killed worker's job is handed on in about two seconds.
   const env = testEnv('e2e-flows', { WORKER_HEARTBEAT_MS: '300', WORKER_LOCK_MS: '2000' });
-  const started = await Promise.allSettled([startProcess('api', env), startProcess('worker', env), startProcess('worker', env)]);
-  processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason; // afterAll still stops those that did start
+  processes = await startTogether([startProcess('api', env), startProcess('worker', env), startProcess('worker', env)]);
   api = new TestClient(processes[0]!.port);
   await api.connected;
 });

@@ -14,7 +14,7 @@ import { PubSub } from '../../src/redis/pubsub.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { generatedToken } from '../../src/tasks/builtin/generate.ts';
 import { TestClient } from '../support/graphql-client.ts';
-import { startProcess, type TaskqlProcess } from '../support/processes.ts';
+import { startProcess, startTogether, type TaskqlProcess } from '../support/processes.ts';
 import { startTestRuntime, testEnv } from '../support/runtime.ts';
 
 const CHUNKS = 5000;
@@ -36,10 +36,7 @@ const published = new Map<string, number>();
 
 beforeAll(async () => {
   const env = testEnv('output-streams');
-  const started = await Promise.allSettled([startProcess('api', env), startProcess('api', env), startProcess('worker', env)]);
-  processes = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed) throw failed.reason;
+  processes = await startTogether([startProcess('api', env), startProcess('api', env), startProcess('worker', env)]);
   api1 = new TestClient(processes[0]!.port);
   api2 = new TestClient(processes[1]!.port);
   servers = await startTestRuntime(loadConfig(env));

@@ -103,6 +103,19 @@ export function startProcess(kind: 'api' | 'worker', env: Record<string, string>
   });
 }
 
+/**
+ * Await processes started together: all of them, in the order given — or, when one fails to
+ * start, stop those that did and reject with its error.
+ */
+export async function startTogether(starts: Promise<TaskqlProcess>[]): Promise<TaskqlProcess[]> {
+  const started = await Promise.allSettled(starts);
+  const running = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s) => s.status === 'rejected');
+  if (!failed) return running;
+  await Promise.all(running.map((p) => p.stop()));
+  throw failed.reason;
+}
+
 /** What {@link runScript} saw: the exit code and everything written to stdout and stderr. */
 export interface ScriptRun {
   code: number | null;

@@ -1,10 +1,10 @@
 /**
  * A task's output and log on its dashboard page, in a real browser against a real API, worker,
  * MongoDB and Redis: `generate`'s words appear as they are written, in monospace, the view
- * following the end; a retried `fail` task's log has a heading per attempt, and the level
+ * following the end, and after the connection drops mid-stream resuming where it stopped; a retried `fail` task's log has a heading per attempt, and the level
  * checkboxes hide and show lines.
  */
-import type { Page } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { EnqueueTaskDocument, type EnqueueTaskInput } from '../../schema/generated/graphql.ts';
 import { generatedText } from '../../src/tasks/builtin/generate.ts';
@@ -13,10 +13,18 @@ import { useDashboard } from '../support/browser.ts';
 const session = useDashboard('browser_output');
 let page: Page;
 
-async function openTask(input: EnqueueTaskInput): Promise<string> {
+async function openTask(input: EnqueueTaskInput, beforeGoto?: (page: Page) => Promise<void>): Promise<string> {
   const { enqueueTask } = await session.dashboard.stack.client.data(EnqueueTaskDocument, { input });
-  page = await session.open(`#/tasks/${enqueueTask.task.id}`);
+  page = await session.open(`#/tasks/${enqueueTask.task.id}`, undefined, beforeGoto);
   return enqueueTask.task.id;
+}
+
+/** The `after` of each `taskOutput` subscription the page sent, in order. */
+function outputSubscriptionsAfter(sent: readonly string[]): (number | null)[] {
+  return sent
+    .map((text) => JSON.parse(text) as { type: string; payload?: { query?: string; variables?: { after?: number | null } } })
+    .filter((message) => message.type === 'subscribe' && /\btaskOutput\b/.test(message.payload?.query ?? ''))
+    .map((message) => message.payload?.variables?.after ?? null);
 }
 
 describe('task output and log', () => {
@@ -43,6 +51,46 @@ describe('task output and log', () => {
     expect(style.fontFamily).toMatch(/mono/i);
     expect(style.overflows).toBe(true);
     expect(style.atEnd).toBeLessThanOrEqual(2);
+  });
+
+  it('resumes the output where it stopped when the connection drops mid-stream', async () => {
+    const words = 600;
+    // The page's sockets pass through the test, which records what the page sends and can drop them.
+    const sockets: WebSocketRoute[] = [];
+    const sent: string[] = [];
+    await openTask({ type: 'generate', input: { words, rate: 60, seed: 9 } }, (p) =>
+      p.routeWebSocket(/\/graphql$/, (socket) => {
+        const server = socket.connectToServer();
+        socket.onMessage((message) => {
+          if (typeof message === 'string') sent.push(message);
+          server.send(message);
+        });
+        server.onMessage((message) => socket.send(message));
+        sockets.push(socket);
+      }),
+    );
+    const output = page.locator('pre[aria-label="Output"]');
+    await expect.poll(async () => (await output.count()) > 0 && ((await output.textContent()) ?? '').length > 40, { timeout: 20_000 }).toBe(true);
+    // Drop the connection as a restarting server would (1012), while the task still writes.
+    const shownBeforeDrop = await page.evaluate(() => ({
+      text: document.querySelector('pre[aria-label="Output"]')?.textContent ?? '',
+      chunks: Number(/([\d,]+) chunks/.exec(document.getElementById('output-title')?.textContent ?? '')?.[1]?.replaceAll(',', '')),
+    }));
+    expect(shownBeforeDrop.text.length).toBeLessThan(generatedText(9, words).length);
+    await sockets[0]!.close({ code: 1012, reason: 'restarting' });
+    await expect.poll(() => page.getByRole('status').textContent()).not.toBe('Live');
+    await expect.poll(() => page.getByRole('status').textContent(), { timeout: 20_000 }).toBe('Live');
+    expect(sockets).toHaveLength(2);
+
+    await page.locator('.task-head').getByText('SUCCEEDED').waitFor({ timeout: 30_000 });
+    // Every word exactly once, in order: nothing lost in the gap, nothing shown twice.
+    await expect.poll(() => output.textContent()).toBe(generatedText(9, words));
+    expect(await page.getByRole('heading', { name: /^Output/ }).textContent()).toContain(`${words} chunks`);
+    // The resubscription asked only for what came after the last chunk shown before the drop.
+    const afters = outputSubscriptionsAfter(sent);
+    expect(afters).toHaveLength(2);
+    expect(afters[0]).toBe(0);
+    expect(afters[1]).toBeGreaterThanOrEqual(shownBeforeDrop.chunks);
   });
 
   it("separates a retried task's log by attempt and filters it by level", async () => {

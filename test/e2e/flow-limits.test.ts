@@ -108,7 +108,9 @@ describe('per-key limits across three worker processes', () => {
     expect(aStartsBeforeB).toBeLessThanOrEqual(2);
     // B's tasks ran two at a time, in five turns, while A's backlog stood.
     expect(mostAtOnce(marks).get('tenant-b')).toBe(2);
-    for (const id of bIds) expect((await api.data(TaskDocument, { id })).task?.state).toBe('SUCCEEDED');
+    // The handler marks its end before returning; the worker records SUCCEEDED a moment later.
+    const bStates = async () => Promise.all(bIds.map(async (id) => (await api.data(TaskDocument, { id })).task?.state));
+    await waitUntil("B's 10 recorded SUCCEEDED", async () => (await bStates()).every((s) => s === 'SUCCEEDED'), { timeoutMs: 10_000 });
 
     // A's tasks beyond its slots wait PENDING for the limit, and say so: in task, tasks and taskUpdated.
     const parked = backlog.at(-1)!;

@@ -91,8 +91,11 @@ export interface DashboardSession {
   readonly distDir: string;
   /** A new page, not signed in; it is screenshotted and closed after the test. */
   newPage(viewport?: { width: number; height: number }): Promise<Page>;
-  /** A new page signed in with the stack's token (where the sign-in form keeps it), at `hash`, once Live. */
-  open(hash?: string, viewport?: { width: number; height: number }): Promise<Page>;
+  /**
+   * A new page signed in with the stack's token (where the sign-in form keeps it), at `hash`, once
+   * Live; `beforeGoto` prepares the page before it loads (to route its WebSocket, say).
+   */
+  open(hash?: string, viewport?: { width: number; height: number }, beforeGoto?: (page: Page) => Promise<void>): Promise<Page>;
 }
 
 /**
@@ -131,9 +134,10 @@ export function useDashboard(name: string, options: { screenshotPrefix?: string;
       current = await newPage(session.dashboard.browser, viewport);
       return current.page;
     },
-    async open(hash = '', viewport) {
+    async open(hash = '', viewport, beforeGoto) {
       const page = await session.newPage(viewport);
       await page.addInitScript((value) => localStorage.setItem('taskql.token', value), session.dashboard.token);
+      await beforeGoto?.(page);
       await page.goto(session.dashboard.url + hash);
       await expect.poll(() => page.getByRole('status').textContent()).toBe('Live');
       return page;

@@ -66,11 +66,15 @@ export class RateLimitedError extends Error {
 export class DependencyUnavailableError extends Error {
   override name = 'DependencyUnavailableError';
   /** @param detail what became of the request, when there is more to say than that it failed */
+  /** What became of the request, when said; without it, nothing was changed. */
+  readonly detail: string | undefined;
+
   constructor(
     readonly dependency: 'MongoDB' | 'Redis',
     options?: ErrorOptions & { detail?: string },
   ) {
     super(`${dependency} is unavailable${options?.detail ? `: ${options.detail}` : ''}`, options);
+    this.detail = options?.detail;
   }
 }
 

@@ -62,7 +62,8 @@ export function toContractError(error: unknown): GraphQLError {
   if (cause instanceof ForbiddenError) return located(cause.message, { code: 'FORBIDDEN' });
   if (cause instanceof RateLimitedError) return located(cause.message, { code: 'RATE_LIMITED', http: { status: 429 } });
   if (cause instanceof DependencyUnavailableError) {
-    return located(`${cause.message}; nothing was changed, try again shortly`, { code: 'SERVICE_UNAVAILABLE' });
+    // The detail, when there is one, says what became of the request instead.
+    return located(`${cause.message}; ${cause.detail ? '' : 'nothing was changed, '}try again shortly`, { code: 'SERVICE_UNAVAILABLE' });
   }
   if (cause instanceof GraphQLError && cause !== graphQLError) return toContractError(cause);
   if (graphQLError && !graphQLError.originalError) {

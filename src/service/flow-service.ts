@@ -131,11 +131,12 @@ export class FlowService {
       taskIds: created.map((c) => c.task.id),
       createdAt: created[0]!.task.createdAt,
     };
-    const inserted = await this.#flows.insert(record);
-    if (!inserted.inserted) return { flow: inserted.existing, deduplicated: true };
     const tasks = created.map((c) => c.task);
     let marked: Marked = 'no';
     try {
+      // Inside the undo's reach: a write that fails may still have stored the flow (unsubmitted).
+      const inserted = await this.#flows.insert(record);
+      if (!inserted.inserted) return { flow: inserted.existing, deduplicated: true };
       await this.#store.insertMany(created);
       // The commit point, before any job exists: no task of an unsubmitted flow can run.
       marked = 'maybe';

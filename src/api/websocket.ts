@@ -20,7 +20,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { toContractError } from './errors.ts';
-import { send, useServer } from './use/ws.ts';
+import { sendAhead, useServer } from './use/ws.ts';
 
 type ExecuteFns = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
 
@@ -188,8 +188,10 @@ const serialised = new WeakMap<ExecutionResult, string>();
  * Sends each of a subscription's results to its socket as the `next` message, and ends when they
  * end. graphql-ws would serialise each result whole for every subscription; here the result's
  * JSON is made once however many subscriptions share the result (`shared-subscriptions.ts`),
- * and each message is only its id and type around it. Sends are awaited one by one, as
- * graphql-ws does, so its `complete` or `error` message still follows the last result.
+ * and each message is only its id and type around it. Results are sent ahead of their writes
+ * while the socket has room (`sendAhead`), so a burst leaves in one write, and waited for once it
+ * has not; either way in order, so graphql-ws's `complete` or `error` message, sent once every
+ * result was handed on, still follows the last.
  */
 class ResultSender implements AsyncIterableIterator<never> {
   readonly #results: AsyncIterator<ExecutionResult>;
@@ -224,7 +226,9 @@ class ResultSender implements AsyncIterableIterator<never> {
         if (step.done) return this.#ended({ done: true, value: undefined });
         let json = serialised.get(step.value);
         if (json === undefined) serialised.set(step.value, (json = JSON.stringify(step.value)));
-        return send(this.#socket, `${this.#head}${json}}`).then(() => this.#sendNext());
+        const written = sendAhead(this.#socket, `${this.#head}${json}}`);
+        if (written) return written.then(() => this.#sendNext());
+        this.#sendNext();
       })
       .catch(this.#failed);
   }

@@ -2,7 +2,8 @@
  * The graphql-ws transport on ws sockets (`src/api/use/ws.ts`), on loopback sockets with a small
  * schema: operations are answered, a socket that stops answering pings is dropped while one that
  * answers stays, a failure inside the protocol server is logged and closes the socket with 4500,
- * and `dispose` sends every client 1001 "Going away".
+ * `dispose` sends every client 1001 "Going away", and messages sent ahead of their writes arrive
+ * whole and in order, until the socket holds {@link SEND_AHEAD_BYTES} unsent and the sender waits.
  */
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
@@ -13,7 +14,7 @@ import { createClient, type ServerOptions } from 'graphql-ws';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { useServer, type Extra } from '../../src/api/use/ws.ts';
+import { SEND_AHEAD_BYTES, sendAhead, useServer, type Extra } from '../../src/api/use/ws.ts';
 
 const schema = new GraphQLSchema({
   query: new GraphQLObjectType({ name: 'Query', fields: { hello: { type: GraphQLString, resolve: () => 'world' } } }),
@@ -104,5 +105,26 @@ describe('useServer', () => {
     dispose = undefined;
     const [code, reason] = (await closed) as [number, Buffer];
     expect([code, reason.toString()]).toEqual([1001, 'Going away']);
+  });
+  it('sends ahead in one turn, in order, and makes the sender wait once the socket holds 64 KiB unsent', async () => {
+    let server: WebSocket | undefined;
+    const { url } = await serve({ schema, onConnect: (ctx) => void (server = ctx.extra.socket) });
+    const client = await handshake(url);
+    const received: string[] = [];
+    const all = new Promise<void>((resolve) =>
+      client.on('message', (data: Buffer) => {
+        received.push(data.toString());
+        if (received.length === 200) resolve();
+      }),
+    );
+    // 200 messages of 1 KiB in one turn: written together once the turn ends, so the first 64
+    // are taken at once and the rest wait for the writes.
+    const messages = Array.from({ length: 200 }, (_, i) => `${String(i).padStart(3, '0')}${'x'.repeat(1021)}`);
+    const waits = messages.map((message) => sendAhead(server!, message));
+    expect(waits.indexOf(waits.find((w) => w !== null)!)).toBe(SEND_AHEAD_BYTES / 1024);
+    await Promise.all(waits.filter((w) => w !== null));
+    await all;
+    expect(received).toEqual(messages);
+    client.close();
   });
 });

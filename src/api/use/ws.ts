@@ -21,6 +21,8 @@
  * logged without closing every socket.
  */
 import { CloseCode, handleProtocols, makeServer, type ConnectionInitMessage, type Disposable, type ServerOptions, type WebSocket as ProtocolSocket } from 'graphql-ws';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { WebSocket, type WebSocketServer } from 'ws';
 import type { Logger } from '../../logger.ts';
 
@@ -64,8 +66,8 @@ export function useServer<P extends ConnectionInitMessage['payload'] = Connectio
       }
     }
   }, keepAliveMs);
-  ws.on('connection', (socket) => {
-    const transport = new Transport(socket, logger);
+  ws.on('connection', (socket, request: IncomingMessage) => {
+    const transport = new Transport(socket, request.socket, logger);
     transports.set(socket, transport);
     // `on`, not `once`: each event comes at most once, and `once` keeps a wrapper per listener.
     socket.on('pong', onPong);
@@ -94,6 +96,29 @@ export function send(socket: WebSocket, data: string): Promise<void> {
   });
 }
 
+/**
+ * Bytes a socket may hold unsent while {@link sendAhead} still hands it messages without waiting
+ * for each to be written: enough for a burst of small results, little enough that a subscriber
+ * reading slowly holds its subscription back instead of growing the process's memory.
+ */
+export const SEND_AHEAD_BYTES = 64 * 1024;
+
+/**
+ * Send `data` on `socket` without waiting for it to be written, while the socket holds less than
+ * {@link SEND_AHEAD_BYTES} unsent: returns null then (and when the socket is no longer open), or
+ * else the promise of {@link send}. The messages sent ahead in one turn of the event loop leave
+ * in one write: the socket's connection stays corked until the turn's callbacks are done. (ws
+ * writes each message on its own, a system call each; a batch of output chunks to a hundred
+ * subscribers is thousands of messages in one turn.)
+ */
+export function sendAhead(socket: WebSocket, data: string): Promise<void> | null {
+  if (socket.readyState !== socket.OPEN) return null;
+  if (socket.bufferedAmount >= SEND_AHEAD_BYTES) return send(socket, data);
+  transports.get(socket)?.corkForTurn();
+  socket.send(data);
+  return null;
+}
+
 /** Each socket's transport, for the listeners shared by every socket (a socket is their `this`). */
 const transports = new WeakMap<WebSocket, Transport>();
 
@@ -117,7 +142,11 @@ function onMessage(this: WebSocket, data: Buffer): void {
 /** One ws socket as graphql-ws's protocol server drives it. */
 class Transport implements ProtocolSocket {
   readonly #socket: WebSocket;
+  /** The socket's TCP connection (what ws writes its frames to). */
+  readonly #connection: Duplex;
   readonly #logger: Logger;
+  /** Corked until the current turn of the event loop ends ({@link sendAhead}). */
+  #corked = false;
   /** Pinged, and not answered yet: the next keep-alive round drops the socket. */
   awaitingPong = false;
   /** Tells graphql-ws the socket closed (what its `opened` returned). */
@@ -125,9 +154,21 @@ class Transport implements ProtocolSocket {
   /** graphql-ws's handler of the client's messages. */
   #handle: ((data: string) => Promise<void>) | null = null;
 
-  constructor(socket: WebSocket, logger: Logger) {
+  constructor(socket: WebSocket, connection: Duplex, logger: Logger) {
     this.#socket = socket;
+    this.#connection = connection;
     this.#logger = logger;
+  }
+
+  /** Hold the connection's writes until the callbacks of this turn are done, then write them together. */
+  corkForTurn(): void {
+    if (this.#corked) return;
+    this.#corked = true;
+    this.#connection.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      this.#connection.uncork();
+    });
   }
 
   get protocol(): string {

@@ -34,6 +34,17 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 const contractCodes: ReadonlySet<string> = new Set(ERROR_CODES);
 
 /**
+ * What a SERVICE_UNAVAILABLE message says became of the request: the error's own detail when it
+ * has one; for a field below the operation's first (say `enqueueFlow.tasks.0.dependsOn`, read
+ * after the mutation was done) only that it could not be read; else that nothing was changed.
+ */
+function unavailableOutcome(cause: DependencyUnavailableError, path: readonly (string | number)[] | undefined): string {
+  if (cause.detail) return '';
+  if (path && path.length > 1) return `${path.join('.')} could not be read (what ${String(path[0])} did stands), `;
+  return 'nothing was changed, ';
+}
+
+/**
  * The GraphQL error a client gets for `error`:
  * - taskql's domain errors map to their codes;
  * - a GraphQL error raised by GraphQL itself or by yoga about the request (syntax, validation,
@@ -62,8 +73,7 @@ export function toContractError(error: unknown): GraphQLError {
   if (cause instanceof ForbiddenError) return located(cause.message, { code: 'FORBIDDEN' });
   if (cause instanceof RateLimitedError) return located(cause.message, { code: 'RATE_LIMITED', http: { status: 429 } });
   if (cause instanceof DependencyUnavailableError) {
-    // The detail, when there is one, says what became of the request instead.
-    return located(`${cause.message}; ${cause.detail ? '' : 'nothing was changed, '}try again shortly`, { code: 'SERVICE_UNAVAILABLE' });
+    return located(`${cause.message}; ${unavailableOutcome(cause, graphQLError?.path)}try again shortly`, { code: 'SERVICE_UNAVAILABLE' });
   }
   if (cause instanceof GraphQLError && cause !== graphQLError) return toContractError(cause);
   if (graphQLError && !graphQLError.originalError) {

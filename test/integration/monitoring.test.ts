@@ -143,12 +143,17 @@ describe('feeds, queue statistics and workers', () => {
     });
     const sleepId = enqueueTasks[5]!.task.id;
     const echoIds = enqueueTasks.slice(0, 5).map((p) => p.task.id);
-    for (const feed of feeds) await feed.until((r) => r.data?.taskFeed.taskId === sleepId && r.data.taskFeed.type === 'SUCCEEDED');
+    // A feed is live: a task's CREATED, published once its job is queued, may be heard after the
+    // worker's STARTED (docs/guarantees.md), so each feed is awaited for all four and read in
+    // version order.
+    for (const feed of feeds) await feed.until(() => feed.results.length >= 4);
     for (const id of echoIds) await everything.until((r) => r.data?.taskFeed.taskId === id && r.data.taskFeed.type === 'SUCCEEDED');
+    await everything.until(() => everything.results.filter((r) => r.data?.taskFeed.taskId === sleepId).length >= 4);
 
     const sleepEvents = ['CREATED', 'STARTED', 'PROGRESS', 'SUCCEEDED'];
     for (const feed of feeds) {
-      expect(feed.results.map((r) => `${r.data?.taskFeed.taskId === sleepId}:${r.data?.taskFeed.type}`)).toEqual(sleepEvents.map((t) => `true:${t}`));
+      const received = feed.results.map((r) => r.data!.taskFeed).sort((a, b) => a.version - b.version);
+      expect(received.map((e) => `${e.taskId === sleepId}:${e.type}`)).toEqual(sleepEvents.map((t) => `true:${t}`));
     }
     // 20 filtered feeds × 4 sleep events, plus the unfiltered feed's 4 + 5 × 3 echo events:
     // the 15 echo events cost the filtered feeds no delivery (and so no GraphQL execution).

@@ -65,10 +65,10 @@ export class RateLimitedError extends Error {
 /** MongoDB or Redis could not be reached in time; whatever was asked was not half-done. */
 export class DependencyUnavailableError extends Error {
   override name = 'DependencyUnavailableError';
-  /** @param detail what became of the request, when there is more to say than that it failed */
   /** What became of the request, when said; without it, nothing was changed. */
   readonly detail: string | undefined;
 
+  /** @param options.detail what became of the request, when there is more to say than that it failed */
   constructor(
     readonly dependency: 'MongoDB' | 'Redis',
     options?: ErrorOptions & { detail?: string },

@@ -144,6 +144,8 @@ export class FlowService {
       marked = 'yes';
       await this.#queues.addMany(tasks.filter((t) => t.state !== 'WAITING'));
     } catch (error) {
+      // An earlier submission holds the idempotency key: refused before anything was written.
+      if (error instanceof TaskConflictError) throw error;
       throw await this.#undo(record, tasks, marked, error);
     }
     await Promise.all(created.map((c) => this.#recorder.announce(c)));

@@ -5,6 +5,7 @@
  * without weakening any of that.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TaskFeeds } from '../../src/events/task-feeds.ts';
 import { TaskStreams, type StreamSource, type TaskRecord, type TaskRecords } from '../../src/events/task-stream.ts';
 import { reportProgress, startAttempt, succeed } from '../../src/model/state-machine.ts';
 import type { Decision } from '../../src/service/task-recorder.ts';
@@ -227,5 +228,35 @@ describe('task streams', () => {
     expect((await stream.next()).value).toMatchObject({ version: 1 });
     await stream.return?.();
     expect(runtime.bus.watchedTasks).toBe(before);
+  });
+});
+
+describe('task feeds', () => {
+  it("deliver a task's CREATED before its STARTED when the worker's message is heard first", async () => {
+    const tag = `order-${Date.now()}`;
+    // The API's CREATED, as it is heard on the bus, is held back until STARTED has been heard.
+    const heard: TaskChange[] = [];
+    const unwatch = runtime.bus.watchAll({ onChange: (c) => c.task.tags.includes(tag) && heard.push(c), onResync: () => {} });
+    const { task } = await runtime.tasks.enqueue(ANONYMOUS, { type: 'echo', input: {}, tags: [tag] });
+    await waitUntil('the CREATED message is heard', () => heard.length === 1);
+    unwatch();
+    // Feeds that began listening as the task was created (their clock says so), as on an API
+    // process whose feed opened just before.
+    const feeds = new TaskFeeds(runtime.bus, () => task.createdAt);
+    const received: string[] = [];
+    const feed = feeds.open({ tags: [tag] });
+    const collected = (async () => {
+      for await (const event of feed) {
+        received.push(`${event.version}:${event.type}`);
+        if (received.length === 3) break;
+      }
+    })();
+    await waitUntil('the feed listens', () => feeds.size === 1);
+    const started = await recordSilently(task, start);
+    await runtime.bus.publish(started);
+    await runtime.bus.publish(heard[0]!);
+    await recordAndPublish(started.task, finish);
+    await collected;
+    expect(received).toEqual(['1:CREATED', '2:STARTED', '3:SUCCEEDED']);
   });
 });

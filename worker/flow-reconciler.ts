@@ -13,7 +13,7 @@
  */
 import { dependencyVerdict } from '../src/model/flow.ts';
 import type { Runtime } from '../src/runtime.ts';
-import type { Chore } from './maintenance.ts';
+import { eachInPages, type Chore } from './maintenance.ts';
 
 const PAGE = 200;
 
@@ -25,24 +25,19 @@ export function flowReconcilerChore({ flowStore, flowCoordinator, store, logger,
     run: async () => {
       const before = new Date(Date.now() - config.reconcileGraceMs);
       const decided: string[] = [];
-      for (let after: string | null = null; ; ) {
-        const page = await flowStore.runningSince(before, PAGE, after);
-        for (const flow of page) {
-          const tasks = await flowStore.tasksOfFlow(flow.owner, flow.id);
-          const byId = new Map(tasks.map((t) => [t.id, t]));
-          for (const task of tasks) {
-            if (task.state !== 'WAITING' || task.waitingForChildren) continue;
-            const dependencies = task.dependsOn.map((id) => byId.get(id) ?? { id, ref: null, state: 'CANCELLED' as const });
-            if (dependencyVerdict(task.onDependencyFailure, dependencies).kind === 'wait') continue;
-            await flowCoordinator.evaluate(task);
-            decided.push(task.id);
-            logger.warn({ taskId: task.id, flowId: flow.id }, 'flow reconciler decided a task its dependencies had left waiting');
-          }
-          await flowCoordinator.refresh(flow.owner, flow.id);
+      await eachInPages(PAGE, (size, after) => flowStore.runningSince(before, size, after), async (flow) => {
+        const tasks = await flowStore.tasksOfFlow(flow.owner, flow.id);
+        const byId = new Map(tasks.map((t) => [t.id, t]));
+        for (const task of tasks) {
+          if (task.state !== 'WAITING' || task.waitingForChildren) continue;
+          const dependencies = task.dependsOn.map((id) => byId.get(id) ?? { id, ref: null, state: 'CANCELLED' as const });
+          if (dependencyVerdict(task.onDependencyFailure, dependencies).kind === 'wait') continue;
+          await flowCoordinator.evaluate(task);
+          decided.push(task.id);
+          logger.warn({ taskId: task.id, flowId: flow.id }, 'flow reconciler decided a task its dependencies had left waiting');
         }
-        if (page.length < PAGE) break;
-        after = page.at(-1)!.id;
-      }
+        await flowCoordinator.refresh(flow.owner, flow.id);
+      });
       // A submission that failed (its client was told so) or whose process died: undone, never
       // completed. It was marked submitted before any job was queued, so none of it has run.
       for (const flow of await flowStore.unsubmittedSince(before, PAGE)) {

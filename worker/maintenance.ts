@@ -18,6 +18,24 @@ export interface Chore {
   run: () => Promise<unknown>;
 }
 
+/**
+ * Visit, a page at a time, everything `page` lists in id order (each call asks for what follows
+ * `afterId`, at most `size` of them): how chores go through all of what they repair without
+ * holding it all.
+ */
+export async function eachInPages<T extends { id: string }>(
+  size: number,
+  page: (size: number, afterId: string | null) => Promise<T[]>,
+  visit: (item: T) => Promise<void>,
+): Promise<void> {
+  for (let after: string | null = null; ; ) {
+    const items = await page(size, after);
+    for (const item of items) await visit(item);
+    if (items.length < size) return;
+    after = items.at(-1)!.id;
+  }
+}
+
 export class Maintenance {
   readonly #queue: Queue;
   readonly #worker: Worker;

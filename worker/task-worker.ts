@@ -304,7 +304,11 @@ export class TaskWorker {
       outcome = handler
         ? await attemptTrace.run(() => runAttempt(handler, current, {
             dependencies,
-            spawn: async (index, request) => (await this.#runtime.children.spawn(current, index, request)).id,
+            spawn: async (index, request) => {
+              const child = await this.#runtime.children.spawn(current, index, request);
+              await this.#runtime.childCoordinator.spawned(child);
+              return child.id;
+            },
             progress: (r) => progress.report({ progress: r }),
             metadata: (m) => progress.report({ metadata: m }),
             logger,

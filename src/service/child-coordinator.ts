@@ -3,7 +3,9 @@
  * recorded it — the recorder's observer path, as for flows (`flow-coordinator.ts`): a child that
  * reached a final state, or a parent that began WAITING for its children, settles the parent once
  * every child is final; a parent that was CANCELLED cancels its unfinished children (which cancel
- * theirs, the same way).
+ * theirs, the same way). A child stored while its parent was being cancelled is cancelled as soon
+ * as it is stored (`spawned`): either the parent's cancel reads it among the children or the
+ * spawn reads the parent CANCELLED, since each reads after its own write.
  *
  * Settling is a version-guarded transition through the recorder, decided from the children as
  * they are after the change that set it off, so two children finishing at once, or the reconciler
@@ -42,7 +44,14 @@ export class ChildCoordinator {
     }
     if (event.type === 'WAITING' && task.waitingForChildren) await this.settle(task);
     // Only a task that has run can have spawned children.
-    if (event.type === 'CANCELLED' && task.attempt > 0) await this.#cancelChildren(task, event.reason);
+    if (event.type === 'CANCELLED' && task.attempt > 0) await this.cancelChildren(task, event.reason);
+  }
+
+  /** Cancel `child`, just stored by its parent's handler, if the parent has been CANCELLED meanwhile. */
+  async spawned(child: Task): Promise<void> {
+    if (child.parentId === null) return;
+    const parent = await this.#store.get({ id: child.parentId, owner: child.owner });
+    if (parent?.state === 'CANCELLED') await this.#cancel([child], parent, null);
   }
 
   /**
@@ -59,12 +68,21 @@ export class ChildCoordinator {
     return (await this.#recorder.record(parent, (t, now) => settleChildren(t, verdict, now))).ok;
   }
 
-  /** Cancel `parent`'s unfinished children through `cancelTask`'s path (a running one through its worker). */
-  async #cancelChildren(parent: Task, reason: string | null): Promise<void> {
+  /**
+   * Cancel `parent`'s unfinished children (it was CANCELLED) through `cancelTask`'s path, a running
+   * one through its worker, saying why the parent was (`reason`, when known). Resolves with how
+   * many were unfinished.
+   */
+  async cancelChildren(parent: Task, reason: string | null = null): Promise<number> {
     const unfinished = (await this.#children.children(parent)).filter((c) => !isFinalState(c.state));
+    await this.#cancel(unfinished, parent, reason);
+    return unfinished.length;
+  }
+
+  async #cancel(children: readonly Task[], parent: Task, reason: string | null): Promise<void> {
     const why = `its parent task ${parent.id} was cancelled${reason ? `: ${reason}` : ''}`;
     await Promise.all(
-      unfinished.map((child) =>
+      children.map((child) =>
         this.#tasks.cancel(actingFor(child.owner), child.id, why).catch((error: unknown) => {
           // Finished or gone meanwhile: nothing left to cancel.
           if (!(error instanceof TaskConflictError || error instanceof TaskNotFoundError)) throw error;

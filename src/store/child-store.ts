@@ -25,6 +25,7 @@ export class ChildStore {
     await createIndexesOneByOne(this.#tasks, [
       { key: { owner: 1, parentId: 1, state: 1 }, name: 'owner_parentId_state' },
       { key: { waitingForChildren: 1, state: 1, _id: 1 }, name: 'waitingForChildren_state_id' },
+      { key: { state: 1, finishedAt: 1, _id: 1 }, name: 'state_finishedAt_id' },
     ]);
   }
 
@@ -50,6 +51,22 @@ export class ChildStore {
       waitingForChildren: true,
       state: 'WAITING',
       updatedAt: { $lt: before },
+      ...(afterId !== null && { _id: { $gt: afterId } }),
+    };
+    const docs = await guard(() => this.#tasks.find(filter, { projection: { events: 0 } }).sort({ _id: 1 }).limit(limit).toArray());
+    return docs.map(decodeTask);
+  }
+
+  /**
+   * Up to `limit` tasks, in id order after `afterId`, CANCELLED after they had run (so they may
+   * have spawned children) at a time in [`from`, `before`): for the reconciler, which cancels the
+   * children such a task's cancel left unfinished.
+   */
+  async cancelledParentsBetween(from: Date, before: Date, limit: number, afterId: string | null): Promise<Task[]> {
+    const filter: Filter<TaskDocument> = {
+      state: 'CANCELLED',
+      finishedAt: { $gte: from, $lt: before },
+      attempt: { $gt: 0 },
       ...(afterId !== null && { _id: { $gt: afterId } }),
     };
     const docs = await guard(() => this.#tasks.find(filter, { projection: { events: 0 } }).sort({ _id: 1 }).limit(limit).toArray());

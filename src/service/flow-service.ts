@@ -69,6 +69,9 @@ export class FlowService {
   readonly #recorder: TaskRecorder;
   readonly #tasks: TaskService;
   readonly #changes: FlowChanges;
+  /** Answers of `enqueueFlow` (see `#answerFromSubmission`): a flow's tasks, and a task's dependencies, as submitted. */
+  readonly #submittedTasks = new WeakMap<Flow, Task[]>();
+  readonly #submittedDependencies = new WeakMap<Task, Task[]>();
 
   constructor(deps: { flows: FlowStore; store: TaskStore; queues: TaskQueues; recorder: TaskRecorder; tasks: TaskService; changes: FlowChanges }) {
     this.#changes = deps.changes;
@@ -149,7 +152,9 @@ export class FlowService {
       throw await this.#undo(record, tasks, marked, error);
     }
     await Promise.all(created.map((c) => this.#recorder.announce(c)));
-    return { flow: flowAt(record, firstFlowChange(flowId, tasks.length, record.createdAt)), deduplicated: false };
+    const flow = flowAt(record, firstFlowChange(flowId, tasks.length, record.createdAt));
+    this.#answerFromSubmission(flow, tasks);
+    return { flow, deduplicated: false };
   }
 
   /**
@@ -185,16 +190,32 @@ export class FlowService {
     return this.#flows.get({ id, owner: ownerSeenBy(principal) });
   }
 
-  /** The flow's tasks in dependency order (those not expired). */
+  /** The flow's tasks in dependency order (those not expired); of a flow just submitted, as submitted. */
   async tasks(flow: Flow): Promise<Task[]> {
+    const submitted = this.#submittedTasks.get(flow);
+    if (submitted) return submitted;
     const byId = new Map((await this.#flows.tasks(flow.owner, flow.taskIds)).map((t) => [t.id, t]));
     return flow.taskIds.flatMap((id) => byId.get(id) ?? []);
   }
 
-  /** The tasks `task` depends on, in the order it names them (those not expired). */
+  /** The tasks `task` depends on, in the order it names them (those not expired); of a task just submitted, as submitted. */
   async dependenciesOf(task: Task): Promise<Task[]> {
+    const submitted = this.#submittedDependencies.get(task);
+    if (submitted) return submitted;
     const byId = new Map((await this.#flows.tasks(task.owner, task.dependsOn)).map((t) => [t.id, t]));
     return task.dependsOn.flatMap((id) => byId.get(id) ?? []);
+  }
+
+  /**
+   * Have `enqueueFlow`'s answer show `flow`'s tasks, and what each depends on, as they were
+   * submitted, as `enqueueTask` answers with the task it stored: reading them back after the
+   * commit would cost a read per field, and one that fails would leave a submitted flow's client
+   * with an error. Kept by the answer's own objects, so nothing outlives the request.
+   */
+  #answerFromSubmission(flow: Flow, tasks: Task[]): void {
+    this.#submittedTasks.set(flow, tasks);
+    const byId = new Map(tasks.map((t) => [t.id, t]));
+    for (const task of tasks) this.#submittedDependencies.set(task, task.dependsOn.map((id) => byId.get(id)!));
   }
 
   /**

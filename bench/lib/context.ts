@@ -37,7 +37,7 @@ export interface Namespace {
 /** Options of a whole run. */
 export interface RunOptions {
   quick: boolean;
-  /** Directory for CPU profiles of the taskql processes (`cpu-profile.ts`); none when unset. */
+  /** Directory for CPU profiles and MongoDB command counts of the taskql processes (`cpu-profile.ts`, `mongo-commands.ts`); none when unset. */
   profileDir?: string;
 }
 
@@ -98,7 +98,7 @@ export class BenchContext {
     const started = await startProcess(
       kind,
       { ...ns.env, ...(profileDir && { CPU_PROFILE_DIR: profileDir }), ...env },
-      { built: true, imports: ['dist/bench/lib/gc-on-signal.js', ...(profileDir ? ['dist/bench/lib/cpu-profile.js'] : []), ...imports] },
+      { built: true, imports: ['dist/bench/lib/gc-on-signal.js', ...(profileDir ? ['dist/bench/lib/cpu-profile.js', 'dist/bench/lib/mongo-commands.js'] : []), ...imports] },
     );
     this.#cleanups.push(() => started.stop());
     return started;

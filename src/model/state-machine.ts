@@ -45,6 +45,7 @@ export interface NewTask {
   flowId?: string | null;
   ref?: string | null;
   dependsOn?: string[];
+  dependents?: string[];
   onDependencyFailure?: DependencyFailure;
   /** The task whose handler spawned it, its place among that task's children, and whether its failure fails that task (see `Task`). */
   parentId?: string | null;
@@ -79,6 +80,7 @@ export function createTask(spec: NewTask, now: Date): Transition {
     flowId: spec.flowId ?? null,
     ref: spec.ref ?? null,
     dependsOn,
+    dependents: spec.dependents ?? [],
     onDependencyFailure: spec.onDependencyFailure ?? 'FAIL',
     parentId: spec.parentId ?? null,
     childIndex: spec.childIndex ?? null,

@@ -119,6 +119,8 @@ export function decodeTask(encoded: Omit<EncodedTask, 'id'>, id: string = (encod
     flowId: e.flowId ?? null,
     ref: e.ref ?? null,
     dependsOn: e.dependsOn ?? [],
+    // Tasks stored before dependents were kept name none: the flow reconciler releases theirs.
+    dependents: e.dependents ?? [],
     onDependencyFailure: e.onDependencyFailure ?? 'FAIL',
     // Tasks stored before children existed have no parent and wait for no children.
     parentId: e.parentId ?? null,

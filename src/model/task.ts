@@ -186,6 +186,8 @@ export interface Task {
   ref: string | null;
   /** The ids of the tasks of its flow it waits for; empty when it waits for none. */
   dependsOn: string[];
+  /** The ids of the tasks of its flow that wait for it (the other side of their `dependsOn`, fixed at submission). */
+  dependents: string[];
   /** What it does when one of `dependsOn` FAILED or was CANCELLED. */
   onDependencyFailure: DependencyFailure;
   /** The task whose handler spawned it (`ctx.spawn`), or null. */

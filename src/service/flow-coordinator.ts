@@ -17,6 +17,7 @@ import { failForDependency, rearm, release, skip } from '../model/state-machine.
 import { isFinalState, type Task } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { FlowStore } from '../store/flow-store.ts';
+import { CoalescedPasses } from './coalesced-passes.ts';
 import type { TaskRecorder } from './task-recorder.ts';
 
 /** How many times a flow's next version is decided again after another writer took it. */
@@ -29,8 +30,10 @@ export class FlowCoordinator {
   readonly #changes: FlowChanges;
   readonly #logger: Logger;
   readonly #now: () => Date;
-  /** The refresh running for each flow in this process, and whether it is to make another pass. */
-  readonly #refreshing = new Map<string, { again: boolean; done: Promise<void> }>();
+  /** Each flow's refreshes in this process, one at a time. */
+  readonly #refreshes = new CoalescedPasses();
+  /** Each task's full decisions on its dependencies in this process, one at a time. */
+  readonly #decisions = new CoalescedPasses();
 
   constructor(deps: { flows: FlowStore; recorder: TaskRecorder; queues: TaskQueues; changes: FlowChanges; logger: Logger; now?: () => Date }) {
     this.#flows = deps.flows;
@@ -52,7 +55,7 @@ export class FlowCoordinator {
     // A task back from a final state (retryTask) or re-armed: what ended because of it waits again.
     const revived = event.type === 'REQUEUED' || (event.type === 'WAITING' && !task.waitingForChildren);
     if (finalNow || revived) {
-      const dependents = await this.#flows.dependents(task.owner, task.flowId, task.id);
+      const dependents = await this.#flows.tasks(task.owner, task.dependents);
       for (const dependent of dependents) {
         if (finalNow) await this.evaluate(dependent, event.state === 'SUCCEEDED');
         else await this.#recorder.record(dependent, (t, now) => rearm(t, now));
@@ -74,6 +77,14 @@ export class FlowCoordinator {
     // A parent waiting for its children ran already: its children, not its dependencies, end it.
     if (task.state !== 'WAITING' || task.waitingForChildren) return;
     if (afterSuccess && (await this.#flows.hasUnfinishedDependency(task))) return;
+    // The last tasks of a fan-in, ending together, each find none unfinished: they share decisions.
+    // A pass after the first decides from a task that may have moved on since: its transition
+    // then loses the version race, and the recorder decides again from the task as stored.
+    await this.#decisions.run(`${task.owner}\u0000${task.id}`, () => this.#decide(task));
+  }
+
+  /** The full decision of `evaluate`. */
+  async #decide(task: Task): Promise<void> {
     // Only what decides it is read: not every dependency of a large fan-in at each release.
     const verdict = verdictOn(task.onDependencyFailure, await this.#flows.dependencySummary(task));
     if (verdict.kind === 'wait') return;
@@ -99,25 +110,7 @@ export class FlowCoordinator {
    * pass — so 50 tasks of a flow ending at once on a worker make a few passes, not 50 racing ones.
    */
   async refresh(owner: string, flowId: string): Promise<void> {
-    const key = `${owner}\u0000${flowId}`;
-    const running = this.#refreshing.get(key);
-    if (running) {
-      running.again = true;
-      return running.done;
-    }
-    const pass = { again: false, done: Promise.resolve() };
-    pass.done = (async () => {
-      try {
-        do {
-          pass.again = false;
-          await this.#record(owner, flowId);
-        } while (pass.again);
-      } finally {
-        this.#refreshing.delete(key);
-      }
-    })();
-    this.#refreshing.set(key, pass);
-    return pass.done;
+    await this.#refreshes.run(`${owner}\u0000${flowId}`, () => this.#record(owner, flowId));
   }
 
   /**

@@ -100,6 +100,8 @@ export class FlowService {
 
     const flowId = randomUUID();
     const ids = new Map(request.tasks.map((t) => [t.ref, randomUUID()]));
+    const dependents = new Map(request.tasks.map((t) => [t.ref, [] as string[]]));
+    for (const task of request.tasks) for (const r of new Set(task.dependsOn ?? [])) dependents.get(r)!.push(ids.get(task.ref)!);
     const flowTags = parsed.value.tags ?? [];
     const problems: string[] = [];
     const created = plan.order.flatMap((i): Transition[] => {
@@ -113,6 +115,7 @@ export class FlowService {
               flowId,
               ref: taskRef,
               dependsOn: [...new Set(dependsOn ?? [])].map((r) => ids.get(r)!),
+              dependents: dependents.get(taskRef)!,
               onDependencyFailure: onDependencyFailure ?? 'FAIL',
             },
           }),

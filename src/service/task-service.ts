@@ -81,7 +81,7 @@ export interface TaskOrigin {
   /** The running task whose handler spawned it (`ctx.spawn`): its id, the spawn call's index, its flow. */
   parent?: { id: string; index: number; flowId: string | null; failParentOnChildFailure: boolean };
   /** Its place in a flow; its id is chosen beforehand, so that the flow's tasks can name each other. */
-  flow?: { taskId: string; flowId: string; ref: string; dependsOn: string[]; onDependencyFailure: DependencyFailure };
+  flow?: { taskId: string; flowId: string; ref: string; dependsOn: string[]; dependents: string[]; onDependencyFailure: DependencyFailure };
 }
 
 /** The enqueued task, and whether it was an earlier one returned again (same idempotency key). */
@@ -428,6 +428,7 @@ export class TaskService {
           flowId: origin.flow.flowId,
           ref: origin.flow.ref,
           dependsOn: origin.flow.dependsOn,
+          dependents: origin.flow.dependents,
           onDependencyFailure: origin.flow.onDependencyFailure,
         }),
         ...(origin.parent && {

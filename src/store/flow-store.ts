@@ -14,10 +14,10 @@
  */
 import type { Collection, Db, Filter } from 'mongodb';
 import { firstFlowChange, flowAt, type DependencySummary, type Flow, type FlowChange, type FlowRecord, type FlowState } from '../model/flow.ts';
-import { FINAL_STATES, isExpired, type Task, type TaskState } from '../model/task.ts';
+import { FINAL_STATES, isExpired, isFinalState, type Task, type TaskState } from '../model/task.ts';
 import { TaskConflictError } from '../errors.ts';
 import { guard, isDuplicateKey } from './mongo-errors.ts';
-import { createIndexesOneByOne } from './server-quirks.ts';
+import { createIndexesOneByOne, idCondition } from './server-quirks.ts';
 import { decodeTask, type TaskDocument } from './task-document.ts';
 
 /** A stored flow: its record, the key its idempotency index holds, and the newest state heard of. */
@@ -70,8 +70,6 @@ export class FlowStore {
     await createIndexesOneByOne(this.#changes, [{ key: { owner: 1, flowId: 1, version: 1 }, name: 'owner_flowId_version' }]);
     await createIndexesOneByOne(this.#tasks, [
       { key: { owner: 1, flowId: 1 }, name: 'owner_flowId' },
-      // A finished task's dependents, found without reading the rest of its flow.
-      { key: { owner: 1, flowId: 1, dependsOn: 1 }, name: 'owner_flowId_dependsOn' },
     ]);
   }
 
@@ -213,8 +211,17 @@ export class FlowStore {
     return { unsuccessful: gone === undefined ? null : { id: gone, ref: null, state: 'CANCELLED' }, unfinished: false };
   }
 
-  /** Whether any of `task`'s dependencies is unfinished (asked as {@link dependencySummary} asks). */
+  /**
+   * Whether any of `task`'s dependencies is unfinished. The likeliest to be is asked of first, by
+   * id: the last it names, which queues in submission order run last — so while a fan-in's tasks
+   * run, each one's end costs its dependent one lookup by id. Only when that one has finished is
+   * the question asked as {@link dependencySummary} asks it.
+   */
   async hasUnfinishedDependency(task: DependentTask): Promise<boolean> {
+    const likeliest = task.dependsOn.at(-1);
+    if (likeliest === undefined) return false;
+    const found = await guard(() => this.#tasks.findOne({ owner: task.owner, _id: likeliest }, { projection: { state: 1 } }));
+    if (found && !isFinalState(found.state)) return true;
     return (await this.#dependencyWhere(task, { state: { $nin: [...FINAL_STATES] } })) !== null;
   }
 
@@ -231,13 +238,7 @@ export class FlowStore {
   /** The tasks of `owner` with the given ids that exist and have not expired, without their logs. */
   async tasks(owner: string, ids: readonly string[]): Promise<Task[]> {
     if (ids.length === 0) return [];
-    const docs = await guard(() => this.#tasks.find({ owner, _id: { $in: [...ids] } }, { projection: { events: 0 } }).toArray());
-    return this.#live(docs);
-  }
-
-  /** The tasks of flow `flowId` that depend on task `taskId`, without their logs. */
-  async dependents(owner: string, flowId: string, taskId: string): Promise<Task[]> {
-    const docs = await guard(() => this.#tasks.find({ owner, flowId, dependsOn: taskId }, { projection: { events: 0 } }).toArray());
+    const docs = await guard(() => this.#tasks.find({ owner, _id: idCondition(ids) }, { projection: { events: 0 } }).toArray());
     return this.#live(docs);
   }
 

@@ -1,7 +1,8 @@
 /**
- * The forms the store gives its index creation and aggregations so that FerretDB 1.24 runs them
- * too. Each is plain MongoDB that both servers run alike; the comment on each names the FerretDB
- * behaviour that rules out the more direct form. (Writes differ by server: see `task-writes.ts`.)
+ * The forms the store gives its index creation, aggregations and filters so that FerretDB 1.24
+ * runs them too and mongo-java-server uses its indexes for them. Each is plain MongoDB that every
+ * server runs alike; the comment on each names the server behaviour that rules out the more
+ * direct form. (Writes differ by server: see `task-writes.ts`.)
  */
 import type { Collection, Db, Document, Filter, IndexDescription } from 'mongodb';
 import { guard } from './mongo-errors.ts';
@@ -68,4 +69,14 @@ export async function serverSpecificTaskIndexes(db: Db): Promise<IndexDescriptio
     { key: { owner: 1, dedupeKey: 1, _id: 1 }, name: 'owner_dedupeKey_id_unique', unique: true },
     { key: { owner: 1, dedupeKey: 1, _id: 1, version: 1 }, name: 'owner_dedupeKey_id_version_unique', unique: true },
   ];
+}
+
+/**
+ * The condition on `_id` that names the tasks `ids`: the id itself when there is one, else
+ * `$in`. The same to MongoDB; but mongo-java-server uses its unique index on owner and `_id`
+ * ({@link serverSpecificTaskIndexes}) only for an equality, and scans the collection for an
+ * `$in` — which made each task's end in a fan-in, reading its one dependent, a scan.
+ */
+export function idCondition(ids: readonly string[]): string | { $in: string[] } {
+  return ids.length === 1 ? ids[0]! : { $in: [...ids] };
 }

@@ -44,6 +44,7 @@ function answered(event: CommandSucceededEvent | CommandFailedEvent): void {
   totals.set(command.key, total);
 }
 
+// eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be called with its client as `this`, below
 const connect = MongoClient.prototype.connect;
 MongoClient.prototype.connect = function (this: MongoClient) {
   // The setting the constructor takes; connections read it as they open.

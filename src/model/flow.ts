@@ -7,7 +7,7 @@
  * summary of its tasks' states that differs from the one before. The log is what makes
  * `flowUpdated` gap-free: a subscriber reads every version it has not seen from it.
  */
-import { isFinalState, type DependencyFailure, type Task, type TaskState } from './task.ts';
+import { isFinalState, type DependencyFailure, type DependentRef, type Task, type TaskState } from './task.ts';
 
 /** Every state a flow can be in. */
 export const FLOW_STATES = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -116,6 +116,23 @@ export function nextFlowChange(latest: FlowChange, states: readonly TaskState[],
 export interface FlowTaskSpec {
   ref: string;
   dependsOn?: readonly string[] | null;
+}
+
+/**
+ * What each task of a submission keeps of the tasks that wait for it, by ref: their ids, each
+ * with its dependency that comes last in `order` (the order the tasks are stored and queued in).
+ */
+export function dependentsOf(tasks: readonly FlowTaskSpec[], order: readonly number[], ids: ReadonlyMap<string, string>): Map<string, DependentRef[]> {
+  const position = new Map(order.map((index, at) => [tasks[index]!.ref, at]));
+  const dependents = new Map(tasks.map((t) => [t.ref, [] as DependentRef[]]));
+  for (const task of tasks) {
+    const dependsOn = [...new Set(task.dependsOn ?? [])];
+    if (dependsOn.length === 0) continue;
+    const last = dependsOn.reduce((a, b) => (position.get(b)! > position.get(a)! ? b : a));
+    const ref = { id: ids.get(task.ref)!, lastDependency: ids.get(last)! };
+    for (const dependency of dependsOn) dependents.get(dependency)!.push(ref);
+  }
+  return dependents;
 }
 
 /** A valid submission's tasks in dependency order (indexes into the submission), or what is wrong with it. */

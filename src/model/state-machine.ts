@@ -7,7 +7,7 @@
  * the store can write only what changed.
  */
 import type { ChildrenVerdict } from './children.ts';
-import { isFinalState, type DependencyFailure, type Task, type TaskError, type TaskEvent, type TaskEventType, type TaskProgress, type TaskState } from './task.ts';
+import { isFinalState, type DependencyFailure, type DependentRef, type Task, type TaskError, type TaskEvent, type TaskEventType, type TaskProgress, type TaskState } from './task.ts';
 
 /** The result of a permitted transition. */
 export interface Transition {
@@ -45,7 +45,7 @@ export interface NewTask {
   flowId?: string | null;
   ref?: string | null;
   dependsOn?: string[];
-  dependents?: string[];
+  dependents?: DependentRef[];
   onDependencyFailure?: DependencyFailure;
   /** The task whose handler spawned it, its place among that task's children, and whether its failure fails that task (see `Task`). */
   parentId?: string | null;

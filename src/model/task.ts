@@ -128,6 +128,17 @@ export function withTask(event: TaskEvent, task: Task): TaskEventWithTask {
   return { taskId, version, type, state, at, attempt, progress, error, nextRunAt, reason, task };
 }
 
+/** A task waiting for another, as that other keeps it (`Task.dependents`). */
+export interface DependentRef {
+  id: string;
+  /**
+   * Of its dependencies, the one submitted last: queues run tasks in about the order they were
+   * submitted, so while the others end this one is the likeliest to be unfinished, and asking it
+   * settles that the dependent still waits without reading the dependent.
+   */
+  lastDependency: string;
+}
+
 /** A task as stored and served, without its event log. */
 export interface Task {
   id: string;
@@ -186,8 +197,8 @@ export interface Task {
   ref: string | null;
   /** The ids of the tasks of its flow it waits for; empty when it waits for none. */
   dependsOn: string[];
-  /** The ids of the tasks of its flow that wait for it (the other side of their `dependsOn`, fixed at submission). */
-  dependents: string[];
+  /** The tasks of its flow that wait for it (the other side of their `dependsOn`, fixed at submission). */
+  dependents: DependentRef[];
   /** What it does when one of `dependsOn` FAILED or was CANCELLED. */
   onDependencyFailure: DependencyFailure;
   /** The task whose handler spawned it (`ctx.spawn`), or null. */

@@ -10,7 +10,7 @@ import { ownerSeenBy, type Principal } from '../auth/principal.ts';
 import { DependencyUnavailableError, FlowNotFoundError, InvalidInputError, TaskConflictError, TaskNotFoundError } from '../errors.ts';
 import type { FlowChanges } from '../events/flow-changes.ts';
 import type { Transition } from '../model/state-machine.ts';
-import { firstFlowChange, flowAt, isFinalFlowState, planFlow, type Flow, type FlowRecord } from '../model/flow.ts';
+import { dependentsOf, firstFlowChange, flowAt, isFinalFlowState, planFlow, type Flow, type FlowRecord } from '../model/flow.ts';
 import { DEPENDENCY_FAILURES, isFinalState, type Task } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { FlowStore } from '../store/flow-store.ts';
@@ -100,8 +100,7 @@ export class FlowService {
 
     const flowId = randomUUID();
     const ids = new Map(request.tasks.map((t) => [t.ref, randomUUID()]));
-    const dependents = new Map(request.tasks.map((t) => [t.ref, [] as string[]]));
-    for (const task of request.tasks) for (const r of new Set(task.dependsOn ?? [])) dependents.get(r)!.push(ids.get(task.ref)!);
+    const dependents = dependentsOf(request.tasks, plan.order, ids);
     const flowTags = parsed.value.tags ?? [];
     const problems: string[] = [];
     const created = plan.order.flatMap((i): Transition[] => {
@@ -306,3 +305,4 @@ export class FlowService {
     return (await this.get(principal, id)) ?? flow;
   }
 }
+

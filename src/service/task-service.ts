@@ -14,7 +14,7 @@ import type { TaskStreams } from '../events/task-stream.ts';
 import { MAX_CONCURRENCY_KEY_LENGTH } from '../model/limits.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
 import { cancel, createTask, requeue, type Transition } from '../model/state-machine.ts';
-import { isFinalState, PRIORITY_RANGE, withTask, type DependencyFailure, type Task, type TaskEvent, type TaskEventWithTask, type TaskRef } from '../model/task.ts';
+import { isFinalState, PRIORITY_RANGE, withTask, type DependencyFailure, type DependentRef, type Task, type TaskEvent, type TaskEventWithTask, type TaskRef } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import { decodeCursor, encodeCursor, type TaskOrder } from '../store/task-query.ts';
 import type { TaskStore } from '../store/task-store.ts';
@@ -81,7 +81,7 @@ export interface TaskOrigin {
   /** The running task whose handler spawned it (`ctx.spawn`): its id, the spawn call's index, its flow. */
   parent?: { id: string; index: number; flowId: string | null; failParentOnChildFailure: boolean };
   /** Its place in a flow; its id is chosen beforehand, so that the flow's tasks can name each other. */
-  flow?: { taskId: string; flowId: string; ref: string; dependsOn: string[]; dependents: string[]; onDependencyFailure: DependencyFailure };
+  flow?: { taskId: string; flowId: string; ref: string; dependsOn: string[]; dependents: DependentRef[]; onDependencyFailure: DependencyFailure };
 }
 
 /** The enqueued task, and whether it was an earlier one returned again (same idempotency key). */

@@ -211,18 +211,15 @@ export class FlowStore {
     return { unsuccessful: gone === undefined ? null : { id: gone, ref: null, state: 'CANCELLED' }, unfinished: false };
   }
 
-  /**
-   * Whether any of `task`'s dependencies is unfinished. The likeliest to be is asked of first, by
-   * id: the last it names, which queues in submission order run last — so while a fan-in's tasks
-   * run, each one's end costs its dependent one lookup by id. Only when that one has finished is
-   * the question asked as {@link dependencySummary} asks it.
-   */
+  /** Whether any of `task`'s dependencies is unfinished (asked as {@link dependencySummary} asks). */
   async hasUnfinishedDependency(task: DependentTask): Promise<boolean> {
-    const likeliest = task.dependsOn.at(-1);
-    if (likeliest === undefined) return false;
-    const found = await guard(() => this.#tasks.findOne({ owner: task.owner, _id: likeliest }, { projection: { state: 1 } }));
-    if (found && !isFinalState(found.state)) return true;
     return (await this.#dependencyWhere(task, { state: { $nin: [...FINAL_STATES] } })) !== null;
+  }
+
+  /** Whether task `id` of `owner` exists and is not final: one lookup by id, reading its state only. */
+  async isUnfinished(owner: string, id: string): Promise<boolean> {
+    const found = await guard(() => this.#tasks.findOne({ owner, _id: id }, { projection: { state: 1 } }));
+    return found !== null && !isFinalState(found.state);
   }
 
   /** A dependency of `task` that `filter` selects, asked of the flow first and of the dependencies by id if need be. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   dependencyVerdict,
+  dependentsOf,
   firstFlowChange,
   flowProgress,
   flowStateOf,
@@ -131,6 +132,22 @@ describe('flow state and progress', () => {
   it('counts tasks not stored yet as unfinished', () => {
     const first = firstFlowChange('f', 3, t0);
     expect(nextFlowChange(first, ['SUCCEEDED', 'SUCCEEDED'], at(1))).toMatchObject({ version: 2, state: 'RUNNING', finished: 2, total: 3 });
+  });
+});
+
+describe("what each task keeps of its dependents", () => {
+  it('names each dependent with its dependency stored last, once per dependency', () => {
+    // Listed out of order: c is stored after b, and d depends on c and a in that order.
+    const tasks: FlowTaskSpec[] = [{ ref: 'd', dependsOn: ['c', 'a', 'a'] }, { ref: 'a' }, { ref: 'c', dependsOn: ['b'] }, { ref: 'b' }];
+    const order = (planFlow(tasks) as { order: number[] }).order;
+    const ids = new Map(tasks.map((t) => [t.ref, `id-${t.ref}`]));
+    const dependents = dependentsOf(tasks, order, ids);
+    expect(Object.fromEntries(dependents)).toEqual({
+      a: [{ id: 'id-d', lastDependency: 'id-c' }],
+      b: [{ id: 'id-c', lastDependency: 'id-b' }],
+      c: [{ id: 'id-d', lastDependency: 'id-c' }],
+      d: [],
+    });
   });
 });
 

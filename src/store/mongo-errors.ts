@@ -115,6 +115,22 @@ export function isDuplicateKey(error: unknown): boolean {
 }
 
 /** Whether a bulk write failed before any of it was written (the command as a whole was refused). */
+/** Node's codes of a socket that broke or could not connect, as the driver sometimes passes them on unwrapped. */
+const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/**
+ * A bulk write that failed in the driver rather than by the server's answer: the driver wraps its
+ * own error in a MongoBulkWriteError, which keeps the wrapped error as its `errorResponse` but not
+ * its class — and a connection that broke mid-write (mongo-java-server stopped during an
+ * `insertMany`) comes as Node's own "write EPIPE", not even a MongoNetworkError. Part of the write
+ * may have been stored; the callers of a bulk write undo on unavailability.
+ */
+function isDriverFailureInBulk(error: unknown): boolean {
+  if (!(error instanceof MongoBulkWriteError) || !(error.errorResponse instanceof Error)) return false;
+  const wrapped: Error & { code?: unknown } = error.errorResponse;
+  return isUnavailable(wrapped) || (typeof wrapped.code === 'string' && SOCKET_ERROR_CODES.has(wrapped.code));
+}
+
 function nothingWritten(error: MongoBulkWriteError): boolean {
   const writeErrors = ([] as unknown[]).concat(error.writeErrors);
   const written = error.insertedCount + error.matchedCount + error.modifiedCount + error.deletedCount + error.upsertedCount;
@@ -123,6 +139,7 @@ function nothingWritten(error: MongoBulkWriteError): boolean {
 
 function isUnavailable(error: unknown): boolean {
   return (
+    isDriverFailureInBulk(error) ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoOperationTimeoutError ||
     error instanceof MongoNetworkError ||

@@ -260,9 +260,11 @@ function problemOf(s: SentFilter): string | null {
     return s.single && !('_id' in filter) && !('name' in filter) ? 'one schedule, named by neither id nor name' : null;
   }
   // The chores' scans across owners (the worker here runs them on its own too): expired tasks,
-  // unfinished tasks, parents waiting for their children (a page after an id, or the first).
-  const waitingParents = hasExactly(filter, 'waitingForChildren', 'state', 'updatedAt') || hasExactly(filter, 'waitingForChildren', 'state', 'updatedAt', '_id');
-  if (!s.single && s.command === 'find' && (hasExactly(filter, 'expiresAt') || hasExactly(filter, 'state', 'updatedAt') || waitingParents)) return null;
+  // unfinished tasks, parents waiting for their children and parents cancelled after running (a
+  // page after an id, or the first).
+  const paged = (...fields: string[]) => hasExactly(filter, ...fields) || hasExactly(filter, ...fields, '_id');
+  const parents = paged('waitingForChildren', 'state', 'updatedAt') || paged('state', 'finishedAt', 'attempt');
+  if (!s.single && s.command === 'find' && (hasExactly(filter, 'expiresAt') || hasExactly(filter, 'state', 'updatedAt') || parents)) return null;
   const pointById = typeof filter['_id'] === 'string';
   if (ferretdb && pointById && (hasExactly(filter, '_id') || hasExactly(filter, '_id', 'version'))) return null; // FerretDB's form
   if ((s.phase === 'admin' || s.phase === 'job without owner') && hasExactly(filter, '_id')) return null; // the owner is not known yet

@@ -48,6 +48,9 @@ describe('classifyMongoError', () => {
     ['a server shutting down (91)', new MongoServerError({ code: 91, codeName: 'ShutdownInProgress', errmsg: 'shutdown in progress' })],
     ['a client-side time limit (timeoutMS in MONGO_URL)', new MongoOperationTimeoutError('Timed out during operation execution')],
     ['the server’s time limit (MaxTimeMSExpired, 50)', new MongoServerError({ code: 50, codeName: 'MaxTimeMSExpired', errmsg: 'operation exceeded time limit' })],
+    // As the driver wraps a connection broken mid-insertMany (mongo-java-server stopped): Node's own error.
+    ['a bulk write whose connection broke after part of it was written', new MongoBulkWriteError(Object.assign(new Error('write EPIPE'), { code: 'EPIPE', syscall: 'write' }) as never, bulkResult(2))],
+    ['a bulk write the driver gave up on for a network error', new MongoBulkWriteError(new MongoNetworkError('connection closed'), bulkResult(0))],
   ])('%s is unavailable', (_, error) => {
     expect(classifyMongoError(error)).toBe('unavailable');
   });
@@ -58,6 +61,7 @@ describe('classifyMongoError', () => {
     ['FerretDB’s other internal errors', new MongoServerError({ code: 1, codeName: 'InternalError', errmsg: 'unexpected EOF' })],
     ['a bulk write refused for now after part of it was written', new MongoBulkWriteError({ message: SQLITE_BUSY.errmsg, code: 1, writeErrors: [] }, bulkResult(3))],
     ['a plain Error', new Error('bug')],
+    ['a bulk write the driver gave up on for a bug of its own', new MongoBulkWriteError(new Error('bug') as never, bulkResult(0))],
   ])('%s is left to the caller', (_, error) => {
     expect(classifyMongoError(error)).toBe('other');
   });

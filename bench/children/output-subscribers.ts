@@ -11,7 +11,6 @@ import { parse } from 'graphql';
 import { Redis } from 'ioredis';
 import { connect, subscribe } from '../lib/graphql.ts';
 import { wallNow } from '../lib/context.ts';
-import { percentile } from '../lib/stats.ts';
 import { isMessage, type ConnectOutputCommand, type OutputDoneMessage, type OutputReadyMessage, type SubscribeOutputCommand } from './protocol.ts';
 
 /** A chunk as both kinds carry it: its number and when it was written (ISO text or wall milliseconds). */
@@ -93,13 +92,12 @@ async function round(command: SubscribeOutputCommand): Promise<void> {
   process.send?.({ type: 'output-opened' } satisfies OutputReadyMessage);
   await done;
   if (redises.length > 0) await Promise.all(redises.map((redis) => redis.unsubscribe(command.channel!)));
-  const measured = Array.from(latencies.subarray(0, Math.min(deliveries, latencies.length)));
+  const measured = Float32Array.from(latencies.subarray(0, Math.min(deliveries, latencies.length)));
   process.send?.({
     type: 'output-done',
     deliveries,
     inOrder,
-    p50: percentile(measured, 50),
-    p99: percentile(measured, 99),
+    latencies: Buffer.from(measured.buffer).toString('base64'),
     firstAt,
     lastAt,
   } satisfies OutputDoneMessage);

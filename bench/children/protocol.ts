@@ -91,14 +91,15 @@ export interface OutputReadyMessage {
 /**
  * output-subscribers → runner: every subscriber has had its `expected` chunks. `deliveries` counts
  * them all, `inOrder` says whether each subscriber got seq 1, 2, … with none missing or twice,
- * latencies are write → arrival (ms), `firstAt` / `lastAt` the wall times of the first and last arrival.
+ * `latencies` are each delivery's write → arrival (ms, a Float32Array's bytes in base64: a few MB
+ * for a round, where a JSON array would be several times that), `firstAt` / `lastAt` the wall
+ * times of the first and last arrival.
  */
 export interface OutputDoneMessage {
   type: 'output-done';
   deliveries: number;
   inOrder: boolean;
-  p50: number;
-  p99: number;
+  latencies: string;
   firstAt: number;
   lastAt: number;
 }

@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ChangeSummary } from '../events/change-message.ts';
 import { isFinalState } from '../model/task.ts';
+import { DeliveryHistogram } from './delivery-histogram.ts';
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -18,7 +19,7 @@ export class ApiMetrics {
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 1800],
     registers: [this.registry],
   });
-  readonly delivery = new Histogram({
+  readonly delivery = new DeliveryHistogram({
     name: 'taskql_event_delivery_seconds',
     help: 'From an event being recorded to its subscription sending it',
     buckets: [0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],

@@ -175,8 +175,23 @@ function close(subscription: SharedSubscription): void {
   if (subscription.registry.get(subscription.key) === subscription) subscription.registry.delete(subscription.key);
 }
 
+/**
+ * Results of which those that have arrived can also be taken without waiting: a sender can drain
+ * a burst (a batch of output chunks is dozens of results at once) in one go, where `next()` costs
+ * a promise and a turn of the microtask queue per result, for every subscriber.
+ */
+export interface ReadyResults {
+  /** The next result if one has arrived and not been taken, else undefined (the end comes by `next()` only). */
+  takeReady(): ExecutionResult | undefined;
+}
+
+/** Whether `results` can be drained without waiting ({@link ReadyResults}). */
+export function hasReadyResults(results: object): results is ReadyResults {
+  return typeof (results as Partial<ReadyResults>).takeReady === 'function';
+}
+
 /** One subscriber of a shared subscription: the results it has not taken yet, as its stream. */
-class MemberStream implements AsyncIterableIterator<ExecutionResult> {
+class MemberStream implements AsyncIterableIterator<ExecutionResult>, ReadyResults {
   readonly #subscription: SharedSubscription;
   readonly #delivered: RequestContext['delivered'];
   #queue: Delivery[];
@@ -238,15 +253,19 @@ class MemberStream implements AsyncIterableIterator<ExecutionResult> {
     waiting?.(this.#step());
   }
 
+  takeReady(): ExecutionResult | undefined {
+    const delivery = this.#queue.shift();
+    if (!delivery) return undefined;
+    // A fresh array once drained: a drained one keeps the room it grew to.
+    if (this.#queue.length === 0) this.#queue = [];
+    for (const at of delivery.delivered) this.#delivered(at);
+    return delivery.result;
+  }
+
   /** The step to answer now, with a result taken from the queue or else the end. */
   #step(): Promise<IteratorResult<ExecutionResult>> {
-    const delivery = this.#queue.shift();
-    if (delivery) {
-      // A fresh array once drained: a drained one keeps the room it grew to.
-      if (this.#queue.length === 0) this.#queue = [];
-      for (const at of delivery.delivered) this.#delivered(at);
-      return Promise.resolve({ done: false, value: delivery.result });
-    }
+    const result = this.takeReady();
+    if (result) return Promise.resolve({ done: false, value: result });
     void this.#leave();
     const { error } = this.#end!;
     return error ? Promise.reject(toContractError(error)) : Promise.resolve({ done: true, value: undefined });

@@ -20,6 +20,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Limits } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { toContractError } from './errors.ts';
+import { hasReadyResults, type ReadyResults } from './shared-subscriptions.ts';
 import { sendAhead, useServer } from './use/ws.ts';
 
 type ExecuteFns = { execute: (args: ExecutionArgs) => unknown; subscribe: (args: ExecutionArgs) => unknown };
@@ -181,8 +182,10 @@ class Executor implements ExecuteFns {
   }
 }
 
-/** The JSON of results sent, so a result shared by many subscriptions is serialised once. */
-const serialised = new WeakMap<ExecutionResult, string>();
+/** The JSON of results sent, as UTF-8, so a result shared by many subscriptions is serialised and encoded once. */
+const serialised = new WeakMap<ExecutionResult, Buffer>();
+/** What closes a `next` message after its payload. */
+const MESSAGE_END = Buffer.from('}');
 
 /**
  * Sends each of a subscription's results to its socket as the `next` message, and ends when they
@@ -191,19 +194,23 @@ const serialised = new WeakMap<ExecutionResult, string>();
  * and each message is only its id and type around it. Results are sent ahead of their writes
  * while the socket has room (`sendAhead`), so a burst leaves in one write, and waited for once it
  * has not; either way in order, so graphql-ws's `complete` or `error` message, sent once every
- * result was handed on, still follows the last.
+ * result was handed on, still follows the last. The results of a shared subscription that have
+ * arrived are taken without waiting ({@link ReadyResults}).
  */
 class ResultSender implements AsyncIterableIterator<never> {
   readonly #results: AsyncIterator<ExecutionResult>;
+  readonly #ready: ReadyResults | null;
   readonly #socket: WebSocket;
-  readonly #head: string;
+  /** The message up to its payload: `{"id":…,"type":"next","payload":`, as UTF-8. */
+  readonly #head: Buffer;
   #ended: (step: IteratorResult<never>) => void = () => {};
   #failed: (error: unknown) => void = () => {};
 
   constructor(results: AsyncIterable<ExecutionResult>, socket: WebSocket, id: string) {
     this.#results = results[Symbol.asyncIterator]();
+    this.#ready = hasReadyResults(this.#results) ? this.#results : null;
     this.#socket = socket;
-    this.#head = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+    this.#head = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
   }
 
   /** Resolves once every result has been sent (graphql-ws calls it once). */
@@ -224,13 +231,21 @@ class ResultSender implements AsyncIterableIterator<never> {
       .next()
       .then((step) => {
         if (step.done) return this.#ended({ done: true, value: undefined });
-        let json = serialised.get(step.value);
-        if (json === undefined) serialised.set(step.value, (json = JSON.stringify(step.value)));
-        const written = sendAhead(this.#socket, `${this.#head}${json}}`);
-        if (written) return written.then(() => this.#sendNext());
+        for (let result: ExecutionResult | undefined = step.value; result; result = this.#ready?.takeReady()) {
+          const written = this.#send(result);
+          if (written) return written.then(() => this.#sendNext());
+        }
         this.#sendNext();
       })
       .catch(this.#failed);
+  }
+
+  /** Send `result`'s `next` message: null once handed to the socket, or a promise once the socket has room again. */
+  #send(result: ExecutionResult): Promise<void> | null {
+    let json = serialised.get(result);
+    if (json === undefined) serialised.set(result, (json = Buffer.from(JSON.stringify(result))));
+    // One copy of bytes encoded once, where a string would be encoded again for every subscriber.
+    return sendAhead(this.#socket, Buffer.concat([this.#head, json, MESSAGE_END], this.#head.length + json.length + 1));
   }
 
   async return(): Promise<IteratorResult<never>> {

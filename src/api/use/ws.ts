@@ -89,12 +89,15 @@ export function useServer<P extends ConnectionInitMessage['payload'] = Connectio
  * Send `data` on `socket`; resolves once written (at once if the socket is no longer open), as
  * graphql-ws's `send` does.
  */
-export function send(socket: WebSocket, data: string): Promise<void> {
+export function send(socket: WebSocket, data: string | Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
     if (socket.readyState !== socket.OPEN) resolve();
-    else socket.send(data, (error) => (error ? reject(error) : resolve()));
+    else socket.send(data, TEXT, (error) => (error ? reject(error) : resolve()));
   });
 }
+
+/** A message's bytes go out as a text frame, as graphql-ws's messages are, whether given as a string or as UTF-8. */
+const TEXT = { binary: false } as const;
 
 /**
  * Bytes a socket may hold unsent while {@link sendAhead} still hands it messages without waiting
@@ -111,11 +114,11 @@ export const SEND_AHEAD_BYTES = 64 * 1024;
  * writes each message on its own, a system call each; a batch of output chunks to a hundred
  * subscribers is thousands of messages in one turn.)
  */
-export function sendAhead(socket: WebSocket, data: string): Promise<void> | null {
+export function sendAhead(socket: WebSocket, data: string | Buffer): Promise<void> | null {
   if (socket.readyState !== socket.OPEN) return null;
   if (socket.bufferedAmount >= SEND_AHEAD_BYTES) return send(socket, data);
   transports.get(socket)?.corkForTurn();
-  socket.send(data);
+  socket.send(data, TEXT);
   return null;
 }
 

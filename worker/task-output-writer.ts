@@ -6,7 +6,9 @@
  *
  * Numbers are given as batches are written. The first batch of an attempt reads where the
  * previous attempts stopped (one read per log or stream, only if the attempt writes to it), so a
- * retried task's numbering goes on from its first attempt. Only one attempt of a task runs at a
+ * retried task's numbering goes on from its first attempt; a task's first start, which nothing
+ * wrote before, starts at 1 without reading, so its first chunk waits for one write, not a read
+ * and a write. Only one attempt of a task runs at a
  * time; should a stalled worker still write while the next attempt runs, batches with the same
  * first number collide on their `_id` and the later one is not stored.
  *
@@ -39,6 +41,8 @@ export interface TaskOutputWriterOptions {
   taskMaxBytes: number;
   /** What the task held before this attempt (earlier starts' output), counted against `taskMaxBytes`. */
   heldBytes: number;
+  /** Whether earlier starts of the task may have written output or log lines (`mayHoldEarlierOutput`); if not, numbering starts at 1 unread. */
+  earlierOutput: boolean;
   /** The most bytes taken and not yet written the writer holds (OUTPUT_BUFFER_MAX_BYTES). */
   bufferMaxBytes: number;
   /** Records LOG_TRUNCATED; called once, when the log first grows past the kept number of lines. */
@@ -141,7 +145,7 @@ export class TaskOutputWriter implements AttemptOutputSink {
    */
   #sequence<T extends { seq: number }>(readLast: () => Promise<number>, write: (entries: T[]) => Promise<void>): Sequence<T> {
     const sequence: Sequence<T> = {
-      last: null,
+      last: this.#options.earlierOutput ? null : 0,
       pendingBytes: 0,
       batches: new ProgressCoalescer<Unnumbered<T>[]>(
         this.#options.flushIntervalMs,

@@ -280,10 +280,11 @@ export class TaskWorker {
     try {
       const handler = this.#handlers.get(current.type);
       const { outputStore } = this.#runtime;
+      // Only a task started before may hold output already: a first start reads nothing.
+      const earlierOutput = mayHoldEarlierOutput(current);
       const [dependencies, heldBytes] = await Promise.all([
         handler ? dependenciesOf(this.#runtime.flowStore, current) : {},
-        // Only a task started before may hold output already: a first start reads nothing.
-        mayHoldEarlierOutput(current) ? outputStore.outputBytes(current.id) : 0,
+        earlierOutput ? outputStore.outputBytes(current.id) : 0,
       ]);
       // Log lines and output chunks: batched apart from progress, on their own collections and channel.
       const output = new TaskOutputWriter({
@@ -294,6 +295,7 @@ export class TaskWorker {
         flushIntervalMs: config.output.flushIntervalMs,
         taskMaxBytes: config.output.taskMaxBytes,
         heldBytes,
+        earlierOutput,
         bufferMaxBytes: config.output.bufferMaxBytes,
         onLogTruncated: async () => {
           const recorded = await recorder.record(current, (t, now) => logTruncated(t, attempt, config.output.logMaxLines, now));

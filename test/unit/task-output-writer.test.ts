@@ -46,7 +46,7 @@ async function writeSome(output: TaskOutputWriter): Promise<void> {
   await output.write('default', 'a', 1);
   await output.write('default', 'b', 1);
   await output.write('stderr', 'c', 1);
-  output.log('info', 'hello', null, 5);
+  output.log('INFO', 'hello', null, 5);
   await output.flush();
 }
 

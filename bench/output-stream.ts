@@ -143,6 +143,7 @@ function merged(reports: readonly OutputDoneMessage[]): Received {
   return {
     deliveries: reports.reduce((sum, r) => sum + r.deliveries, 0),
     inOrder: reports.every((r) => r.inOrder),
+    // Copied into a buffer of its own: a decoded Buffer may sit unaligned in Node's shared pool.
     latencies: reports.flatMap((r) => Array.from(new Float32Array(Uint8Array.from(Buffer.from(r.latencies, 'base64')).buffer))),
     firstAt: Math.min(...reports.map((r) => r.firstAt)),
     lastAt: Math.max(...reports.map((r) => r.lastAt)),

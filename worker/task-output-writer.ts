@@ -8,9 +8,9 @@
  * previous attempts stopped (one read per log or stream, only if the attempt writes to it), so a
  * retried task's numbering goes on from its first attempt; a task's first start, which nothing
  * wrote before, starts at 1 without reading, so its first chunk waits for one write, not a read
- * and a write. Only one attempt of a task runs at a
- * time; should a stalled worker still write while the next attempt runs, batches with the same
- * first number collide on their `_id` and the later one is not stored.
+ * and a write. Only one attempt of a task runs at a time; should a stalled worker still write
+ * while the next attempt runs, batches with the same first number collide on their `_id` and the
+ * later one is not stored.
  *
  * Two bounds hold. The task's output may not grow past TASK_OUTPUT_MAX_BYTES (counting what
  * earlier starts of the task stored, read before the attempt begins when there may be some), so a

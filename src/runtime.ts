@@ -104,11 +104,13 @@ export async function startRuntime(
   const db = mongo.db(config.mongoDatabase);
 
   const commands = createRedisConnection(config.redis, 'commands', config.dependencyTimeoutMs);
+  const publisher = createRedisConnection(config.redis, 'publisher', config.dependencyTimeoutMs);
   const subscriber = createRedisConnection(config.redis, 'subscriber', config.dependencyTimeoutMs);
-  for (const [name, connection] of [['commands', commands], ['subscriber', subscriber]] as const) {
+  const connections = [['commands', commands], ['publisher', publisher], ['subscriber', subscriber]] as const;
+  for (const [name, connection] of connections) {
     connection.on('error', (err) => logger.warn({ err, connection: name }, 'Redis connection error'));
   }
-  await Promise.all([commands.connect(), subscriber.connect()]);
+  await Promise.all(connections.map(([, connection]) => connection.connect()));
 
   const store = new TaskStore(db, now);
   await store.ensureIndexes();
@@ -116,7 +118,7 @@ export async function startRuntime(
   await scheduleStore.ensureIndexes();
   const outputStore = new TaskOutputStore(db, { maxLogLines: config.output.logMaxLines });
   await outputStore.ensureIndexes();
-  const pubsub = new PubSub(commands, subscriber);
+  const pubsub = new PubSub(publisher, subscriber);
   const bus = new EventBus(pubsub, config.redisPrefix);
   await bus.start();
   const outputBus = new TaskOutputBus(pubsub, config.redisPrefix);
@@ -216,8 +218,7 @@ export async function startRuntime(
     queueStatsFeeds,
     async close() {
       await queues.close();
-      subscriber.disconnect();
-      commands.disconnect();
+      for (const [, connection] of connections) connection.disconnect();
       await mongo.close();
     },
   };

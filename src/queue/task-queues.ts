@@ -8,6 +8,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisConnection } from '../redis/connections.ts';
 import { redisCall } from '../errors.ts';
+import { gatheredPerTurn } from '../gathered-calls.ts';
 import type { QueueLimits } from '../model/limits.ts';
 import type { Task, WaitReason } from '../model/task.ts';
 import { PRIORITY_RANGE } from '../model/task.ts';
@@ -55,6 +56,15 @@ export function jobOptions(task: Task, now: Date, parked = false): JobsOptions {
   };
 }
 
+/** A task and what its job carries, taken in the caller's trace context. */
+interface JobToAdd {
+  task: Task;
+  data: TaskJobData;
+}
+
+/** Adds per gathered `addBulk`: however busy the process, one pipeline stays small. */
+const GATHERED_ADDS_MAX = 100;
+
 /** What removing a task's job found: it is gone now, or a worker holds it (the task is starting or running). */
 export type Removal = 'removed' | 'running';
 
@@ -78,32 +88,53 @@ export class TaskQueues {
     this.#limiter = limiter;
   }
 
-  /** Queue `task`'s job (parked, when its concurrency key has no free slot). */
-  async add(task: Task): Promise<void> {
-    await this.addMany([task]);
+  /**
+   * Queue `task`'s job (parked, when its concurrency key has no free slot). The adds asked for in
+   * one turn of the event loop (concurrent requests) go to Redis as one `addBulk` per queue:
+   * one pipeline and one socket write for all of them. Should it fail, every add gathered into
+   * it fails: each caller undoes its own task, as after a failed add of its own. Each job's data
+   * is taken here, in the caller's trace context.
+   */
+  add(task: Task): Promise<void> {
+    return this.#gatheredAdd({ task, data: jobData(task) });
   }
+
+  /** The adds of one event-loop turn, as one `addBulk` per queue (see `add`). */
+  readonly #gatheredAdd = gatheredPerTurn<JobToAdd, void>(async (batch) => {
+    await this.#addAll(batch);
+    return batch.map(() => undefined);
+  }, GATHERED_ADDS_MAX);
+
 
   /** Queue the jobs of many tasks, one `addBulk` per queue. */
   async addMany(tasks: Task[]): Promise<void> {
+    await this.#addAll(tasks.map((task) => ({ task, data: jobData(task) })));
+  }
+
+  async #addAll(jobs: readonly JobToAdd[]): Promise<void> {
     const now = new Date();
     await withTimeout(
       (async () => {
         // Only a task due now is admitted here; a later one is admitted when a worker takes it.
-        const parked = await Promise.all(tasks.map(async (task) => jobOptions(task, now).delay === 0 && !(await this.#limiter.admit(task))));
-        const byQueue = new Map<string, { task: Task; parked: boolean }[]>();
-        tasks.forEach((task, i) => {
-          const entry = { task, parked: parked[i]! };
-          const group = byQueue.get(task.queue);
+        const parked = await Promise.all(jobs.map(async ({ task }) => jobOptions(task, now).delay === 0 && !(await this.#limiter.admit(task))));
+        const byQueue = new Map<string, { job: JobToAdd; parked: boolean }[]>();
+        jobs.forEach((job, i) => {
+          const entry = { job, parked: parked[i]! };
+          const group = byQueue.get(job.task.queue);
           if (group) group.push(entry);
-          else byQueue.set(task.queue, [entry]);
+          else byQueue.set(job.task.queue, [entry]);
         });
         await Promise.all(
-          [...byQueue].map(([name, group]) =>
-            this.#queue(name).addBulk(group.map(({ task, parked }) => ({ name: task.type, data: jobData(task), opts: jobOptions(task, now, parked) }))),
-          ),
+          [...byQueue].map(([name, group]) => {
+            const bulk = group.map(({ job: { task, data }, parked }) => ({ name: task.type, data, opts: jobOptions(task, now, parked) }));
+            // A job alone is added without a pipeline, which costs more than its one command:
+            // ioredis copies every script command (BullMQ defines dozens) onto each new one.
+            const [only] = bulk;
+            return bulk.length === 1 && only ? this.#queue(name).add(only.name, only.data, only.opts) : this.#queue(name).addBulk(bulk);
+          }),
         );
         // A slot that freed between parking and queueing went to a job that was not there yet.
-        const late = tasks.filter((_, i) => parked[i]);
+        const late = jobs.filter((_, i) => parked[i]).map(({ task }) => task);
         const given = await Promise.all(late.map((task) => this.#limiter.holdsSlot(task)));
         await Promise.all(late.filter((_, i) => given[i]).map((task) => this.promote(task.queue, [task.id])));
       })(),

@@ -14,14 +14,18 @@ export type RedisConnection = Redis | Cluster;
  * What a connection is for:
  * - `commands`: ordinary commands that fail at once while Redis is away, instead of queueing
  *   until it is back, so a request can answer SERVICE_UNAVAILABLE rather than hang;
+ * - `publisher`: publishing, fail-fast like `commands`, with ioredis' auto-pipelining, which
+ *   defers a command with `setImmediate` so every publish of one event-loop turn shares one
+ *   write (a connection of its own, since BullMQ's scripts and MULTIs on `commands` must not be
+ *   batched along: bull#2276, bullmq#457);
  * - `subscriber`: pub/sub (on a cluster also sharded pub/sub, one connection per master);
  * - `blocking`: BullMQ workers, which block on Redis and must retry for ever across outages.
  */
-export type ConnectionPurpose = 'commands' | 'subscriber' | 'blocking';
+export type ConnectionPurpose = 'commands' | 'publisher' | 'subscriber' | 'blocking';
 
 /**
- * A new connection to `topology` for `purpose`. `commands` and `subscriber` connections connect
- * when `connect()` is called; `blocking` ones at once (BullMQ waits for them itself).
+ * A new connection to `topology` for `purpose`. `blocking` connections connect at once (BullMQ
+ * waits for them itself); the others when `connect()` is called.
  *
  * @param timeoutMs how long connecting may take before it counts as failed
  */
@@ -29,7 +33,8 @@ export function createRedisConnection(topology: RedisTopology, purpose: Connecti
   const options: RedisOptions = {
     connectTimeout: timeoutMs,
     ...(purpose !== 'blocking' && { lazyConnect: true }),
-    ...(purpose === 'commands' && { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+    ...((purpose === 'commands' || purpose === 'publisher') && { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+    ...(purpose === 'publisher' && { enableAutoPipelining: true }),
     ...(purpose === 'blocking' && { maxRetriesPerRequest: null }),
   };
   switch (topology.kind) {
@@ -43,10 +48,12 @@ export function createRedisConnection(topology: RedisTopology, purpose: Connecti
         ...(topology.password !== null && { password: topology.password }),
       });
     case 'cluster': {
-      const { lazyConnect, enableOfflineQueue, ...nodeOptions } = options;
+      const { lazyConnect, enableOfflineQueue, enableAutoPipelining, ...nodeOptions } = options;
       const clusterOptions: ClusterOptions = {
         ...(lazyConnect !== undefined && { lazyConnect }),
         ...(enableOfflineQueue !== undefined && { enableOfflineQueue }),
+        // Pipelines on a cluster are gathered per slot, so a task's channel stays in order.
+        ...(enableAutoPipelining !== undefined && { enableAutoPipelining }),
         // One connection per master for SSUBSCRIBE: the event bus's sharded channels.
         shardedSubscribers: purpose === 'subscriber',
         redisOptions: { ...nodeOptions, ...(topology.password !== null && { password: topology.password }) },

@@ -20,7 +20,7 @@ export class PubSub {
   #listening = false;
 
   /**
-   * @param publisher a connection for publishing (may be shared with other commands)
+   * @param publisher a connection for publishing: a `publisher` one (auto-pipelined), or any other
    * @param subscriber a connection of its own: once it subscribes it can do nothing else
    */
   constructor(publisher: RedisConnection, subscriber: RedisConnection) {

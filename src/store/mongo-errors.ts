@@ -114,7 +114,6 @@ export function isDuplicateKey(error: unknown): boolean {
   return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 }
 
-/** Whether a bulk write failed before any of it was written (the command as a whole was refused). */
 /** Node's codes of a socket that broke or could not connect, as the driver sometimes passes them on unwrapped. */
 const SOCKET_ERROR_CODES: ReadonlySet<string> = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -131,6 +130,7 @@ function isDriverFailureInBulk(error: unknown): boolean {
   return isUnavailable(wrapped) || (typeof wrapped.code === 'string' && SOCKET_ERROR_CODES.has(wrapped.code));
 }
 
+/** Whether a bulk write failed before any of it was written (the command as a whole was refused). */
 function nothingWritten(error: MongoBulkWriteError): boolean {
   const writeErrors = ([] as unknown[]).concat(error.writeErrors);
   const written = error.insertedCount + error.matchedCount + error.modifiedCount + error.deletedCount + error.upsertedCount;

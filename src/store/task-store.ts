@@ -11,12 +11,13 @@
 import { MongoBulkWriteError, type Collection, type Db, type Filter, type WriteError } from 'mongodb';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { DependencyUnavailableError } from '../errors.ts';
+import { gatheredPerTurn } from '../gathered-calls.ts';
 import type { Transition } from '../model/state-machine.ts';
 import type { TaskFilter } from '../model/task-filter.ts';
 import { isExpired, TASK_STATES, type Task, type TaskEvent, type TaskRef, type TaskState } from '../model/task.ts';
 import { AtomicWrites } from './atomic-writes.ts';
 import { FerretDbClaims, type ClaimOptions } from './ferretdb-claims.ts';
-import { DUPLICATE_KEY, guard, isDuplicateKey, isTransient } from './mongo-errors.ts';
+import { guard, isDuplicateKey, isTransient } from './mongo-errors.ts';
 import { createIndexesOneByOne, dropIndexIfPresent, serverSpecificTaskIndexes, stateCountPipelines, type DueCountRow, type StateCountRow } from './server-quirks.ts';
 import { taskKeyFilter, taskRefFilter, taskRefsFilter } from './shard-keys.ts';
 import { decodeEvent, decodeTask, encodeTask, type TaskDocument } from './task-document.ts';
@@ -62,6 +63,8 @@ const MAX_CONCURRENT_READS = 8;
 const SUPERSEDED_DEDUPE_INDEX = 'dedupeKey_unique';
 /** Ids per query of `versions`: a query stays small however many tasks a process watches. */
 const VERSIONS_PER_QUERY = 1000;
+/** Inserts per gathered bulk write: however busy the process, one write stays small. */
+const GATHERED_INSERTS_MAX = 100;
 
 /** The tasks of one MongoDB database: stored, changed, listed and deleted. */
 export class TaskStore {
@@ -78,6 +81,12 @@ export class TaskStore {
    * waits here and writes go straight through.
    */
   readonly #readLimit: LimitFunction;
+  /** The inserts of one event-loop turn, as one bulk write (see `insert`). */
+  readonly #gatheredInsert = gatheredPerTurn<Transition, Inserted>(
+    async (batch) => (batch.length === 1 ? [await this.#insertOne(batch[0]!)] : this.#insertEach(batch)),
+    GATHERED_INSERTS_MAX,
+  );
+
   /** How this server's writes and lookups are made: chosen once the server has said which it is. */
   #forms: Promise<ServerForms> | undefined;
 
@@ -105,8 +114,17 @@ export class TaskStore {
    * Store a new task with the events of its creation — unless a live task with the same type and
    * idempotency key exists: then nothing is stored and that task is returned. The unique index
    * decides, so two racing requests cannot both insert.
+   *
+   * The inserts asked for in one turn of the event loop (concurrent requests) are written by one
+   * `insertMany`, each caller told its own outcome: one command and one socket write for all of
+   * them instead of one each, which is most of what an insert costs the process. A refusal of
+   * one task's document is that caller's alone.
    */
-  async insert(transition: Transition): Promise<Inserted> {
+  insert(transition: Transition): Promise<Inserted> {
+    return this.#gatheredInsert(transition);
+  }
+
+  async #insertOne(transition: Transition): Promise<Inserted> {
     const doc = encodeTask(transition.task, transition.logged);
     for (;;) {
       try {
@@ -122,32 +140,42 @@ export class TaskStore {
 
   /**
    * Store many new tasks at once (one `insertMany`), each as `insert` would: the result at index
-   * i says what became of `transitions[i]`.
+   * i says what became of `transitions[i]`. Throws when any of them could not be stored.
    */
   async insertMany(transitions: Transition[]): Promise<Inserted[]> {
+    const results = await this.#insertEach(transitions);
+    const failure = results.find((result) => result instanceof Error);
+    if (failure) throw failure;
+    return results as Inserted[];
+  }
+
+  /**
+   * One `insertMany`, then one by one what it did not write: each result is what `insert` would
+   * have answered for that task, or the error it would have thrown. Throws when MongoDB is away,
+   * since then which documents were written is unknown.
+   */
+  async #insertEach(transitions: readonly Transition[]): Promise<(Inserted | Error)[]> {
     const docs = transitions.map((t) => encodeTask(t.task, t.logged));
-    const results: Inserted[] = docs.map(() => ({ inserted: true }));
+    const results: (Inserted | Error)[] = docs.map(() => ({ inserted: true }));
     try {
       await guard(() => this.#tasks.insertMany(docs, { ordered: false }));
     } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      const errors = ([] as WriteError[]).concat(error.writeErrors);
-      // Duplicates and transient refusals, with every other document inserted, is an outcome to
-      // go on from. The driver also reports a bulk write that failed as a whole (server
-      // unreachable, a command error) as a bulk error, with no write errors: then which documents
-      // were written is unknown.
-      const toRetry = errors.length > 0 && errors.every((e) => e.code === DUPLICATE_KEY || isTransient(e));
-      if (!toRetry) throw bulkFailure(error, errors);
-      // Which documents were written is asked of the server rather than read off the error: not
+      const away = unavailability(error);
+      if (away) throw away;
+      // Refused in part (duplicates, a document the server or the driver would not take): which
+      // documents were written is asked of the server rather than read off the error, since not
       // every server goes on past a refusal or counts what it wrote (mongo-java-server stops at
       // the first). The rest go one by one, as `insert` handles them: a duplicate as an earlier
-      // task with the key (or an expired holder), a transient refusal tried again.
-      const ids = docs.map((doc) => doc._id);
+      // task with the key (or an expired holder), a transient refusal tried again, any other
+      // refusal that task's own error.
       const refs = docs.map((doc) => ({ id: doc._id, owner: doc.owner }));
       const written = new Set((await guard(() => this.#tasks.find(taskRefsFilter(refs), { projection: { _id: 1 } }).toArray())).map((d) => d._id));
-      for (const [index, id] of ids.entries()) {
-        if (!written.has(id)) results[index] = await this.insert(transitions[index]!);
-      }
+      await Promise.all(
+        docs.map(async (doc, index) => {
+          if (written.has(doc._id)) return;
+          results[index] = await this.#insertOne(transitions[index]!).catch((failure: unknown) => (failure instanceof Error ? failure : new Error(String(failure))));
+        }),
+      );
     }
     return results;
   }
@@ -326,14 +354,16 @@ function emptyCounts(): StateCounts {
  * got an answer from the server (connection refused, reset or timed out): MongoDB is unreachable.
  * One the server refused for now, as a whole or write by write, is MongoDB unavailable too.
  */
-function bulkFailure(error: MongoBulkWriteError, writeErrors: WriteError[]): Error {
-  const unanswered = writeErrors.length === 0 && error.code === undefined;
-  const refusedForNow =
-    writeErrors.length === 0
-      ? isTransient({ code: error.code, errmsg: error.message })
-      : writeErrors.every((e) => e.code === DUPLICATE_KEY || isTransient(e));
-  if (unanswered || refusedForNow) return new DependencyUnavailableError('MongoDB', { cause: error });
-  return error;
+/**
+ * What to throw for a bulk write that failed as a whole — MongoDB away, or an error without an
+ * answer about any document — since which documents it wrote is then unknown; null when the
+ * server answered for the documents it refused (or the driver refused before sending).
+ */
+function unavailability(error: unknown): DependencyUnavailableError | null {
+  if (error instanceof DependencyUnavailableError) return error;
+  if (!(error instanceof MongoBulkWriteError) || ([] as WriteError[]).concat(error.writeErrors).length > 0) return null;
+  const unanswered = error.code === undefined;
+  return unanswered || isTransient({ code: error.code, errmsg: error.message }) ? new DependencyUnavailableError('MongoDB', { cause: error }) : null;
 }
 
 /** How one server has tasks written and looked up. */

@@ -119,6 +119,24 @@ describe('tracing on (OTLP/HTTP JSON to a collector)', () => {
     expect(processes.every(loggedTracingOn)).toBe(true);
   });
 
+  it('keeps each caller’s trace when concurrent enqueues are stored and queued together', async () => {
+    const callers = Array.from({ length: 8 }, callerContext);
+    const ids = await Promise.all(
+      callers.map(async (caller, n) => {
+        const { enqueueTask } = await client.data(EnqueueTaskDocument, { input: { type: 'echo', input: { n } } }, caller.headers);
+        return enqueueTask.task.id;
+      }),
+    );
+    const spansOf = (id: string) => collector.spans.filter((span) => span.attributes['taskql.task.id'] === id);
+    await waitUntil('the collector received every enqueue and attempt span', () => ids.every((id) => spansOf(id).length >= 2));
+    ids.forEach((id, n) => {
+      const enqueue = spansOf(id).find((span) => span.name === 'enqueue echo');
+      const attempt = spansOf(id).find((span) => span.name === 'attempt echo');
+      expect(enqueue).toMatchObject({ traceId: callers[n]!.traceId, parentSpanId: callers[n]!.spanId });
+      expect(attempt).toMatchObject({ traceId: callers[n]!.traceId, parentSpanId: enqueue!.spanId });
+    });
+  });
+
   it('starts a trace of its own for an enqueue without a traceparent', async () => {
     const { enqueueTask } = await client.data(EnqueueTaskDocument, { input: { type: 'echo', input: { said: 'hi' } } });
     const id = enqueueTask.task.id;

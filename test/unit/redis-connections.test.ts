@@ -23,6 +23,13 @@ describe('createRedisConnection', () => {
     });
   });
 
+  it('makes publishers fail fast and gather the publishes of one event-loop turn into one write', () => {
+    const single = createRedisConnection({ kind: 'single', url: 'redis://r:6379' }, 'publisher', 1500) as Redis;
+    expect(single.options).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 1, enableAutoPipelining: true, lazyConnect: true });
+    const clustered = createRedisConnection(cluster, 'publisher', 1500) as Cluster;
+    expect(clustered.options).toMatchObject({ enableOfflineQueue: false, enableAutoPipelining: true, shardedSubscribers: false });
+  });
+
   it('gives a cluster subscriber one connection per master for sharded pub/sub', () => {
     const subscriber = createRedisConnection(cluster, 'subscriber', 1500) as Cluster;
     expect(subscriber.options).toMatchObject({ shardedSubscribers: true, lazyConnect: true, redisOptions: { password: 'secret' } });

@@ -86,7 +86,6 @@ export class TaskStore {
     async (batch) => (batch.length === 1 ? [await this.#insertOne(batch[0]!)] : this.#insertEach(batch)),
     GATHERED_INSERTS_MAX,
   );
-
   /** How this server's writes and lookups are made: chosen once the server has said which it is. */
   #forms: Promise<ServerForms> | undefined;
 
@@ -349,15 +348,11 @@ function emptyCounts(): StateCounts {
 }
 
 /**
- * What a bulk write that failed with `writeErrors` means. The driver wraps whatever stopped a bulk
- * write as a whole in a bulk error; one with neither write errors nor a server error code never
- * got an answer from the server (connection refused, reset or timed out): MongoDB is unreachable.
- * One the server refused for now, as a whole or write by write, is MongoDB unavailable too.
- */
-/**
- * What to throw for a bulk write that failed as a whole — MongoDB away, or an error without an
- * answer about any document — since which documents it wrote is then unknown; null when the
- * server answered for the documents it refused (or the driver refused before sending).
+ * What to throw for a bulk write that failed as a whole, since which documents it wrote is then
+ * unknown: MongoDB away, a bulk error with neither write errors nor a server error code (the
+ * driver wraps whatever stopped the write in one: connection refused, reset or timed out), or one
+ * the server refused for now as a whole. Null when the server answered for the documents it
+ * refused, or the driver refused a document before sending.
  */
 function unavailability(error: unknown): DependencyUnavailableError | null {
   if (error instanceof DependencyUnavailableError) return error;

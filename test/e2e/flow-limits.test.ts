@@ -47,6 +47,9 @@ async function enqueue(type: string, tenant: string, count: number, ms: number, 
   return ids;
 }
 
+/** How long each of tenant B's tasks runs in the fairness test. */
+const B_TASK_MS = 1500;
+
 const succeeded = async (type: string) =>
   (await api.data(TasksDocument, { filter: { types: [type], states: ['SUCCEEDED'] }, first: 0 })).tasks.totalCount;
 
@@ -90,7 +93,9 @@ describe('per-key limits across three worker processes', () => {
     const backlog = await enqueue('tenant-limited', 'tenant-a', 2000, 200, key);
     const [seconds, micros] = await readRedisTime();
     const enqueuedAtMs = seconds * 1000 + Math.floor(micros / 1000);
-    const bIds = await enqueue('tenant-limited', 'tenant-b', 10, 200, key);
+    // B's tasks last longer than a start can lag behind another's on a loaded machine (up to a
+    // second apart on FerretDB in CI), so that the two B runs at once are seen overlapping.
+    const bIds = await enqueue('tenant-limited', 'tenant-b', 10, B_TASK_MS, key);
     // B's tasks are admitted (or parked) before the enqueue answers: from here on they wait for workers.
     const [s2, us2] = await readRedisTime();
     const answeredAtMs = s2 * 1000 + Math.floor(us2 / 1000);
@@ -101,7 +106,7 @@ describe('per-key limits across three worker processes', () => {
     const bStarts = starts(marks, 'tenant-b');
     const aStartsBeforeB = starts(marks, 'tenant-a').filter((t) => t > answeredAtMs && t < bStarts[0]!).length;
     console.log(
-      `fairness: B's 10 tasks waited ${bStarts.map((t) => t - enqueuedAtMs).join(', ')} ms to start (limit 2, 200 ms tasks, A's backlog 2,000)`,
+      `fairness: B's 10 tasks waited ${bStarts.map((t) => t - enqueuedAtMs).join(', ')} ms to start (limit 2, ${B_TASK_MS} ms tasks, A's backlog 2,000 of 200 ms)`,
     );
     // Within one turn: once B's enqueue answered, A started at most one turn of its limit (2)
     // before B's first start (without fairness, B would wait for A's 1,998 others).

@@ -105,7 +105,6 @@ export class TaskQueues {
     return batch.map(() => undefined);
   }, GATHERED_ADDS_MAX);
 
-
   /** Queue the jobs of many tasks, one `addBulk` per queue. */
   async addMany(tasks: Task[]): Promise<void> {
     await this.#addAll(tasks.map((task) => ({ task, data: jobData(task) })));

@@ -6,8 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTask, type NewTask, type Transition } from '../../src/model/state-machine.ts';
+import type { NewTask, Transition } from '../../src/model/state-machine.ts';
 import { TaskStore, type Inserted } from '../../src/store/task-store.ts';
+import { newTaskCreation } from '../support/task-fixtures.ts';
 
 let client: MongoClient;
 let db: Db;
@@ -28,10 +29,8 @@ afterAll(async () => {
   await client?.close();
 });
 
-function created(spec: Partial<NewTask> = {}): Transition {
-  const defaults: NewTask = { id: randomUUID(), type: 'echo', queue: 'default', input: { a: 1 }, maxAttempts: 1, priority: 0, tags: [], idempotencyKey: null, owner: 'o', runAt: null, resultTtlSeconds: 0 };
-  return createTask({ ...defaults, ...spec }, new Date());
-}
+/** A new task's creation, with an id of its own, now. */
+const created = (spec: Partial<NewTask> = {}): Transition => newTaskCreation({ id: randomUUID(), ...spec }, new Date());
 
 /** Insert `transitions` from one turn of the event loop, as concurrent requests do. */
 async function insertTogether(transitions: Transition[]): Promise<PromiseSettledResult<Inserted>[]> {

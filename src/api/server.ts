@@ -25,6 +25,7 @@ import { ReadinessCheck, serveProbes } from './health.ts';
 import { ApiMetrics } from './metrics.ts';
 import { usePageSizeCheck } from './page-size.ts';
 import { RateLimits, useRateLimits } from './rate-limits.ts';
+import { useRequestBodyLimit } from './request-body-limit.ts';
 import { useSharedSubscriptions } from './shared-subscriptions.ts';
 import { useWebSocketSubscriptionsOnly } from './subscription-transport.ts';
 import { serveWebSockets } from './websocket.ts';
@@ -81,13 +82,15 @@ export async function startApiServer(runtime: Runtime, schema: GraphQLSchema, po
     }),
     graphqlEndpoint: '/graphql',
     landingPage: false,
-    maxRequestBodySize: config.maxRequestBytes,
+    // Checked by useRequestBodyLimit instead (request-body-limit.ts says why).
+    maxRequestBodySize: false,
     graphiql: config.graphiql && { subscriptionsProtocol: 'WS', defaultQuery: GRAPHIQL_DEFAULT_QUERY, title: 'taskql' },
     // GraphiQL bundled in the page rather than loaded from a CDN, so it works on closed networks.
     renderGraphiQL,
     maskedErrors: { maskError: (error) => toContractError(error) },
     logging: yogaLogging(logger),
     plugins: [
+      useRequestBodyLimit(config.maxRequestBytes),
       useMetricsEndpoint(metrics),
       useRequestLog(logger),
       useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf'] }),

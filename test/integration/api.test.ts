@@ -2,6 +2,7 @@
  * The API and a worker in this process, on the real MongoDB-compatible server and Redis, driven
  * by a client over real HTTP and a real WebSocket.
  */
+import { request as httpRequest } from 'node:http';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -167,6 +168,16 @@ describe('bad input', () => {
     expect(body.errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
   });
 
+  it('counts a chunked body, which has no Content-Length: over the limit is BAD_USER_INPUT, under it is served', async () => {
+    const send = (pad: number) => chunkedPost(stack.server.port, JSON.stringify({ query: 'mutation($i: JSON) { enqueueTask(input: {type: "echo", input: $i}) { task { id } } }', variables: { i: { pad: 'x'.repeat(pad) } } }));
+    const over = await send(1_100_000);
+    expect(over.status).toBe(413);
+    expect((JSON.parse(over.body) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe('BAD_USER_INPUT');
+    const under = await send(10);
+    expect(under.status).toBe(200);
+    expect((JSON.parse(under.body) as { data: { enqueueTask: { task: { id: string } } } }).data.enqueueTask.task.id).toEqual(expect.any(String));
+  });
+
   it('answers null for an unknown task, and NOT_FOUND to a subscription of one', async () => {
     expect((await client.data(TaskDocument, { id: 'no-such-task' })).task).toBeNull();
     const results = await client.watch(TaskUpdatedDocument, { id: 'no-such-task' }).completed;
@@ -184,3 +195,18 @@ describe('bad input', () => {
     expect(JSON.stringify(body)).not.toMatch(/originalError|stack|at \w+ \(/);
   });
 });
+
+/** POST `body` to the GraphQL endpoint in chunks of 64 KiB with no Content-Length (Transfer-Encoding: chunked). */
+function chunkedPost(port: number, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/graphql', method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    for (let at = 0; at < body.length; at += 65_536) req.write(body.slice(at, at + 65_536));
+    req.end();
+  });
+}

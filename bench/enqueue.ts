@@ -13,7 +13,9 @@ import { isMessage, type ListeningMessage } from './children/protocol.ts';
 import { nextMessage, pool } from './lib/context.ts';
 import { DirectEnqueuer, echoInput } from './lib/direct.ts';
 import { request } from './lib/graphql.ts';
+import type { Row } from './lib/report.ts';
 import { roundsFor, type Scenario } from './lib/scenario.ts';
+import { CpuMeter } from './lib/process-cpu.ts';
 import { median } from './lib/stats.ts';
 
 const CONCURRENCY = 32;
@@ -41,23 +43,28 @@ export const enqueue: Scenario = {
       return (count * perCall) / ((performance.now() - start) / 1000);
     };
 
+    const cpu = new CpuMeter();
     const single = await alternate(roundsFor(ctx), {
-      queueAdd: () => rate(tasks, CONCURRENCY, 1, () => direct.jobOnly(n++)),
-      direct: () => rate(tasks, CONCURRENCY, 1, () => direct.one(n++)),
-      graphql: () => rate(tasks, CONCURRENCY, 1, () => request(api.port, EnqueueTaskDocument, { input: echoInput(n++) }).then(() => {})),
-      noopYoga: () => rate(tasks, CONCURRENCY, 1, () => request(noopPort, NOOP, { input: echoInput(n++) }).then(() => {})),
+      queueAdd: () => cpu.measure('queueAdd', tasks, () => rate(tasks, CONCURRENCY, 1, () => direct.jobOnly(n++))),
+      direct: () => cpu.measure('direct', tasks, () => rate(tasks, CONCURRENCY, 1, () => direct.one(n++))),
+      graphql: () => cpu.measure('graphql', tasks, () => rate(tasks, CONCURRENCY, 1, () => request(api.port, EnqueueTaskDocument, { input: echoInput(n++) }).then(() => {}))),
+      noopYoga: () => cpu.measure('noopYoga', tasks, () => rate(tasks, CONCURRENCY, 1, () => request(noopPort, NOOP, { input: echoInput(n++) }).then(() => {}))),
     });
     const bulk = await alternate(roundsFor(ctx), {
       direct: () =>
-        rate(batches, BATCH_CONCURRENCY, BATCH, async () => {
-          await direct.many(n, BATCH);
-          n += BATCH;
-        }),
+        cpu.measure('bulkDirect', batches * BATCH, () =>
+          rate(batches, BATCH_CONCURRENCY, BATCH, async () => {
+            await direct.many(n, BATCH);
+            n += BATCH;
+          }),
+        ),
       graphql: () =>
-        rate(batches, BATCH_CONCURRENCY, BATCH, async () => {
-          const inputs = Array.from({ length: BATCH }, () => echoInput(n++));
-          await request(api.port, EnqueueTasksDocument, { inputs });
-        }),
+        cpu.measure('bulkGraphql', batches * BATCH, () =>
+          rate(batches, BATCH_CONCURRENCY, BATCH, async () => {
+            const inputs = Array.from({ length: BATCH }, () => echoInput(n++));
+            await request(api.port, EnqueueTasksDocument, { inputs });
+          }),
+        ),
     });
 
     const m = {
@@ -102,8 +109,33 @@ export const enqueue: Scenario = {
           compare: 'ratio',
           goal: { text: '≥ 0.8×', met: m.bulkGraphql >= 0.8 * m.bulkDirect },
         },
+        ...cpuRows(cpu),
       ],
-      details: { tasksPerRound: tasks, batchesPerRound: batches, rounds: { single, bulk }, medians: m },
+      details: {
+        tasksPerRound: tasks,
+        batchesPerRound: batches,
+        rounds: { single, bulk },
+        medians: m,
+        cpu: Object.fromEntries(['queueAdd', 'direct', 'graphql', 'noopYoga', 'bulkDirect', 'bulkGraphql'].map((variant) => [variant, cpu.of(variant)])),
+      },
     };
   },
 };
+
+/**
+ * CPU per task of every process together (runner, API or baseline child, servers): what the
+ * rates above cost the 2 shared cores. The split by process is in the details.
+ */
+function cpuRows(cpu: CpuMeter): Row[] {
+  const pairs = [
+    { measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}: CPU per task, every process`, baseline: 'graphql-yoga no-op mutation', of: 'noopYoga', taskql: 'graphql' },
+    { measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}: CPU per task, every process`, baseline: 'insertOne + queue.add', of: 'direct', taskql: 'graphql' },
+    { measure: `enqueueTasks, batches of ${BATCH}: CPU per task, every process`, baseline: 'insertMany + addBulk', of: 'bulkDirect', taskql: 'bulkGraphql' },
+  ];
+  return pairs.flatMap(({ measure, baseline, of, taskql }) => {
+    const base = cpu.of(of);
+    const ours = cpu.of(taskql);
+    if (!base || !ours) return [];
+    return [{ scenario: '1 enqueue', measure, baseline, baselineValue: base.totalPerTaskMs, taskql: ours.totalPerTaskMs, unit: 'ms', compare: 'ratio' as const }];
+  });
+}

@@ -72,7 +72,7 @@ const dir = values.quick ? `${results}quick/` : results;
 console.log(`## taskql benchmark${values.quick ? ' (quick mode: tiny sizes, numbers not meaningful)' : ''}, ${new Date().toISOString()}`);
 for (const kind of kinds) {
   const servers = await startLocalServers({ log, ...(kind && { mongoServer: kind }) });
-  const ctx = await BenchContext.open({ quick: values.quick, profileDir }, servers);
+  const ctx = await BenchContext.open({ quick: values.quick, profileDir, ...(kind && { mongoServer: kind }) }, servers);
   const interrupted = () => {
     log('interrupted: stopping processes and servers');
     void ctx.close().finally(() => servers.stop().finally(() => process.exit(130)));

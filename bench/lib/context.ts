@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { MongoClient, type Db } from 'mongodb';
-import type { LocalServers } from '../../scripts/local-servers.ts';
+import type { LocalMongoServer, LocalServers } from '../../scripts/local-servers.ts';
 import { PACKAGE_ROOT } from '../../src/package-root.ts';
 import type { RedisConnection } from '../../src/redis/connections.ts';
 import { parseRedisNodes } from '../../src/redis/topology.ts';
@@ -37,6 +37,8 @@ export interface Namespace {
 /** Options of a whole run. */
 export interface RunOptions {
   quick: boolean;
+  /** The MongoDB-compatible server started for the run; none for MONGO_URL's. */
+  mongoServer?: LocalMongoServer;
   /** Directory for CPU profiles and MongoDB command counts of the taskql processes (`cpu-profile.ts`, `mongo-commands.ts`); none when unset. */
   profileDir?: string;
 }

@@ -7,7 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
-import { EnqueueTaskDocument, EnqueueTasksDocument } from '../schema/generated/graphql.ts';
+import { EnqueueTaskDocument, EnqueueTasksDocument, type EnqueueTaskInput } from '../schema/generated/graphql.ts';
 import { alternate } from './lib/alternate.ts';
 import { isMessage, type ListeningMessage } from './children/protocol.ts';
 import { nextMessage, pool } from './lib/context.ts';
@@ -21,6 +21,14 @@ import { median } from './lib/stats.ts';
 const CONCURRENCY = 32;
 /** The no-op mutation of `bench/children/noop-yoga-server.ts`, sent the same input as enqueueTask. */
 const NOOP = parse('mutation Noop($input: JSON) { noop(input: $input) }') as TypedDocumentNode<{ noop: boolean }, { input: unknown }>;
+/**
+ * enqueueTask asking only for what a client that enqueues needs back (the id, and the state): the
+ * rows above ask for the whole task (`TaskFields`), whose JSON both ends pay for.
+ */
+const ENQUEUE_ID = parse('mutation EnqueueTaskId($input: EnqueueTaskInput!) { enqueueTask(input: $input) { deduplicated task { id state } } }') as TypedDocumentNode<
+  { enqueueTask: { deduplicated: boolean; task: { id: string; state: string } } },
+  { input: EnqueueTaskInput }
+>;
 const BATCH = 100;
 /** Batches in flight at once, for the API and for the direct baseline alike. */
 const BATCH_CONCURRENCY = 4;
@@ -48,6 +56,7 @@ export const enqueue: Scenario = {
       queueAdd: () => cpu.measure('queueAdd', tasks, () => rate(tasks, CONCURRENCY, 1, () => direct.jobOnly(n++))),
       direct: () => cpu.measure('direct', tasks, () => rate(tasks, CONCURRENCY, 1, () => direct.one(n++))),
       graphql: () => cpu.measure('graphql', tasks, () => rate(tasks, CONCURRENCY, 1, () => request(api.port, EnqueueTaskDocument, { input: echoInput(n++) }).then(() => {}))),
+      graphqlId: () => cpu.measure('graphqlId', tasks, () => rate(tasks, CONCURRENCY, 1, () => request(api.port, ENQUEUE_ID, { input: echoInput(n++) }).then(() => {}))),
       noopYoga: () => cpu.measure('noopYoga', tasks, () => rate(tasks, CONCURRENCY, 1, () => request(noopPort, NOOP, { input: echoInput(n++) }).then(() => {}))),
     });
     const bulk = await alternate(roundsFor(ctx), {
@@ -71,6 +80,7 @@ export const enqueue: Scenario = {
       queueAdd: median(single.queueAdd),
       direct: median(single.direct),
       graphql: median(single.graphql),
+      graphqlId: median(single.graphqlId),
       noopYoga: median(single.noopYoga),
       bulkDirect: median(bulk.direct),
       bulkGraphql: median(bulk.graphql),
@@ -101,6 +111,15 @@ export const enqueue: Scenario = {
         },
         {
           scenario: '1 enqueue',
+          measure: `enqueueTask asking only for { id state }, HTTP, concurrency ${CONCURRENCY}`,
+          baseline: 'graphql-yoga no-op mutation',
+          baselineValue: m.noopYoga,
+          taskql: m.graphqlId,
+          unit,
+          compare: 'ratio',
+        },
+        {
+          scenario: '1 enqueue',
           measure: `enqueueTasks, batches of ${BATCH}, ${BATCH_CONCURRENCY} in flight`,
           baseline: 'insertMany + addBulk',
           baselineValue: m.bulkDirect,
@@ -116,7 +135,7 @@ export const enqueue: Scenario = {
         batchesPerRound: batches,
         rounds: { single, bulk },
         medians: m,
-        cpu: Object.fromEntries(['queueAdd', 'direct', 'graphql', 'noopYoga', 'bulkDirect', 'bulkGraphql'].map((variant) => [variant, cpu.of(variant)])),
+        cpu: Object.fromEntries(['queueAdd', 'direct', 'graphql', 'graphqlId', 'noopYoga', 'bulkDirect', 'bulkGraphql'].map((variant) => [variant, cpu.of(variant)])),
       },
     };
   },
@@ -130,6 +149,7 @@ function cpuRows(cpu: CpuMeter): Row[] {
   const pairs = [
     { measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}: CPU per task, every process`, baseline: 'graphql-yoga no-op mutation', of: 'noopYoga', taskql: 'graphql' },
     { measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}: CPU per task, every process`, baseline: 'insertOne + queue.add', of: 'direct', taskql: 'graphql' },
+    { measure: `enqueueTask asking only for { id state }: CPU per task, every process`, baseline: 'graphql-yoga no-op mutation', of: 'noopYoga', taskql: 'graphqlId' },
     { measure: `enqueueTasks, batches of ${BATCH}: CPU per task, every process`, baseline: 'insertMany + addBulk', of: 'bulkDirect', taskql: 'bulkGraphql' },
   ];
   return pairs.flatMap(({ measure, baseline, of, taskql }) => {

@@ -100,7 +100,9 @@ export const worker: Scenario = {
     const writes: number[] = [];
     const tasksCollection = ns.db.collection<{ version: number }>('tasks');
 
-    const rounds = await alternate(roundsFor(ctx), {
+    // Two warm-up rounds: the servers' JIT (mongo-java-server's above all) still speeds every
+    // variant up through the second round (its rate a third of the later rounds').
+    const rounds = await alternate({ ...roundsFor(ctx), warmup: 2 }, {
       raw: async () => {
         rawCompleted += tasks;
         rawWorker.send({ type: 'await', total: rawCompleted } satisfies AwaitCommand);

@@ -26,9 +26,9 @@ export const worker: Scenario = {
   name: 'worker',
   async run(ctx) {
     // Small rounds on FerretDB, where an update scans the collection, so a round costs O(tasks²).
-    // Elsewhere ten waves of the concurrency, so that a round measures the steady rate, not the
+    // Elsewhere 40 waves of the concurrency, so that a round measures the steady rate, not the
     // start and the tail of two waves (at 100 jobs a task cost 2.5 times the CPU it does at 500).
-    const tasks = ctx.options.quick ? 20 : ctx.options.mongoServer === 'ferretdb' ? 100 : 10 * CONCURRENCY;
+    const tasks = ctx.options.quick ? 20 : ctx.options.mongoServer === 'ferretdb' ? 100 : 40 * CONCURRENCY;
     const ns = ctx.namespace('worker');
     const rawPrefix = `${ns.prefix}.raw`;
     const writesPrefix = `${ns.prefix}.rawwrites`;

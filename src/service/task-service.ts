@@ -370,7 +370,6 @@ export class TaskService {
     return last ?? (await this.#existing(principal, id));
   }
 
-  /** A valid request as a new task's creation; problems are named from `path`. */
   /**
    * Check `request` as `enqueue` would, storing nothing: InvalidInputError naming the field under
    * `path` when it would be refused (schedules check the tasks they will make this way).
@@ -387,6 +386,7 @@ export class TaskService {
     return this.#create(principal, request, path, new Date(), origin);
   }
 
+  /** A valid request as a new task's creation; problems are named from `path`. */
   #create(principal: Principal, request: EnqueueRequest, path: string, now: Date, origin: TaskOrigin): Transition {
     const options = parseWith(enqueueOptions, request, path);
     if (!options.ok) throw new InvalidInputError(options.message, options.issues);

@@ -2,7 +2,8 @@
  * Scenario 5, end to end: a client enqueues `echo` tasks over HTTP at a fixed rate and watches
  * each with `taskUpdated` until SUCCEEDED; latency is from sending the enqueue to receiving
  * SUCCEEDED. Then the rate is doubled step by step, from 10 tasks/s until a step is not
- * sustained (p99 under 1 s, every task done), to find the highest load that is. An API and a worker process (concurrency 50) serve it.
+ * sustained (p99 under 1 s, every task done), to find the highest load that is. An API and a
+ * worker process (concurrency 50) serve it.
  */
 import { EnqueueTaskDocument, TaskUpdatedDocument } from '../schema/generated/graphql.ts';
 import { alternate } from './lib/alternate.ts';

@@ -13,7 +13,6 @@ import { isMessage, type ListeningMessage } from './children/protocol.ts';
 import { nextMessage, pool } from './lib/context.ts';
 import { DirectEnqueuer, echoInput } from './lib/direct.ts';
 import { request } from './lib/graphql.ts';
-import type { Row } from './lib/report.ts';
 import { roundsFor, type Scenario } from './lib/scenario.ts';
 import { CpuMeter } from './lib/process-cpu.ts';
 import { median } from './lib/stats.ts';
@@ -133,34 +132,20 @@ export const enqueue: Scenario = {
           compare: 'ratio',
           goal: { text: '≥ 0.8×', met: m.bulkGraphql >= 0.8 * m.bulkDirect },
         },
-        ...cpuRows(cpu),
+        // CPU per task of every process together (runner, API or baseline child, servers): what
+        // the rates above cost the 2 shared cores. The split by process is in the details.
+        ...cpu.row('1 enqueue', `enqueueTask, HTTP, concurrency ${CONCURRENCY}: CPU per task, every process`, { name: 'graphql-yoga no-op mutation', variant: 'noopYoga' }, 'graphql'),
+        ...cpu.row('1 enqueue', `enqueueTask, HTTP, concurrency ${CONCURRENCY}: CPU per task, every process`, { name: 'insertOne + queue.add', variant: 'direct' }, 'graphql'),
+        ...cpu.row('1 enqueue', 'enqueueTask asking only for { id state }: CPU per task, every process', { name: 'graphql-yoga no-op mutation', variant: 'noopYoga' }, 'graphqlId'),
+        ...cpu.row('1 enqueue', `enqueueTasks, batches of ${BATCH}: CPU per task, every process`, { name: 'insertMany + addBulk', variant: 'bulkDirect' }, 'bulkGraphql'),
       ],
       details: {
         tasksPerRound: tasks,
         batchesPerRound: batches,
         rounds: { single, bulk },
         medians: m,
-        cpu: Object.fromEntries(['queueAdd', 'direct', 'graphql', 'graphqlId', 'noopYoga', 'bulkDirect', 'bulkGraphql'].map((variant) => [variant, cpu.of(variant)])),
+        cpu: cpu.all(),
       },
     };
   },
 };
-
-/**
- * CPU per task of every process together (runner, API or baseline child, servers): what the
- * rates above cost the 2 shared cores. The split by process is in the details.
- */
-function cpuRows(cpu: CpuMeter): Row[] {
-  const pairs = [
-    { measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}: CPU per task, every process`, baseline: 'graphql-yoga no-op mutation', of: 'noopYoga', taskql: 'graphql' },
-    { measure: `enqueueTask, HTTP, concurrency ${CONCURRENCY}: CPU per task, every process`, baseline: 'insertOne + queue.add', of: 'direct', taskql: 'graphql' },
-    { measure: `enqueueTask asking only for { id state }: CPU per task, every process`, baseline: 'graphql-yoga no-op mutation', of: 'noopYoga', taskql: 'graphqlId' },
-    { measure: `enqueueTasks, batches of ${BATCH}: CPU per task, every process`, baseline: 'insertMany + addBulk', of: 'bulkDirect', taskql: 'bulkGraphql' },
-  ];
-  return pairs.flatMap(({ measure, baseline, of, taskql }) => {
-    const base = cpu.of(of);
-    const ours = cpu.of(taskql);
-    if (!base || !ours) return [];
-    return [{ scenario: '1 enqueue', measure, baseline, baselineValue: base.totalPerTaskMs, taskql: ours.totalPerTaskMs, unit: 'ms', compare: 'ratio' as const }];
-  });
-}

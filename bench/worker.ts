@@ -153,14 +153,9 @@ export const worker: Scenario = {
           goal: { text: '≥ 0.8×', met: m.taskql >= 0.8 * m.rawWrites },
         },
         { scenario: '2 worker', measure: 'MongoDB writes per task by the worker (+1 read)', baseline: '', baselineValue: null, taskql: writesPerTask, unit: 'updates', compare: 'ratio' },
-        ...[cpu.of('rawWrites')].flatMap((base) => {
-          const ours = cpu.of('taskql');
-          if (!base || !ours) return [];
-          const measure = `echo, concurrency ${CONCURRENCY}: CPU per task, every process`;
-          return [{ scenario: '2 worker', measure, baseline: 'BullMQ Worker, the same writes by hand', baselineValue: base.totalPerTaskMs, taskql: ours.totalPerTaskMs, unit: 'ms', compare: 'ratio' as const }];
-        }),
+        ...cpu.row('2 worker', `echo, concurrency ${CONCURRENCY}: CPU per task, every process`, { name: 'BullMQ Worker, the same writes by hand', variant: 'rawWrites' }, 'taskql'),
       ],
-      details: { tasksPerRound: tasks, rounds, medians: m, writesPerTask, cpu: { raw: cpu.of('raw'), rawWrites: cpu.of('rawWrites'), taskql: cpu.of('taskql') }, writesMethod: 'events recorded after CREATED, one version-guarded updateOne each' },
+      details: { tasksPerRound: tasks, rounds, medians: m, writesPerTask, cpu: cpu.all(), writesMethod: 'events recorded after CREATED, one version-guarded updateOne each' },
     };
   },
 };

@@ -12,6 +12,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { Row } from './report.ts';
 
 /** Milliseconds of CPU (user + system) per process kind. */
 export type CpuByKind = Record<string, number>;
@@ -92,5 +93,21 @@ export class CpuMeter {
     const perTaskMs = Object.fromEntries(Object.entries(entry.byKind).map(([kind, ms]) => [kind, ms / entry.tasks]));
     const total = Object.values(entry.byKind).reduce((sum, ms) => sum + ms, 0);
     return { perTaskMs, totalPerTaskMs: total / entry.tasks, coresBusy: total / (entry.wallMs * cpus().length) };
+  }
+
+  /** What every variant measured spent, by variant: for a scenario's details. */
+  all(): Record<string, VariantCpu | null> {
+    return Object.fromEntries([...this.#spent.keys()].map((variant) => [variant, this.of(variant)]));
+  }
+
+  /**
+   * The row comparing the CPU per task of all processes under variant `taskql` with that under
+   * `baseline.variant`; none when either never ran (or nothing could be counted).
+   */
+  row(scenario: string, measure: string, baseline: { name: string; variant: string }, taskql: string): Row[] {
+    const base = this.of(baseline.variant);
+    const ours = this.of(taskql);
+    if (!base || !ours) return [];
+    return [{ scenario, measure, baseline: baseline.name, baselineValue: base.totalPerTaskMs, taskql: ours.totalPerTaskMs, unit: 'ms', compare: 'ratio' }];
   }
 }

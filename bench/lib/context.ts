@@ -99,7 +99,7 @@ export class BenchContext {
     const { profileDir } = this.options;
     const started = await startProcess(
       kind,
-      { ...ns.env, ...(profileDir && { CPU_PROFILE_DIR: profileDir }), ...env },
+      { ...ns.env, ...(profileDir && { CPU_PROFILE_DIR: profileDir, CPU_PROFILE_NAME: kind }), ...env },
       { built: true, imports: ['dist/bench/lib/gc-on-signal.js', ...(profileDir ? ['dist/bench/lib/cpu-profile.js', 'dist/bench/lib/mongo-commands.js'] : []), ...imports] },
     );
     this.#cleanups.push(() => started.stop());
@@ -108,12 +108,18 @@ export class BenchContext {
 
   /**
    * Fork a load-generator child (`bench/children/<name>.ts`, from the build in `dist/bench/`) with
-   * an IPC channel; it is killed at `close` unless it has exited before.
+   * an IPC channel; it is killed at `close` unless it has exited before. In a `--profile` run it is
+   * profiled like the taskql processes, so a baseline's profile can be set beside taskql's.
    */
   child(name: string, env: Record<string, string> = {}): ChildProcess {
-    const script = join(PACKAGE_ROOT, 'dist', 'bench', 'children', `${name}.js`);
-    const gcOnSignal = join(PACKAGE_ROOT, 'dist', 'bench', 'lib', 'gc-on-signal.js');
-    const child = fork(script, [], { execArgv: ['--import', gcOnSignal], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const { profileDir } = this.options;
+    const built = (path: string) => join(PACKAGE_ROOT, 'dist', 'bench', path);
+    const imports = ['lib/gc-on-signal.js', ...(profileDir ? ['lib/cpu-profile.js'] : [])].flatMap((path) => ['--import', built(path)]);
+    const child = fork(built(`children/${name}.js`), [], {
+      execArgv: imports,
+      env: { ...process.env, ...(profileDir && { CPU_PROFILE_DIR: profileDir, CPU_PROFILE_NAME: name }), ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.#cleanups.push(() => stopChild(child));
     return child;
   }

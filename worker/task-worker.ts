@@ -19,7 +19,7 @@ import { retryDelayMs } from '../src/model/backoff.ts';
 import { awaitChildren, cancel, defer, failAttempt, handBack, logTruncated, reportProgress, startAttempt, succeed, type ProgressReport } from '../src/model/state-machine.ts';
 import { isFinalState, type Task } from '../src/model/task.ts';
 import { mayHoldEarlierOutput } from '../src/model/task-output.ts';
-import type { TaskJobData } from '../src/queue/task-queues.ts';
+import { queuedTask, type TaskJobData } from '../src/queue/task-queues.ts';
 import { bullQueueName } from '../src/queue/queue-names.ts';
 import { createRedisConnection, type RedisConnection } from '../src/redis/connections.ts';
 import type { Runtime } from '../src/runtime.ts';
@@ -206,7 +206,7 @@ export class TaskWorker {
 
   /** Run `job`'s task if its limits let it start now, else hold the job back until they may. */
   async #handle(job: Job<TaskJobData>, token: string | undefined, attemptTrace: AttemptTrace): Promise<void> {
-    const task = await this.#runtime.store.get({ id: job.data.taskId, owner: job.data.owner ?? null });
+    const task = await this.#taskOf(job);
     // Deleted (an enqueue that was undone) or already ended (a duplicate delivery): nothing to run.
     if (!task || isFinalState(task.state)) return;
     const gate = await this.#gate.enter(task);
@@ -219,6 +219,17 @@ export class TaskWorker {
     } finally {
       await gate.hold.leave();
     }
+  }
+
+  /**
+   * The task `job` runs. A first delivery starts from the task as it was queued, when the job
+   * carries it: it is almost always the task as it is, and one that moved on since (requeued by the
+   * reconciler, say) fails the start's version guard and is read again then (`task-recorder.ts`).
+   * A later delivery (a retry, a hand-back, after a stall) follows changes of the task: it reads it.
+   */
+  async #taskOf(job: Job<TaskJobData>): Promise<Task | null> {
+    const queued = job.attemptsStarted <= 1 ? queuedTask(job.data) : null;
+    return queued ?? this.#runtime.store.get({ id: job.data.taskId, owner: job.data.owner ?? null });
   }
 
   /** Run the attempt of `job`'s task and record how it ended; `attemptTrace` is told as it goes. */

@@ -1,16 +1,19 @@
 /**
  * The raw baselines of the worker: a BullMQ Worker on the same queue name and options as
- * taskql's. With TRACK unset its processor does nothing (the floor of BullMQ); with TRACK=mongo
- * it makes by hand the writes a tracking worker cannot avoid — read the task, one
+ * taskql's. With TRACK unset its processor does nothing (the floor of BullMQ). With TRACK=mongo
+ * it reads the task, then makes by hand the writes a tracking worker cannot avoid — one
  * version-guarded update for STARTED and one for SUCCEEDED, each followed by a publish — with
- * nothing else (the floor of any tracking design), with the filters taskql's store sends (the
- * shard key and `_id`, docs/mongodb-sharding.md), so that the same indexes serve them. Env: REDIS_URL, REDIS_PREFIX, CONCURRENCY,
- * QUEUE; with TRACK=mongo also MONGO_URL, MONGO_DB, CHANNEL.
+ * nothing else, with the filters taskql's store sends (the shard key and `_id`,
+ * docs/mongodb-sharding.md), so that the same indexes serve them. With TRACK=mongo-from-job it
+ * takes the task from its job, as taskql's worker does on a first delivery, instead of reading
+ * it: the floor of any tracking design. Env: REDIS_URL, REDIS_PREFIX, CONCURRENCY, QUEUE; with
+ * TRACK also MONGO_URL, MONGO_DB, CHANNEL.
  */
 import { Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import type { TaskJobData } from '../../src/queue/task-queues.ts';
+import { queuedTask, type TaskJobData } from '../../src/queue/task-queues.ts';
+import { dedupeKeyOf } from '../../src/store/task-document.ts';
 import { isMessage, type AwaitCommand, type WorkerMessage } from './protocol.ts';
 
 const connection = new Redis(process.env['REDIS_URL']!, { maxRetriesPerRequest: null });
@@ -21,9 +24,11 @@ async function tracker(): Promise<{ run: (job: Job<TaskJobData>) => Promise<void
   const tasks = mongo.db(process.env['MONGO_DB']).collection<{ _id: string; owner: string; dedupeKey: string; version: number }>('tasks');
   const publisher = new Redis(process.env['REDIS_URL']!);
   const channel = process.env['CHANNEL']!;
+  const fromJob = process.env['TRACK'] === 'mongo-from-job';
   const run = async (job: Job<TaskJobData>) => {
     const { taskId: id, owner } = job.data;
-    const task = await tasks.findOne({ owner: owner!, _id: id }, { projection: { version: 1, dedupeKey: 1 } });
+    const queued = fromJob ? queuedTask(job.data) : null;
+    const task = queued ? { version: queued.version, dedupeKey: dedupeKeyOf(queued) } : await tasks.findOne({ owner: owner!, _id: id }, { projection: { version: 1, dedupeKey: 1 } });
     if (!task) throw new Error(`no task ${id}`);
     for (const [k, state] of [[1, 'RUNNING'], [2, 'SUCCEEDED']] as const) {
       const at = new Date();
@@ -37,7 +42,7 @@ async function tracker(): Promise<{ run: (job: Job<TaskJobData>) => Promise<void
   return { run, close: async () => { publisher.disconnect(); await mongo.close(); } };
 }
 
-const tracking = process.env['TRACK'] === 'mongo' ? await tracker() : null;
+const tracking = process.env['TRACK'] ? await tracker() : null;
 const worker = new Worker<TaskJobData>(process.env['QUEUE']!, tracking?.run ?? (async () => {}), {
   connection,
   prefix: process.env['REDIS_PREFIX']!,

@@ -1,7 +1,8 @@
 /**
  * The BullMQ side of enqueueing: one BullMQ queue per taskql queue, one job per task. A job
- * carries only what names the task (its id and owner; the task itself lives in MongoDB) and, when
- * tracing is on, the trace context it was queued in. It uses the id as its job id (so adding a
+ * carries what names the task (its id and owner; the task itself lives in MongoDB), a copy of the
+ * task as it was queued when that copy is small, and, when tracing is on, the trace context it was
+ * queued in. It uses the id as its job id (so adding a
  * task twice queues it once), and is removed from Redis when it ends, so Redis does not grow with
  * history.
  */
@@ -12,6 +13,7 @@ import { gatheredPerTurn } from '../gathered-calls.ts';
 import type { QueueLimits } from '../model/limits.ts';
 import type { Task, WaitReason } from '../model/task.ts';
 import { PRIORITY_RANGE } from '../model/task.ts';
+import { packTask, unpackTask } from '../model/task-pack.ts';
 import { activeTraceCarrier, type TraceCarrier } from '../tracing/task-spans.ts';
 import { PARKED_JOB_DELAY_MS, type FlowLimiter } from './flow-limiter.ts';
 import { bullQueueName } from './queue-names.ts';
@@ -21,15 +23,35 @@ export interface TaskJobData {
   taskId: string;
   /** Absent from jobs queued before jobs carried it: those tasks are looked up by id alone. */
   owner?: string;
+  /**
+   * The task as it was queued, packed (`model/task-pack.ts`) and in base64, when that is at most
+   * {@link QUEUED_TASK_MAX_BYTES}: the worker starts a first delivery from it instead of reading
+   * the task from MongoDB. The start is a version-guarded write, so a task that has moved on
+   * since is read then, and decided on as it is.
+   */
+  task?: string;
   /** The trace context the job was queued in, so that each attempt's span continues that trace. */
   trace?: TraceCarrier;
 }
 
+/**
+ * The largest packed task a job carries. Reading the task costs the worker a third of its MongoDB
+ * work on a task; carrying it costs Redis memory for each waiting job, so a task with a large input
+ * stays in MongoDB alone.
+ */
+export const QUEUED_TASK_MAX_BYTES = 8 * 1024;
+
 /** The data of `task`'s job, queued in the active trace context. */
 export function jobData(task: Task): TaskJobData {
   const trace = activeTraceCarrier();
-  const data = { taskId: task.id, owner: task.owner };
+  const packed = packTask(task);
+  const data: TaskJobData = { taskId: task.id, owner: task.owner, ...(packed.byteLength <= QUEUED_TASK_MAX_BYTES && { task: packed.toString('base64') }) };
   return trace ? { ...data, trace } : data;
+}
+
+/** The task as its job was queued, when the job carries it (see {@link TaskJobData.task}). */
+export function queuedTask(data: TaskJobData): Task | null {
+  return data.task === undefined ? null : unpackTask(Buffer.from(data.task, 'base64'));
 }
 
 /**

@@ -11,10 +11,13 @@ import { TaskWorker } from '../../worker/task-worker.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
 import { testTaskType } from '../support/task-types.ts';
 import { ANONYMOUS } from '../../src/auth/principal.ts';
+import { recover } from '../../src/model/state-machine.ts';
+import { QUEUED_TASK_MAX_BYTES } from '../../src/queue/task-queues.ts';
 
 const anything = z.record(z.string(), z.unknown());
 const handlers = [
   testTaskType({ name: 'ok', input: anything, handler: () => ({ fine: true }) }),
+  testTaskType({ name: 'echo', input: anything, handler: (input) => input }),
   testTaskType({ name: 'hang', input: anything, timeoutMs: 200, handler: () => new Promise(() => {}) }),
   testTaskType({
     name: 'throw-string',
@@ -90,6 +93,31 @@ describe('worker', () => {
     expect(progressWrites).toBeLessThanOrEqual(Math.ceil(elapsedMs / 100) + 1);
     const events = await runtime.tasks.events(ANONYMOUS, task.id, 0);
     expect(events?.filter((e) => e.type === 'PROGRESS')).toHaveLength(1); // superseded ones left out of the log
+  });
+
+  it('runs a task that moved on after its job was queued as it is now, not as the job carries it', async () => {
+    // The job carries the task as queued (version 1); the reconciler requeues it (version 2)
+    // before a worker takes the job, so the start from the carried task loses its version guard.
+    const queue = runtime.types.get('echo')!.queue;
+    await runtime.queues.pause(queue);
+    let task: Task;
+    try {
+      ({ task } = await runtime.tasks.enqueue(ANONYMOUS, { type: 'echo', input: { n: 1 } }));
+      const requeued = await runtime.recorder.record(task, (t, now) => recover(t, 'a test requeues it', now));
+      expect(requeued).toMatchObject({ ok: true, task: { version: 2 } });
+    } finally {
+      await runtime.queues.resume(queue);
+    }
+    let last = task;
+    for await (const snapshot of await runtime.tasks.watchTask(ANONYMOUS, task.id)) last = snapshot;
+    expect(last).toMatchObject({ state: 'SUCCEEDED', attempt: 1, result: { n: 1 } });
+    const events = await runtime.tasks.events(ANONYMOUS, task.id, 0);
+    expect(events?.map((e) => [e.version, e.type])).toEqual([[1, 'CREATED'], [2, 'REQUEUED'], [3, 'STARTED'], [4, 'SUCCEEDED']]);
+  });
+
+  it('runs a task too large for its job to carry, read from MongoDB', async () => {
+    const input = { text: 'x'.repeat(QUEUED_TASK_MAX_BYTES) };
+    expect(await runToEnd('echo', input)).toMatchObject({ state: 'SUCCEEDED', result: input });
   });
 
   it('still serves after all of that', async () => {

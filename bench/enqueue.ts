@@ -61,9 +61,9 @@ export const enqueue: Scenario = {
     };
 
     const cpu = new CpuMeter();
-    // Every variant starts from an empty store and queue: left to grow through the run (to a
-    // quarter of a million tasks), mongo-java-server's memory backend made the later rounds the
-    // slower, by up to twice its CPU per insert.
+    // Every variant starts from an empty store and queue: left to grow through the scenario (to
+    // about 200,000 tasks), mongo-java-server's memory backend slowed as it grew (its CPU per task
+    // of an insertMany 3 to 6 times what it is on an empty collection).
     const tasksCollection = ns.db.collection('tasks');
     const empty = async () => {
       await tasksCollection.deleteMany({});

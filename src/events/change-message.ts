@@ -7,8 +7,7 @@
  * is decoded only in a process that watches the task or every task's changes. (JSON text never
  * holds a raw newline, so the first newline ends the summary.)
  */
-import type { TaskChange } from './event-bus.ts';
-import type { TaskEventType, TaskState } from '../model/task.ts';
+import type { TaskChange, TaskEventType, TaskState } from '../model/task.ts';
 import { decodeEvent, decodeTask, encodeEvent, encodeTask, type EncodedEvent, type EncodedTask } from '../model/task-codec.ts';
 import { messagePack } from '../model/task-pack.ts';
 

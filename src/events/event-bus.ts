@@ -8,16 +8,10 @@
  * of summaries (`change-message.ts`) read only its first line.
  */
 import { redisCall } from '../errors.ts';
-import { withTask, type Task, type TaskEvent, type TaskEventWithTask } from '../model/task.ts';
+import { withTask, type TaskChange, type TaskEventWithTask } from '../model/task.ts';
 import type { PubSub } from '../redis/pubsub.ts';
 import { encodeChangeMessage, readChangeMessage, type ChangeMessage, type ChangeSummary } from './change-message.ts';
 import { allTaskChannels, taskChannel } from '../redis/shards.ts';
-
-/** One recorded change: the event and the task right after it. */
-export interface TaskChange {
-  task: Task;
-  event: TaskEvent;
-}
 
 const eventsWithTask = new WeakMap<TaskChange, TaskEventWithTask>();
 

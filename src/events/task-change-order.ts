@@ -14,7 +14,7 @@
  * created before, the first version heard goes out at once. Written by hand: the order is by
  * per-task version with a deadline, which no stream library's generic reordering knows about.
  */
-import type { TaskChange } from './event-bus.ts';
+import type { TaskChange } from '../model/task.ts';
 
 /** How one ordering is set up. */
 export interface TaskChangeOrderOptions {

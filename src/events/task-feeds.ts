@@ -7,8 +7,8 @@
  */
 import { FixedBuffer, Repeater } from 'graphql-yoga';
 import { matchesFilter, type TaskFilter } from '../model/task-filter.ts';
-import type { Task, TaskEventWithTask } from '../model/task.ts';
-import { eventWithTask, type EventBus, type TaskChange } from './event-bus.ts';
+import type { Task, TaskChange, TaskEventWithTask } from '../model/task.ts';
+import { eventWithTask, type EventBus } from './event-bus.ts';
 import { TaskChangeOrder } from './task-change-order.ts';
 
 /**

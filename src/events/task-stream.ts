@@ -27,8 +27,8 @@
  */
 import { Repeater } from 'graphql-yoga';
 import { TaskNotFoundError } from '../errors.ts';
-import type { Task, TaskEvent, TaskRef } from '../model/task.ts';
-import type { EventBus, TaskChange } from './event-bus.ts';
+import type { Task, TaskChange, TaskEvent, TaskRef } from '../model/task.ts';
+import type { EventBus } from './event-bus.ts';
 
 /** A task's record as a read finds it: the task, and (when asked for) its events in version order. */
 export interface TaskRecord {

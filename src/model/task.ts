@@ -119,6 +119,12 @@ export interface TaskEventWithTask extends TaskEvent {
   task: Task;
 }
 
+/** One recorded change: the event and the task right after it. */
+export interface TaskChange {
+  task: Task;
+  event: TaskEvent;
+}
+
 /**
  * `event` with `task`. Every field is named rather than spread: V8 (Node 20) takes a slow path
  * for a property added to an object made by a spread, and this runs for every event sent.

@@ -14,10 +14,9 @@
  */
 import { actingFor } from '../auth/principal.ts';
 import { TaskConflictError, TaskNotFoundError } from '../errors.ts';
-import type { TaskChange } from '../events/event-bus.ts';
 import { childrenVerdict } from '../model/children.ts';
 import { settleChildren } from '../model/state-machine.ts';
-import { isFinalState, type Task } from '../model/task.ts';
+import { isFinalState, type Task, type TaskChange } from '../model/task.ts';
 import type { ChildStore } from '../store/child-store.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import type { TaskRecorder } from './task-recorder.ts';

@@ -10,11 +10,10 @@
  * `evaluate` and `refresh` for what a dead process left undone (`worker/flow-reconciler.ts`).
  */
 import type { FlowChanges } from '../events/flow-changes.ts';
-import type { TaskChange } from '../events/event-bus.ts';
 import type { Logger } from '../logger.ts';
 import { nextFlowChange, verdictOn } from '../model/flow.ts';
 import { failForDependency, rearm, release, skip } from '../model/state-machine.ts';
-import { isFinalState, type Task } from '../model/task.ts';
+import { isFinalState, type Task, type TaskChange } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { FlowStore } from '../store/flow-store.ts';
 import { CoalescedPasses } from './coalesced-passes.ts';

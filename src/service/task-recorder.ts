@@ -4,9 +4,9 @@
  * the record is always one coherent story however writers race.
  */
 import type { Logger } from '../logger.ts';
-import type { EventBus, TaskChange } from '../events/event-bus.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import type { TransitionResult } from '../model/state-machine.ts';
-import type { Task } from '../model/task.ts';
+import type { Task, TaskChange } from '../model/task.ts';
 import type { TaskStore } from '../store/task-store.ts';
 
 /** A change to decide against the task as it is now. */

@@ -16,7 +16,7 @@ import {
   type TaskEventsSubscription,
   type TaskUpdatedSubscription,
 } from '../../schema/generated/graphql.ts';
-import type { TaskChange } from '../../src/events/event-bus.ts';
+import type { TaskChange } from '../../src/model/task.ts';
 import { failAttempt, reportProgress, startAttempt, succeed } from '../../src/model/state-machine.ts';
 import type { Task } from '../../src/model/task.ts';
 import type { Decision } from '../../src/service/task-recorder.ts';

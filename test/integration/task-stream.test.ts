@@ -10,7 +10,7 @@ import { TaskStreams, type StreamSource, type TaskRecord, type TaskRecords } fro
 import { reportProgress, startAttempt, succeed } from '../../src/model/state-machine.ts';
 import type { Decision } from '../../src/service/task-recorder.ts';
 import { isFinalState, type Task, type TaskRef } from '../../src/model/task.ts';
-import type { TaskChange } from '../../src/events/event-bus.ts';
+import type { TaskChange } from '../../src/model/task.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { startTestRuntime, testConfig } from '../support/runtime.ts';
 import { waitUntil } from '../support/wait.ts';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TaskChange } from '../../src/events/event-bus.ts';
+import type { TaskChange } from '../../src/model/task.ts';
 import { TaskChangeOrder } from '../../src/events/task-change-order.ts';
 import type { Task, TaskEvent } from '../../src/model/task.ts';
 

@@ -69,11 +69,22 @@ export const enqueue: Scenario = {
       await tasksCollection.deleteMany({});
       await direct.queue.drain(true);
     };
+    /** A round of enqueueTask through the API as `variant`, asking for what `document` selects. */
+    const enqueues = (variant: string, document: TypedDocumentNode<unknown, { input: EnqueueTaskInput }>) =>
+      cpu.measure(variant, tasks, () => rate(tasks, CONCURRENCY, 1, () => request(api.port, document, { input: echoInput(n++) }).then(() => {})));
+    /** A round of enqueueTasks batches through the API as `variant`, asking for what `document` selects. */
+    const batchEnqueues = (variant: string, document: TypedDocumentNode<unknown, { inputs: EnqueueTaskInput[] }>) =>
+      cpu.measure(variant, batches * BATCH, () =>
+        rate(batches, BATCH_CONCURRENCY, BATCH, async () => {
+          const inputs = Array.from({ length: BATCH }, () => echoInput(n++));
+          await request(api.port, document, { inputs });
+        }),
+      );
     const single = await alternate(rounds, {
       queueAdd: () => cpu.measure('queueAdd', tasks, () => rate(tasks, CONCURRENCY, 1, () => direct.jobOnly(n++))),
       direct: () => cpu.measure('direct', tasks, () => rate(tasks, CONCURRENCY, 1, () => direct.one(n++))),
-      graphql: () => cpu.measure('graphql', tasks, () => rate(tasks, CONCURRENCY, 1, () => request(api.port, EnqueueTaskDocument, { input: echoInput(n++) }).then(() => {}))),
-      graphqlId: () => cpu.measure('graphqlId', tasks, () => rate(tasks, CONCURRENCY, 1, () => request(api.port, ENQUEUE_ID, { input: echoInput(n++) }).then(() => {}))),
+      graphql: () => enqueues('graphql', EnqueueTaskDocument),
+      graphqlId: () => enqueues('graphqlId', ENQUEUE_ID),
       noopYoga: () => cpu.measure('noopYoga', tasks, () => rate(tasks, CONCURRENCY, 1, () => request(noopPort, NOOP, { input: echoInput(n++) }).then(() => {}))),
     }, empty);
     const bulk = await alternate(rounds, {
@@ -84,20 +95,8 @@ export const enqueue: Scenario = {
             n += BATCH;
           }),
         ),
-      graphql: () =>
-        cpu.measure('bulkGraphql', batches * BATCH, () =>
-          rate(batches, BATCH_CONCURRENCY, BATCH, async () => {
-            const inputs = Array.from({ length: BATCH }, () => echoInput(n++));
-            await request(api.port, EnqueueTasksDocument, { inputs });
-          }),
-        ),
-      graphqlId: () =>
-        cpu.measure('bulkGraphqlId', batches * BATCH, () =>
-          rate(batches, BATCH_CONCURRENCY, BATCH, async () => {
-            const inputs = Array.from({ length: BATCH }, () => echoInput(n++));
-            await request(api.port, ENQUEUE_MANY_IDS, { inputs });
-          }),
-        ),
+      graphql: () => batchEnqueues('bulkGraphql', EnqueueTasksDocument),
+      graphqlId: () => batchEnqueues('bulkGraphqlId', ENQUEUE_MANY_IDS),
     }, empty);
 
     const m = {

@@ -1,8 +1,9 @@
 /**
- * Loaded with `--import` into the taskql processes of a `--profile` run: records a CPU profile of
- * the whole process and writes it to `$CPU_PROFILE_DIR/CPU.<name>.<time>.<pid>.cpuprofile` when the
- * process exits (`$CPU_PROFILE_NAME`: api, worker or the bench child's name) — what `--cpu-prof` does, which Node 20 does not accept in NODE_OPTIONS and the
- * process starter cannot pass otherwise. The in-process inspector answers synchronously, so the
+ * Loaded with `--import` into the taskql processes and the bench's children of a `--profile` run:
+ * records a CPU profile of the whole process and writes it to
+ * `$CPU_PROFILE_DIR/CPU.<name>.<time>.<pid>.cpuprofile` when the process exits (`$CPU_PROFILE_NAME`:
+ * api, worker or the child's name) — what `--cpu-prof` does, which Node 20 does not accept in
+ * NODE_OPTIONS and the process starter cannot pass otherwise. The in-process inspector answers synchronously, so the
  * profile is written within the `exit` event.
  */
 import { writeFileSync } from 'node:fs';

@@ -224,7 +224,7 @@ export interface DependencySummary {
 }
 
 /** The summary of `dependencies`. */
-function summarizeDependencies(dependencies: readonly DependencyState[]): DependencySummary {
+export function summarizeDependencies(dependencies: readonly DependencyState[]): DependencySummary {
   return {
     unsuccessful: dependencies.find((d) => isFinalState(d.state) && d.state !== 'SUCCEEDED') ?? null,
     unfinished: dependencies.some((d) => !isFinalState(d.state)),

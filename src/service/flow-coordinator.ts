@@ -11,16 +11,23 @@
  */
 import type { FlowChanges } from '../events/flow-changes.ts';
 import type { Logger } from '../logger.ts';
-import { nextFlowChange, verdictOn } from '../model/flow.ts';
+import { dependencyVerdict, nextFlowChange, verdictOn } from '../model/flow.ts';
 import { failForDependency, rearm, release, skip } from '../model/state-machine.ts';
 import { isFinalState, type Task, type TaskChange } from '../model/task.ts';
 import type { TaskQueues } from '../queue/task-queues.ts';
 import type { FlowStore } from '../store/flow-store.ts';
 import { CoalescedPasses } from './coalesced-passes.ts';
+import { RememberedDependencies } from './remembered-dependencies.ts';
 import type { TaskRecorder } from './task-recorder.ts';
 
 /** How many times a flow's next version is decided again after another writer took it. */
 const MAX_RACES = 20;
+
+/** How many unfinished dependencies of a waiting task one question lists, to be remembered. */
+const UNFINISHED_LISTED = 64;
+
+/** How many waiting tasks this process remembers unfinished dependencies of. */
+const WAITING_REMEMBERED = 10_000;
 
 export class FlowCoordinator {
   readonly #flows: FlowStore;
@@ -33,6 +40,8 @@ export class FlowCoordinator {
   readonly #refreshes = new CoalescedPasses();
   /** Each task's full decisions on its dependencies in this process, one at a time. */
   readonly #decisions = new CoalescedPasses();
+  /** Dependencies found unfinished by this process's last question about each waiting task. */
+  readonly #unfinished = new RememberedDependencies(WAITING_REMEMBERED);
 
   constructor(deps: { flows: FlowStore; recorder: TaskRecorder; queues: TaskQueues; changes: FlowChanges; logger: Logger; now?: () => Date }) {
     this.#flows = deps.flows;
@@ -66,10 +75,11 @@ export class FlowCoordinator {
   }
 
   /**
-   * The dependents of `task`, which just SUCCEEDED, that may be ready now: not those whose last
-   * submitted dependency is unfinished, found without reading them — in a fan-in of 1,000, each
-   * end but the last few costs one lookup of the fan-in's last dependency, not a read of the
-   * dependent and its 1,000 dependency ids.
+   * The dependents of `task`, which just SUCCEEDED, that may be ready now: not those of which a
+   * dependency is unfinished, found without reading them. Before this process has asked about a
+   * dependent, the dependency looked up is the last one submitted; once it has, one of those the
+   * answer listed (`RememberedDependencies`). So in a fan-in of 1,000 each end costs a lookup or
+   * two by id, and only the ends that leave nothing remembered unfinished ask of the whole flow.
    */
   async #possiblyReady(task: Task): Promise<string[]> {
     const unfinished = new Map<string, Promise<boolean>>();
@@ -77,7 +87,13 @@ export class FlowCoordinator {
       if (!unfinished.has(id)) unfinished.set(id, this.#flows.isUnfinished(task.owner, id));
       return unfinished.get(id)!;
     };
-    const ready = await Promise.all(task.dependents.map(async (d) => d.lastDependency === task.id || !(await asked(d.lastDependency))));
+    const ready = await Promise.all(
+      task.dependents.map(async (d) => {
+        const remembered = await this.#unfinished.anyUnfinished(waitingKey(task.owner, d.id), task.id, asked);
+        if (remembered !== undefined) return !remembered;
+        return d.lastDependency === task.id || !(await asked(d.lastDependency));
+      }),
+    );
     return task.dependents.filter((_, i) => ready[i]).map((d) => d.id);
   }
 
@@ -87,22 +103,36 @@ export class FlowCoordinator {
    *
    * @param afterSuccess the call follows a dependency's success: then, while another dependency is
    *   unfinished, nothing can have changed the decision — a failed one decides on its own end (or
-   *   the reconciler, should that be lost) — and one cheap question settles it
+   *   the reconciler, should that be lost) — and one cheap question settles it, whose answer is
+   *   remembered for the next ends
    */
   async evaluate(task: Task, afterSuccess = false): Promise<void> {
+    const key = waitingKey(task.owner, task.id);
     // A parent waiting for its children ran already: its children, not its dependencies, end it.
-    if (task.state !== 'WAITING' || task.waitingForChildren) return;
-    if (afterSuccess && (await this.#flows.hasUnfinishedDependency(task))) return;
+    if (task.state !== 'WAITING' || task.waitingForChildren) return this.#unfinished.forget(key);
+    // Once every dependency this process saw unfinished has ended, asking again would find none.
+    if (afterSuccess && !this.#unfinished.allEnded(key)) {
+      const unfinished = await this.#flows.unfinishedDependencies(task, UNFINISHED_LISTED);
+      if (unfinished.length > 0) return this.#unfinished.remember(key, unfinished, unfinished.length < UNFINISHED_LISTED);
+    }
+    this.#unfinished.forget(key);
     // The last tasks of a fan-in, ending together, each find none unfinished: they share decisions.
     // A pass after the first decides from a task that may have moved on since: its transition
     // then loses the version race, and the recorder decides again from the task as stored.
-    await this.#decisions.run(`${task.owner}\u0000${task.id}`, () => this.#decide(task));
+    await this.#decisions.run(key, () => this.#decide(task, afterSuccess));
   }
 
-  /** The full decision of `evaluate`. */
-  async #decide(task: Task): Promise<void> {
-    // Only what decides it is read: not every dependency of a large fan-in at each release.
-    const verdict = verdictOn(task.onDependencyFailure, await this.#flows.dependencySummary(task));
+  /**
+   * The full decision of `evaluate`.
+   *
+   * @param expectRelease no dependency was found unfinished after a success: the decision is
+   *   likely a release, which reads every dependency anyway, so they are read at once
+   */
+  async #decide(task: Task, expectRelease: boolean): Promise<void> {
+    // Otherwise only what decides it is read: not every dependency of a large fan-in at each failure.
+    const verdict = expectRelease
+      ? dependencyVerdict(task.onDependencyFailure, await this.#flows.dependencyStates(task))
+      : verdictOn(task.onDependencyFailure, await this.#flows.dependencySummary(task));
     if (verdict.kind === 'wait') return;
     if (verdict.kind === 'fail') {
       await this.#recorder.record(task, (t, now) => failForDependency(t, verdict.dependency, now));
@@ -149,4 +179,9 @@ export class FlowCoordinator {
     }
     this.#logger.warn({ flowId }, `lost ${MAX_RACES} races in a row recording a flow change; the reconciler records it`);
   }
+}
+
+/** The key of waiting task `id` of `owner` in this process's per-task bookkeeping. */
+function waitingKey(owner: string, id: string): string {
+  return `${owner}\u0000${id}`;
 }

@@ -204,7 +204,7 @@ export class FlowService {
   async dependenciesOf(task: Task): Promise<Task[]> {
     const submitted = this.#submittedDependencies.get(task);
     if (submitted) return submitted;
-    const byId = new Map((await this.#flows.tasks(task.owner, task.dependsOn)).map((t) => [t.id, t]));
+    const byId = new Map((await this.#flows.dependencies(task)).map((t) => [t.id, t]));
     return task.dependsOn.flatMap((id) => byId.get(id) ?? []);
   }
 

@@ -183,6 +183,13 @@ describe('flows', () => {
     expect(await stored()).toEqual(before);
   });
 
+  it("gives a handler only its own dependencies, of a flow many times larger than them", async () => {
+    const others = Array.from({ length: 6 }, (_, i): FlowTaskInput => ({ ref: `x${i}`, type: 'step', input: { add: i } }));
+    const submitted = await submit([...others, { ref: 'reads', type: 'report', input: {}, dependsOn: ['x0', 'x5'] }]);
+    await settled(submitted.id);
+    expect(byRef(await read(submitted.id))['reads']!.result).toEqual({ x0: { state: 'SUCCEEDED', error: null }, x5: { state: 'SUCCEEDED', error: null } });
+  });
+
   it('returns the earlier flow for a repeated idempotency key, storing nothing more', async () => {
     const input = { idempotencyKey: 'nightly-2026-12-01', tasks: [{ ref: 'a', type: 'step', input: { add: 1 } }] };
     const first = (await stack.client.data(EnqueueFlowDocument, { input })).enqueueFlow;
@@ -246,6 +253,51 @@ describe('flows left behind by a process that died', () => {
     expect((await runtime.store.get({ id: b, owner: 'anonymous' }))?.version).toBe(released.version);
   });
 
+  it('releases a fan-in of 80 when its last dependency ends, however many ended in other processes', async () => {
+    const { runtime } = quiet;
+    const parts = Array.from({ length: 80 }, (_, i): FlowTaskInput => ({ ref: `part${i}`, type: 'step', input: { add: i } }));
+    const flow = (await quiet.client.data(EnqueueFlowDocument, {
+      input: { tasks: [...parts, { ref: 'join', type: 'step', input: { add: 0 }, dependsOn: parts.map((p) => p.ref) }] },
+    })).enqueueFlow;
+    const ids = parts.map((p) => flow.tasks.find((t) => t.ref === p.ref)!.id);
+    const join = async () => (await runtime.store.get({ id: flow.tasks.find((t) => t.ref === 'join')!.id, owner: 'anonymous' }))!;
+    // The last submitted ends first: more are unfinished then than one question lists.
+    await succeedByRecorder(runtime, ids[79]!, clock.now());
+    for (const id of ids.slice(0, 40)) {
+      await succeedByRecorder(runtime, id, clock.now());
+      expect((await join()).state).toBe('WAITING');
+    }
+    // Ended by another process, which this one hears nothing of (written straight to the store).
+    for (const id of ids.slice(40, 78)) await succeedInStore(runtime, id, clock.now());
+    expect((await join()).state).toBe('WAITING');
+    await succeedByRecorder(runtime, ids[78]!, clock.now());
+    const released = await join();
+    expect(released.state).toBe('PENDING');
+    expect(await runtime.queues.jobState(released)).toMatch(/^(waiting|prioritized)$/);
+  });
+
+  it('fails a dependent whose dependency the retention deleted before the last one ended', async () => {
+    const { runtime } = quiet;
+    const flow = (await quiet.client.data(EnqueueFlowDocument, {
+      input: {
+        tasks: [
+          { ref: 'a', type: 'step', input: { add: 1 } },
+          { ref: 'b', type: 'step', input: { add: 1 } },
+          { ref: 'join', type: 'step', input: { add: 0 }, dependsOn: ['a', 'b'], onDependencyFailure: 'FAIL' },
+        ],
+      },
+    })).enqueueFlow;
+    const [a, b, join] = flow.tasks.map((t) => t.id) as [string, string, string];
+    await succeedByRecorder(runtime, a, clock.now());
+    clock.passTo((await runtime.store.get({ id: a, owner: 'anonymous' }))!.expiresAt!);
+    await retentionChore(runtime).run();
+    expect(await runtime.db.collection('tasks').countDocuments({ _id: a as never })).toBe(0);
+    await succeedByRecorder(runtime, b, clock.now());
+    const failed = (await runtime.store.get({ id: join, owner: 'anonymous' }))!;
+    expect(failed).toMatchObject({ state: 'FAILED', error: { name: 'DependencyFailedError' } });
+    expect(failed.error?.message).toBe(`dependency "${a}" (task ${a}) is CANCELLED`);
+  });
+
   it('deletes a submission that stopped before storing all its tasks, and one that stored them before it was marked submitted', async () => {
     const { runtime } = quiet;
     const record = (id: string, taskIds: string[]) => ({ id, owner: 'anonymous', name: null, tags: [], idempotencyKey: null, taskIds, createdAt: new Date(Date.now() - 1000) });
@@ -304,6 +356,15 @@ describe('flows left behind by a process that died', () => {
     expect((await quiet.client.data(FlowDocument, { id: flow.id })).flow).toBeNull();
   });
 });
+
+/** Start and succeed task `id` through the recorder, as a worker does: what follows from its end is carried out. */
+async function succeedByRecorder(runtime: Stack['runtime'], id: string, now: Date): Promise<void> {
+  const pending = (await runtime.store.get({ id, owner: 'anonymous' }))!;
+  const started = await runtime.recorder.record(pending, (t) => startAttempt(t, 'test-worker', now));
+  if (!started.ok) throw new Error(`could not start ${id}: ${started.reason}`);
+  const done = await runtime.recorder.record(started.task, (t) => succeed(t, 1, { value: 1 }, now));
+  if (!done.ok) throw new Error(`could not finish ${id}: ${done.reason}`);
+}
 
 /** Start and succeed task `id` with the writes a worker makes, straight to the store: nothing follows from them. */
 async function succeedInStore(runtime: Stack['runtime'], id: string, now: Date): Promise<void> {

@@ -178,7 +178,7 @@ export async function startRuntime(
   const flowCoordinator = new FlowCoordinator({ flows: flowStore, recorder, queues, changes: flowChanges, logger, now });
   // Whatever process records a flow task's change carries out what follows from it.
   recorder.observe((change) => flowCoordinator.afterChange(change));
-  const flows = new FlowService({ flows: flowStore, store, queues, recorder, tasks, changes: flowChanges });
+  const flows = new FlowService({ flows: flowStore, store, queues, recorder, tasks, changes: flowChanges, coordinator: flowCoordinator });
   const childStore = new ChildStore(db, now);
   await childStore.ensureIndexes();
   const childCoordinator = new ChildCoordinator({ children: childStore, store, recorder, tasks });
@@ -217,6 +217,7 @@ export async function startRuntime(
     streams,
     queueStatsFeeds,
     async close() {
+      await flowCoordinator.settled();
       await queues.close();
       for (const [, connection] of connections) connection.disconnect();
       await mongo.close();

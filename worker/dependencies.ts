@@ -11,6 +11,6 @@ import type { DependencyOutcome } from './handler.ts';
  */
 export async function dependenciesOf(flows: FlowStore, task: Task): Promise<Record<string, DependencyOutcome>> {
   if (task.dependsOn.length === 0) return {};
-  const found = await flows.dependencies(task);
+  const found = await flows.dependencyResults(task);
   return Object.fromEntries(found.map((d) => [d.ref ?? d.id, { state: d.state, result: d.result, error: d.error }]));
 }

@@ -16,6 +16,7 @@ import type { TaskQueues } from '../queue/task-queues.ts';
 import type { FlowStore } from '../store/flow-store.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { parseWith } from '../tasks/registry.ts';
+import type { FlowCoordinator } from './flow-coordinator.ts';
 import { ENQUEUE_LIMITS, requireScope, type EnqueueRequest, type TaskService } from './task-service.ts';
 import type { TaskRecorder } from './task-recorder.ts';
 
@@ -69,12 +70,14 @@ export class FlowService {
   readonly #recorder: TaskRecorder;
   readonly #tasks: TaskService;
   readonly #changes: FlowChanges;
+  readonly #coordinator: FlowCoordinator;
   /** Answers of `enqueueFlow` (see `#answerFromSubmission`): a flow's tasks, and a task's dependencies, as submitted. */
   readonly #submittedTasks = new WeakMap<Flow, Task[]>();
   readonly #submittedDependencies = new WeakMap<Task, Task[]>();
 
-  constructor(deps: { flows: FlowStore; store: TaskStore; queues: TaskQueues; recorder: TaskRecorder; tasks: TaskService; changes: FlowChanges }) {
+  constructor(deps: { flows: FlowStore; store: TaskStore; queues: TaskQueues; recorder: TaskRecorder; tasks: TaskService; changes: FlowChanges; coordinator: FlowCoordinator }) {
     this.#changes = deps.changes;
+    this.#coordinator = deps.coordinator;
     this.#flows = deps.flows;
     this.#store = deps.store;
     this.#queues = deps.queues;
@@ -302,6 +305,8 @@ export class FlowService {
       );
     await cancelEach(unfinished.filter((t) => t.state === 'WAITING'));
     await cancelEach(unfinished.filter((t) => t.state !== 'WAITING'));
+    // Each cancel refreshes the flow off its path; the answer shows the flow as they left it.
+    await this.#coordinator.refresh(flow.owner, flow.id);
     return (await this.get(principal, id)) ?? flow;
   }
 }

@@ -18,6 +18,7 @@ import { FINAL_STATES, isExpired, isFinalState, type Task, type TaskState } from
 import { TaskConflictError } from '../errors.ts';
 import { guard, isDuplicateKey } from './mongo-errors.ts';
 import { createIndexesOneByOne, idCondition } from './server-quirks.ts';
+import { decodeJson } from '../model/task-codec.ts';
 import { decodeTask, type TaskDocument } from './task-document.ts';
 
 /** A stored flow: its record, the key its idempotency index holds, and the newest state heard of. */
@@ -261,6 +262,17 @@ export class FlowStore {
   }
 
   /**
+   * How each dependency of `task` that exists and has not expired ended, read without the rest of
+   * it: what a handler is shown (`ctx.dependencies`), for which decoding 999 whole tasks of a
+   * fan-in made up most of its attempt.
+   */
+  async dependencyResults(task: DependentTask): Promise<DependencyResult[]> {
+    const now = this.#now();
+    const docs = await this.#storedDependencies<OutcomeDocument>(task, OUTCOME_PROJECTION);
+    return docs.filter((d) => !isExpired(d, now)).map((d) => ({ id: d._id, ref: d.ref ?? null, state: d.state, result: decodeJson(d.result), error: d.error }));
+  }
+
+  /**
    * The stored dependencies of `task` (expired ones too), with the fields `projection` names. When
    * they may be most of the flow, as in a fan-in, the flow's tasks are read and the dependencies
    * picked out: mongo-java-server matches an `$in` by comparing each document with every id in it
@@ -329,6 +341,15 @@ type DependencyDocument = Pick<TaskDocument, '_id' | 'ref' | 'state' | 'expiresA
 
 /** The fields of a {@link DependencyDocument}. */
 const DEPENDENCY_PROJECTION = { _id: 1, ref: 1, state: 1, expiresAt: 1 };
+
+/** How a dependency ended, as its dependent's handler is shown it. */
+export type DependencyResult = Pick<Task, 'id' | 'ref' | 'state' | 'result' | 'error'>;
+
+/** What {@link FlowStore.dependencyResults} reads of a dependency. */
+type OutcomeDocument = DependencyDocument & Pick<TaskDocument, 'result' | 'error'>;
+
+/** The fields of an {@link OutcomeDocument}. */
+const OUTCOME_PROJECTION = { ...DEPENDENCY_PROJECTION, result: 1, error: 1 };
 
 /** The filter of tasks not yet final. */
 const UNFINISHED: Filter<TaskDocument> = { state: { $nin: [...FINAL_STATES] } };

@@ -164,6 +164,7 @@ describe('flows', () => {
     await stack.client.watch(TaskEventsDocument, { id: longId }).until((r) => r.data?.taskEvents.type === 'STARTED');
     const cancelled = (await stack.client.data(CancelFlowDocument, { id: submitted.id, reason: 'enough' })).cancelFlow;
     expect(cancelled.tasks.map((t) => t.state)).toEqual(['CANCELLED', 'CANCELLED']);
+    expect(cancelled).toMatchObject({ state: 'CANCELLED', progress: 1 });
     expect((await settled(submitted.id)).at(-1)!.data!.flowUpdated).toMatchObject({ state: 'CANCELLED', progress: 1 });
     const next = (await stack.client.watch(TaskEventsDocument, { id: submitted.tasks[1]!.id }).completed).map((r) => r.data!.taskEvents.type);
     expect(next).toEqual(['CREATED', 'CANCELLED']);

@@ -47,6 +47,8 @@ export async function startTestRuntime(config: Config, types: readonly AnyTaskTy
   const runtime = await startRuntime(config, createLogger(config.logLevel, 'test'), types, now);
   const close = runtime.close.bind(runtime);
   runtime.close = async () => {
+    // What the runtime still writes in the background would otherwise land in the dropped database.
+    await runtime.flowCoordinator.settled();
     await runtime.db.dropDatabase().catch(() => {});
     await close();
   };

@@ -65,11 +65,23 @@ export function encodeTaskField<K extends keyof Task>(key: K, value: Task[K]): u
   return encode ? encode(value) : value;
 }
 
+/**
+ * Each task's encoding, made once: a new task is encoded for its document, for its job and for its
+ * CREATED message, and a task never changes (a transition makes a new one), so neither does its
+ * encoding. Callers read an encoding and never change it.
+ */
+const encodings = new WeakMap<Task, EncodedTask>();
+
 /** A task, encoded. */
 export function encodeTask(task: Task): EncodedTask {
-  const encoded: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(task)) encoded[key] = encodeTaskField(key as keyof Task, value as never);
-  return encoded as unknown as EncodedTask;
+  let encoded = encodings.get(task);
+  if (!encoded) {
+    const fields: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(task)) fields[key] = encodeTaskField(key as keyof Task, value as never);
+    encoded = fields as unknown as EncodedTask;
+    encodings.set(task, encoded);
+  }
+  return encoded;
 }
 
 /**

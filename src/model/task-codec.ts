@@ -76,12 +76,56 @@ const encodings = new WeakMap<Task, EncodedTask>();
 export function encodeTask(task: Task): EncodedTask {
   let encoded = encodings.get(task);
   if (!encoded) {
-    const fields: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(task)) fields[key] = encodeTaskField(key as keyof Task, value as never);
-    encoded = fields as unknown as EncodedTask;
+    encoded = encodeFields(task);
     encodings.set(task, encoded);
   }
   return encoded;
+}
+
+/** Every field of `t`, encoded as {@link fieldEncoders} says; named, as {@link decodeTask} names them, for the same reason. */
+function encodeFields(t: Task): EncodedTask {
+  return {
+    id: t.id,
+    type: t.type,
+    queue: t.queue,
+    state: t.state,
+    input: encodeJson(t.input),
+    result: encodeJson(t.result),
+    error: t.error,
+    progress: encodeProgress(t.progress),
+    attempt: t.attempt,
+    maxAttempts: t.maxAttempts,
+    seriesStart: t.seriesStart,
+    attempts: t.attempts,
+    priority: t.priority,
+    tags: t.tags,
+    idempotencyKey: t.idempotencyKey,
+    owner: t.owner,
+    version: t.version,
+    createdAt: t.createdAt,
+    runAt: t.runAt,
+    startedAt: t.startedAt,
+    finishedAt: t.finishedAt,
+    updatedAt: t.updatedAt,
+    expiresAt: t.expiresAt,
+    resultTtlSeconds: t.resultTtlSeconds,
+    scheduleId: t.scheduleId,
+    metadata: encodeJson(t.metadata),
+    deferrals: t.deferrals,
+    deferredUntil: t.deferredUntil,
+    concurrencyKey: t.concurrencyKey,
+    rateLimitKey: t.rateLimitKey,
+    pendingProgressEvent: t.pendingProgressEvent && encodeEvent(t.pendingProgressEvent),
+    flowId: t.flowId,
+    ref: t.ref,
+    dependsOn: t.dependsOn,
+    dependents: t.dependents,
+    onDependencyFailure: t.onDependencyFailure,
+    parentId: t.parentId,
+    childIndex: t.childIndex,
+    failParentOnChildFailure: t.failParentOnChildFailure,
+    waitingForChildren: t.waitingForChildren,
+  };
 }
 
 /**

@@ -15,10 +15,10 @@
 import type { Collection, Db, Document, Filter } from 'mongodb';
 import { firstFlowChange, flowAt, summarizeDependencies, type DependencyState, type DependencySummary, type Flow, type FlowChange, type FlowRecord, type FlowState } from '../model/flow.ts';
 import { FINAL_STATES, isExpired, isFinalState, type Task, type TaskState } from '../model/task.ts';
+import { decodeJson } from '../model/task-codec.ts';
 import { TaskConflictError } from '../errors.ts';
 import { guard, isDuplicateKey } from './mongo-errors.ts';
 import { createIndexesOneByOne, idCondition } from './server-quirks.ts';
-import { decodeJson } from '../model/task-codec.ts';
 import { decodeTask, type TaskDocument } from './task-document.ts';
 
 /** A stored flow: its record, the key its idempotency index holds, and the newest state heard of. */
@@ -268,7 +268,7 @@ export class FlowStore {
    */
   async dependencyResults(task: DependentTask): Promise<DependencyResult[]> {
     const now = this.#now();
-    const docs = await this.#storedDependencies<OutcomeDocument>(task, OUTCOME_PROJECTION);
+    const docs = await this.#storedDependencies<ResultDocument>(task, RESULT_PROJECTION);
     return docs.filter((d) => !isExpired(d, now)).map((d) => ({ id: d._id, ref: d.ref ?? null, state: d.state, result: decodeJson(d.result), error: d.error }));
   }
 
@@ -346,10 +346,10 @@ const DEPENDENCY_PROJECTION = { _id: 1, ref: 1, state: 1, expiresAt: 1 };
 export type DependencyResult = Pick<Task, 'id' | 'ref' | 'state' | 'result' | 'error'>;
 
 /** What {@link FlowStore.dependencyResults} reads of a dependency. */
-type OutcomeDocument = DependencyDocument & Pick<TaskDocument, 'result' | 'error'>;
+type ResultDocument = DependencyDocument & Pick<TaskDocument, 'result' | 'error'>;
 
-/** The fields of an {@link OutcomeDocument}. */
-const OUTCOME_PROJECTION = { ...DEPENDENCY_PROJECTION, result: 1, error: 1 };
+/** The fields of an {@link ResultDocument}. */
+const RESULT_PROJECTION = { ...DEPENDENCY_PROJECTION, result: 1, error: 1 };
 
 /** The filter of tasks not yet final. */
 const UNFINISHED: Filter<TaskDocument> = { state: { $nin: [...FINAL_STATES] } };
